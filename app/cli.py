@@ -1,0 +1,48 @@
+"""The ``jtutor`` command: one sub-command per module in :mod:`app.commands`.
+
+Each command module exposes ``register(subparsers)``, which adds its sub-parser and sets
+``func`` (a callable taking the parsed arguments and returning the exit status). Keeping
+the commands apart lets each be read, tested and changed on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+
+COMMANDS = ("serve", "parse", "grade", "derive", "check", "instructor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jtutor",
+        description="jacobian-tutor: an interactive tutor for matrix derivatives.",
+    )
+    parser.add_argument("--version", action="version", version=f"jtutor {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"app.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"app.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
