@@ -1,0 +1,103 @@
+"""The settings of a running tutor, read from the environment (``JTUTOR_*``, ``DATABASE_URL``).
+
+One class declares every setting with its help text, so the README section ``## Settings``
+can be checked against it (a test fails when a setting is undocumented). In production
+mode the app refuses to start with the default secret key: a known key would let anyone
+forge a learner's cookie.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only"
+DEFAULT_DATABASE_URL = "sqlite:///./data/jtutor.db"
+
+
+def _default_home() -> Path:
+    """The source checkout when running from one, else the current directory."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "templates").is_dir() else Path.cwd()
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field's description is its help text."""
+
+    model_config = SettingsConfigDict(env_prefix="JTUTOR_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("JTUTOR_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL of the database: sqlite:///PATH (the default keeps "
+        "./data/jtutor.db) or postgresql://USER@HOST/DB (psycopg 3 is used).",
+    )
+    secret_key: str = Field(
+        DEFAULT_SECRET,
+        description="Key that signs the learner cookie. Set a long random value in production.",
+    )
+    production: bool = Field(
+        False,
+        description="Production mode: the app refuses to start with the default secret key.",
+    )
+    https: bool = Field(
+        False,
+        description="The site is served over https: cookies are marked Secure.",
+    )
+    grading_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="Wall-clock limit in seconds for grading one answer (the worker is killed).",
+    )
+    max_body_bytes: int = Field(
+        64_000,
+        ge=1_024,
+        description="Largest request body accepted, in bytes; larger requests get 413.",
+    )
+    max_answer_chars: int = Field(
+        2_000,
+        ge=10,
+        description="Longest answer text accepted, in characters; longer answers get 422.",
+    )
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Folder that holds templates/, static/ and exercises/ (defaults to the "
+        "source checkout, else the current directory).",
+    )
+    exercise_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Extra folders of exercise files loaded beside the shipped bank "
+        "(JSON list, e.g. '[\"/srv/exercises\"]').",
+    )
+    cookie_name: str = Field(
+        "jtutor_learner",
+        description="Name of the signed cookie that identifies an anonymous learner.",
+    )
+    cookie_max_age_days: int = Field(
+        365,
+        ge=1,
+        description="How long a learner cookie lives, in days.",
+    )
+    migrate_on_start: bool = Field(
+        True,
+        description="Apply database migrations when the app starts (jtutor serve).",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Self:
+        if self.production and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "JTUTOR_SECRET_KEY must be set to a non-default value when JTUTOR_PRODUCTION is on"
+            )
+        return self
+
+    @classmethod
+    def env_names(cls) -> dict[str, str]:
+        """Field name -> the environment variable an operator sets."""
+        names = {name: f"JTUTOR_{name.upper()}" for name in cls.model_fields}
+        names["database_url"] = "DATABASE_URL"
+        return names

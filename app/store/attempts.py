@@ -1,0 +1,92 @@
+"""Reading and writing learners and attempts: the only place that builds queries.
+
+Every function is keyword-only and takes the session it works in, so a route decides the
+transaction (``Database.write()`` commits before the response is sent) and never writes
+SQL itself. A learner sees only their own attempts: every read takes ``learner_id``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.store.models import Attempt, Learner
+
+COUNTED_VERDICTS = frozenset({"correct", "incorrect"})
+
+
+def ensure_learner(session: Session, *, learner_id: str) -> Learner:
+    """The learner with this id, created on first use (cookies are issued without a row)."""
+    learner = session.get(Learner, learner_id)
+    if learner is None:
+        learner = Learner(id=learner_id)
+        session.add(learner)
+        session.flush()
+    return learner
+
+
+def record_attempt(
+    session: Session,
+    *,
+    learner_id: str,
+    exercise_id: str,
+    answer: str,
+    seed: int | None,
+    result: dict[str, Any],
+) -> Attempt:
+    """Store one graded answer; ``counted`` is false unless the verdict decided something."""
+    ensure_learner(session, learner_id=learner_id)
+    verdict = str(result.get("verdict", "invalid"))
+    diagnosis = result.get("diagnosis")
+    attempt = Attempt(
+        learner_id=learner_id,
+        exercise_id=exercise_id,
+        answer=answer,
+        seed=seed,
+        verdict=verdict,
+        diagnosis=str(diagnosis) if diagnosis is not None else None,
+        counted=verdict in COUNTED_VERDICTS,
+        result=result,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def list_attempts(
+    session: Session,
+    *,
+    learner_id: str,
+    exercise_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Attempt]:
+    """The learner's own attempts, newest first."""
+    query = select(Attempt).where(Attempt.learner_id == learner_id)
+    if exercise_id is not None:
+        query = query.where(Attempt.exercise_id == exercise_id)
+    query = query.order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ExerciseProgress:
+    attempts: int
+    solved: bool
+
+
+def progress(session: Session, *, learner_id: str) -> dict[str, ExerciseProgress]:
+    """Per exercise the learner touched: counted attempts and whether one was correct."""
+    solved = func.max(case((Attempt.verdict == "correct", 1), else_=0))
+    query = (
+        select(Attempt.exercise_id, func.count(Attempt.id), solved)
+        .where(Attempt.learner_id == learner_id, Attempt.counted.is_(True))
+        .group_by(Attempt.exercise_id)
+    )
+    return {
+        exercise_id: ExerciseProgress(attempts=int(count), solved=bool(best))
+        for exercise_id, count, best in session.execute(query)
+    }
