@@ -1,7 +1,439 @@
-"""PLACEHOLDER until the grammar lands: the parser of the expression language."""
+"""Reading text of the expression language into our AST (DESIGN §3).
 
-from app.mathlang.ast import Node
+The grammar (``grammar.lark``) is LALR(1) and is loaded once. Lark calls our
+:class:`_Build` callbacks as it reduces each rule, so the tree is built bottom-up while
+parsing, with no recursive walk anywhere: input nested thousands of levels deep can
+never exhaust the Python stack. Before Lark sees the text we check its length, reject
+control characters and bound the bracket nesting; after parsing we bound the tree's size
+and height. Every failure is a :class:`MathError` (``syntax`` or ``limit``) whose
+``position`` is the 0-based offset of the offending character; no Lark exception escapes.
+
+Spelling choices (each maps to one node, see :mod:`app.mathlang.ast`):
+
+- ``A^T``, ``A'``, ``A.T``, ``Aᵀ`` and ``transpose(A)`` are :class:`Transpose`.
+- ``2 x``, ``2x``, ``x^T A x`` (juxtaposition) and ``*`` (also ``·``, ``×``) are ``Binary("*")``.
+- ``ln`` is ``log``; ``[i==j]`` is ``Call("delta", (i, j))``.
+- A sign directly in front of a number literal belongs to the literal: ``A^-1`` is
+  ``Binary("^", A, Number(-1))`` and ``-2 x`` is ``Number(-2) * x``; in front of anything
+  else it is :class:`Unary` (``-x^2`` is ``-(x^2)``, ``-2^2`` is ``-(2^2)``).
+- Parentheses leave no node: a parenthesised expression's ``pos``/``end`` span its
+  parentheses.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from app.mathlang.ast import (
+    Binary,
+    BinaryOp,
+    Call,
+    Index,
+    Matrix,
+    Name,
+    Node,
+    Number,
+    Transpose,
+    Unary,
+    Vector,
+)
+from app.mathlang.errors import MathError
+from app.mathlang.limits import MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH
+
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+_BINARY_RULES: dict[str, BinaryOp] = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "matmul": "@",
+    "div": "/",
+    "emul": ".*",
+    "ediv": "./",
+    "pow": "^",
+    "epow": ".^",
+}
 
 
 def parse(text: str) -> Node:
-    raise NotImplementedError
+    """Parse one expression; raise ``MathError("syntax" | "limit", ...)`` when it cannot be read.
+
+    >>> parse("2 A^T (A x - b)") == parse("2 * transpose(A) * (A x - b)")
+    True
+    """
+    if not isinstance(text, str):
+        raise MathError("syntax", "the expression must be text")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise MathError(
+            "limit",
+            f"the expression is too long: {len(text)} characters (at most {MAX_TEXT_LENGTH})",
+            MAX_TEXT_LENGTH,
+        )
+    _scan(text)
+    if not text.strip():
+        raise MathError("syntax", "the expression is empty: type something", 0)
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise _describe(exc, text) from None
+    except LarkError as exc:  # pragma: no cover - every parse failure is an UnexpectedInput
+        raise MathError("syntax", "the expression could not be read", None) from exc
+    assert isinstance(tree, Node)
+    _check_size(tree)
+    return tree
+
+
+def _scan(text: str) -> None:
+    """Reject control and invisible format characters, and bracket nesting past the limit.
+
+    Runs before lexing, in one pass, so nesting thousands deep fails here in
+    microseconds instead of reaching the parser.
+    """
+    level = 0
+    for position, char in enumerate(text):
+        if char in "([":
+            level += 1
+            if level > MAX_DEPTH:
+                raise MathError(
+                    "limit",
+                    f"the brackets are nested too deeply (more than {MAX_DEPTH} levels)",
+                    position,
+                )
+        elif char in ")]":
+            level = max(level - 1, 0)
+        elif char in "\t\n\r":
+            continue
+        elif char < " " or "\x7f" <= char < "\xa0":
+            raise MathError(
+                "syntax", f"the control character U+{ord(char):04X} is not allowed", position
+            )
+        elif char > "\x7f" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            raise MathError(
+                "syntax", f"the invisible character U+{ord(char):04X} is not allowed", position
+            )
+
+
+def _check_size(tree: Node) -> None:
+    """Bound the node count and the height, iteratively (the tree may be thousands deep)."""
+    count = 0
+    stack: list[tuple[Node, int]] = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        count += 1
+        if level > MAX_DEPTH:
+            raise MathError(
+                "limit",
+                f"the expression is nested too deeply (more than {MAX_DEPTH} levels); "
+                "a long chain of + or - counts one level per term",
+                node.pos,
+            )
+        if count > MAX_NODES:
+            raise MathError(
+                "limit", f"the expression is too large (more than {MAX_NODES} parts)", node.pos
+            )
+        stack.extend((child, level + 1) for child in node.children())
+
+
+@cache
+def _lark() -> Lark:
+    return Lark(
+        _GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="basic",
+        transformer=_Build(),
+        maybe_placeholders=False,
+    )
+
+
+class _Build(Transformer[Token, Node]):
+    """Callbacks run by the LALR parser at each reduction; each returns an AST node.
+
+    Stateless, so one instance serves concurrent parses.
+    """
+
+    def number(self, children: list[Token]) -> Node:
+        (token,) = children
+        value = float(token)
+        if not math.isfinite(value):
+            raise MathError(
+                "limit",
+                f"the number {_clip(token)} is too large (the largest is about 1.8e308)",
+                _at(token),
+            )
+        return Number(value, str(token), pos=_at(token), end=_past(token))
+
+    def name(self, children: list[Token]) -> Node:
+        (token,) = children
+        return Name(str(token), pos=_at(token), end=_past(token))
+
+    def group(self, children: list[Token | Node]) -> Node:
+        left, inner, right = children
+        assert isinstance(left, Token) and isinstance(right, Token) and isinstance(inner, Node)
+        return replace(inner, pos=_at(left), end=_past(right))
+
+    def bare_function(self, children: list[Token]) -> Node:
+        (token,) = children
+        example = {"eye": "eye(3)", "zeros": "zeros(3)", "max": "max(a, b)", "min": "min(a, b)"}
+        call = example.get(str(token), f"{token}(x)")
+        raise MathError(
+            "syntax", f"`{token}` needs parentheses around its argument: {call}", _at(token)
+        )
+
+    def call(self, children: list[Token | Node | list[Node]]) -> Node:
+        callee, _, arguments, right = children
+        assert isinstance(callee, Token) and isinstance(right, Token)
+        assert isinstance(arguments, list)
+        func = "log" if str(callee) == "ln" else str(callee)
+        span: dict[str, int] = {"pos": _at(callee), "end": _past(right)}
+        if func == "transpose":
+            if len(arguments) != 1:
+                raise MathError(
+                    "syntax",
+                    f"transpose takes one argument, not {len(arguments)}",
+                    _at(callee),
+                )
+            return Transpose(arguments[0], **span)
+        return Call(func, tuple(arguments), **span)
+
+    def index(self, children: list[Token | list[Node]]) -> Node:
+        base, _, indices, right = children
+        assert isinstance(base, Token) and isinstance(right, Token)
+        assert isinstance(indices, list)
+        for item in indices:
+            whole = isinstance(item, Number) and item.value >= 1 and item.value.is_integer()
+            if not (isinstance(item, Name) or whole):
+                raise MathError(
+                    "syntax",
+                    f"an index of {base} must be an index name such as i, or a whole number "
+                    "from 1 (indices count from 1)",
+                    item.pos,
+                )
+        name = Name(str(base), pos=_at(base), end=_past(base))
+        return Index(name, tuple(indices), pos=_at(base), end=_past(right))
+
+    def literal(self, children: list[Token | list[Node]]) -> Node:
+        left, items, right = children
+        assert isinstance(left, Token) and isinstance(right, Token) and isinstance(items, list)
+        span: dict[str, int] = {"pos": _at(left), "end": _past(right)}
+        if not all(isinstance(item, Vector) for item in items):
+            return Vector(tuple(items), **span)
+        rows = tuple(item.items for item in items if isinstance(item, Vector))
+        for item, row in zip(items, rows, strict=True):
+            if len(row) != len(rows[0]):
+                raise MathError(
+                    "syntax",
+                    f"every row of a matrix needs the same number of entries: the first row "
+                    f"has {len(rows[0])}, this one has {len(row)}",
+                    item.pos,
+                )
+        return Matrix(rows, **span)
+
+    def bracket_delta(self, children: list[Token | Node]) -> Node:
+        left, first, _, second, right = children
+        assert isinstance(left, Token) and isinstance(right, Token)
+        assert isinstance(first, Node) and isinstance(second, Node)
+        return Call("delta", (first, second), pos=_at(left), end=_past(right))
+
+    def arguments(self, children: list[Token | Node | list[Node]]) -> list[Node]:
+        if len(children) == 1:
+            (first,) = children
+            assert isinstance(first, Node)
+            return [first]
+        before, _, last = children
+        assert isinstance(before, list) and isinstance(last, Node)
+        before.append(last)
+        return before
+
+    def transpose(self, children: list[Token | Node]) -> Node:
+        operand, token = children
+        assert isinstance(operand, Node) and isinstance(token, Token)
+        return Transpose(operand, pos=operand.pos, end=_past(token))
+
+    def juxt(self, children: list[Node]) -> Node:
+        left, right = children
+        return Binary("*", left, right, pos=left.pos, end=right.end)
+
+    def neg(self, children: list[Token | Node]) -> Node:
+        return _signed("-", children)
+
+    def pos(self, children: list[Token | Node]) -> Node:
+        return _signed("+", children)
+
+    def _binary(self, rule: str, children: list[Token | Node]) -> Node:
+        left, _, right = children
+        assert isinstance(left, Node) and isinstance(right, Node)
+        return Binary(_BINARY_RULES[rule], left, right, pos=left.pos, end=right.end)
+
+    def add(self, children: list[Token | Node]) -> Node:
+        return self._binary("add", children)
+
+    def sub(self, children: list[Token | Node]) -> Node:
+        return self._binary("sub", children)
+
+    def mul(self, children: list[Token | Node]) -> Node:
+        return self._binary("mul", children)
+
+    def matmul(self, children: list[Token | Node]) -> Node:
+        return self._binary("matmul", children)
+
+    def div(self, children: list[Token | Node]) -> Node:
+        return self._binary("div", children)
+
+    def emul(self, children: list[Token | Node]) -> Node:
+        return self._binary("emul", children)
+
+    def ediv(self, children: list[Token | Node]) -> Node:
+        return self._binary("ediv", children)
+
+    def pow(self, children: list[Token | Node]) -> Node:
+        return self._binary("pow", children)
+
+    def epow(self, children: list[Token | Node]) -> Node:
+        return self._binary("epow", children)
+
+
+def _signed(op: str, children: list[Token | Node]) -> Node:
+    token, operand = children
+    assert isinstance(token, Token) and isinstance(operand, Node)
+    span: dict[str, int] = {"pos": _at(token), "end": operand.end}
+    if isinstance(operand, Number):
+        if op == "+":
+            return Number(operand.value, operand.text, **span)
+        text = operand.text[1:] if operand.text.startswith("-") else "-" + operand.text
+        return Number(-operand.value, text, **span)
+    return Unary("-" if op == "-" else "+", operand, **span)
+
+
+def _at(token: Token) -> int:
+    """Where a token starts (Lark types it as optional; our lexer always sets it)."""
+    return token.start_pos or 0
+
+
+def _past(token: Token) -> int:
+    return token.end_pos or 0
+
+
+def _clip(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- syntax errors a learner can act on -------------------------------------------------
+
+_SHOWN = {"$END": "the end"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "AT", "SLASH", "EMUL", "EDIV", "CARET", "ECARET", "EQEQ"}
+_CLOSERS = {"RPAR": ("(", ")"), "RBRACK": ("[", "]")}
+_CHARACTER_HINTS = {
+    ".": "a '.' belongs in a number (0.5) or in .*, ./, .^ or .T",
+    "_": "a name starts with a letter (x, W1, x_2), not with '_'",
+    '"': "quotes have no meaning here: there are no strings in the language",
+    "{": "use ( ) for grouping, not { }",
+    "}": "use ( ) for grouping, not { }",
+    "=": "'=' is not an operator; for equal indices write [i==j]",
+    "|": "write abs(x) or norm(x) instead of bars",
+    "\\": "LaTeX commands are not understood: write sqrt(x), x^T, A^-1, ...",
+    "²": "write x^2 instead of x²",
+    "³": "write x^3 instead of x³",
+    "!": "'!' is not an operator here",
+}
+
+
+def _quote(text: str) -> str:
+    return f'"{text}"' if "'" in text else f"'{text}'"
+
+
+def _describe(exc: UnexpectedInput, text: str) -> MathError:
+    """Turn Lark's report into a message about the character the learner typed."""
+    if isinstance(exc, UnexpectedCharacters):
+        position = exc.pos_in_stream or 0
+        char = text[position]
+        hint = _CHARACTER_HINTS.get(char)
+        if hint is None and unicodedata.category(char).startswith("L"):
+            spelled = unicodedata.name(char, "").split(" ")[-1].lower()
+            hint = "names use the letters a-z and A-Z" + (
+                f": write {spelled} instead of {char}"
+                if "GREEK" in unicodedata.name(char, "")
+                else ""
+            )
+        message = f"unexpected character {_quote(char)}"
+        return MathError("syntax", f"{message}: {hint}" if hint else message, position)
+    if isinstance(exc, UnexpectedToken):
+        return _describe_token(exc.token, text)
+    return MathError("syntax", "the expression could not be read", exc.pos_in_stream)
+
+
+def _describe_token(token: Token, text: str) -> MathError:
+    before = _previous_token(text, _at(token) if token.type != "$END" else len(text))
+    opened = _open_brackets(text, len(text) if token.type == "$END" else _at(token))
+    shown = _quote(str(token))
+    after = f" after {_quote(str(before))}" if before is not None else ""
+    if token.type == "$END":
+        if opened:
+            char, where = opened[-1]
+            closer = ")" if char == "(" else "]"
+            return MathError(
+                "syntax", f"missing closing '{closer}' for the '{char}' at {where}", len(text)
+            )
+        return MathError(
+            "syntax",
+            f"the expression ends{after}: something is missing after it",
+            len(text),
+        )
+    position = _at(token)
+    if token.type in _CLOSERS:
+        opener, closer = _CLOSERS[token.type]
+        if opened and opened[-1][0] != opener:
+            char, where = opened[-1]
+            other = ")" if char == "(" else "]"
+            message = f"unexpected {shown}: close the '{char}' at {where} with '{other}' first"
+        elif not opened:
+            message = f"unexpected {shown}: there is no '{opener}' before it for it to close"
+        elif before is not None and before.type in ("LPAR", "LBRACK"):
+            message = f"empty {before}{token}: put something inside"
+        else:
+            message = f"unexpected {shown}: something is missing before it"
+        return MathError("syntax", message, position)
+    if before is not None and before.type == token.type == "STAR":
+        return MathError("syntax", "use ^ for powers (x^2), not **", _at(before))
+    if before is not None and before.type == token.type == "SLASH":
+        return MathError("syntax", "'//' is not an operator: use / to divide", _at(before))
+    if token.type == "COMMA":
+        hint = "commas separate the arguments of a function or the entries of [ ]"
+    elif token.type == "EQEQ":
+        hint = "'==' is only used inside brackets, as in [i==j]"
+    elif token.type == "TRANSPOSE":
+        hint = "a transpose follows what it transposes, as in x^T or x'"
+    elif token.type in _OPERATORS and (before is None or before.type in _OPERATORS):
+        hint = "something is missing before it"
+    else:
+        hint = ""
+    message = f"unexpected {shown}{after}"
+    return MathError("syntax", f"{message}: {hint}" if hint else message, position)
+
+
+def _previous_token(text: str, position: int) -> Token | None:
+    """The last token that ends at or before ``position`` (re-lexing is linear and cheap)."""
+    last = None
+    try:
+        for token in _lark().lex(text[:position]):
+            last = token
+    except LarkError:
+        pass
+    return last
+
+
+def _open_brackets(text: str, position: int) -> list[tuple[str, int]]:
+    """The brackets still open before ``position``, innermost last."""
+    stack: list[tuple[str, int]] = []
+    for where, char in enumerate(text[:position]):
+        if char in "([":
+            stack.append((char, where))
+        elif char in ")]" and stack:
+            stack.pop()
+    return stack
