@@ -1,0 +1,151 @@
+"""Naming the mistake in an answer that does not match the derivative.
+
+Works on plain tensors (one :class:`~app.grading.compare.Comparison` per instance), in
+the order of DESIGN §5 after the shape test: ``transposed`` (the other layout, DESIGN
+§4), ``sign``, ``scaled`` (one constant factor on every instance, reported as a
+rational-looking number or a size of the problem such as N), and finally ``entries``
+with the wrong positions and a short description a learner can act on (only the
+off-diagonal entries; only where a ReLU unit is inactive, Parr & Howard §5; one row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from app.grading.compare import Comparison, Mask, heatmap
+
+MAX_WRONG_ENTRIES = 20
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str  # "transposed" | "sign" | "scaled" | "entries"
+    factor: float | None = None
+    factor_text: str | None = None
+    wrong_entries: list[list[int]] = field(default_factory=list)
+    description: str = ""
+    heatmap: list[list[float]] = field(default_factory=list)
+
+
+def diagnose(
+    comparisons: list[Comparison],
+    *,
+    other_forms: list[Comparison] | None = None,
+    sizes: dict[str, int] | None = None,
+    piecewise: bool = False,
+) -> Diagnosis:
+    """The diagnosis of an answer that failed on at least one of ``comparisons``.
+
+    ``other_forms`` compares the same answer with the other layout's form of the
+    derivative (same instances); ``sizes`` names the problem's dimensions so that a
+    factor such as 5 = N can be spoken of as N; ``piecewise`` says the function has
+    relu/step/max/min/abs, so a mistake confined to zero entries is a missing mask.
+    """
+    failing = [c for c in comparisons if not c.passed] or comparisons
+    first = failing[0]
+    hmap = heatmap(first.answer, first.expected)
+    if other_forms and all(o.passed for o in other_forms):
+        return Diagnosis("transposed", heatmap=hmap)
+    if all(c.matches(c.answer, -1.0) for c in comparisons) and _has_signal(comparisons):
+        return Diagnosis("sign", factor=-1.0, factor_text="-1", heatmap=hmap)
+    factor = _common_factor(comparisons, sizes or {})
+    if factor is not None:
+        return Diagnosis("scaled", factor=factor[0], factor_text=factor[1], heatmap=hmap)
+    wrong = np.zeros(first.expected.shape, dtype=bool)
+    zero_expected = True
+    for comp in failing:
+        mask = comp.wrong()
+        wrong |= mask
+        zero_expected &= bool(np.all(np.abs(comp.expected[mask]) <= comp.tol[mask]))
+    positions = [[int(i) + 1 for i in idx] for idx in zip(*np.nonzero(wrong), strict=True)]
+    return Diagnosis(
+        "entries",
+        wrong_entries=positions[:MAX_WRONG_ENTRIES],
+        description=describe_entries(wrong, piecewise=piecewise, zero_expected=zero_expected),
+        heatmap=hmap,
+    )
+
+
+def _has_signal(comparisons: list[Comparison]) -> bool:
+    """At least one checked expected entry is clearly non-zero (else -E == E)."""
+    return any(bool(np.any(np.abs(c.expected[c.checked]) > c.tol[c.checked])) for c in comparisons)
+
+
+def _common_factor(
+    comparisons: list[Comparison], sizes: dict[str, int]
+) -> tuple[float, str] | None:
+    """One constant c with answer = c * expected on every instance, c not 0, 1 or -1."""
+    num = 0.0
+    den = 0.0
+    for comp in comparisons:
+        a = comp.answer[comp.checked]
+        e = comp.expected[comp.checked]
+        num += float(np.dot(a.ravel(), e.ravel()))
+        den += float(np.dot(e.ravel(), e.ravel()))
+    if den == 0.0 or not np.isfinite(num / den):
+        return None
+    raw = num / den
+    if abs(raw) < 1e-9 or abs(raw - 1.0) < 1e-6 or abs(raw + 1.0) < 1e-6:
+        return None
+    if not _has_signal(comparisons):
+        return None
+    if not all(c.matches(c.answer, raw) for c in comparisons):
+        return None
+    return raw, factor_text(raw, sizes)
+
+
+def factor_text(value: float, sizes: dict[str, int] | None = None) -> str:
+    """A readable rendering of a factor: ``2``, ``1/2``, ``N = 5``, ``1/N`` or the float.
+
+    A size of the problem (larger than 2) is named, since a missing mean's 1/N shows up
+    as a factor N."""
+    for name, size in (sizes or {}).items():
+        if size > 2 and abs(abs(value) - size) <= 1e-6 * size:
+            return f"{'-' if value < 0 else ''}{name} = {size}"
+        if size > 2 and abs(abs(value) - 1.0 / size) <= 1e-6 / size:
+            return f"{'-' if value < 0 else ''}1/{name} = 1/{size}"
+    frac = Fraction(value).limit_denominator(64)
+    if abs(float(frac) - value) <= 1e-6 * max(1.0, abs(value)):
+        if frac.denominator == 1:
+            return str(frac.numerator)
+        return f"{frac.numerator}/{frac.denominator}"
+    return f"{value:.4g}"
+
+
+def describe_entries(wrong: Mask, *, piecewise: bool = False, zero_expected: bool = False) -> str:
+    """A short phrase saying which entries are wrong (1-based positions)."""
+    total = int(wrong.size)
+    count = int(wrong.sum())
+    if count == 0:
+        return "no single entry is clearly wrong, but the answer fails as a whole"
+    if piecewise and zero_expected:
+        return (
+            "only where the unit is inactive (pre-activation <= 0): there the derivative "
+            "is 0, so the answer needs the mask step(...)"
+        )
+    if wrong.ndim == 2 and wrong.shape[0] == wrong.shape[1] and wrong.shape[0] > 1:
+        diagonal = np.eye(wrong.shape[0], dtype=bool)
+        if not np.any(wrong & diagonal):
+            return "only the off-diagonal entries"
+        if not np.any(wrong & ~diagonal):
+            return "only the diagonal entries"
+    if count == 1:
+        (idx,) = [tuple(int(i) + 1 for i in pos) for pos in zip(*np.nonzero(wrong), strict=True)]
+        return f"only the entry {_position(idx)}"
+    if wrong.ndim == 2 and wrong.shape[0] > 1 and wrong.shape[1] > 1:
+        rows = np.nonzero(wrong.any(axis=1))[0]
+        cols = np.nonzero(wrong.any(axis=0))[0]
+        if len(rows) == 1:
+            return f"only row {int(rows[0]) + 1}"
+        if len(cols) == 1:
+            return f"only column {int(cols[0]) + 1}"
+    if count == total:
+        return "every entry"
+    return f"{count} of {total} entries"
+
+
+def _position(idx: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(i) for i in idx) + ")"

@@ -1,0 +1,83 @@
+"""Learner-facing feedback for each verdict and diagnosis.
+
+The sentences teach the rule behind the mistake: the axis rule for shapes (MIT 6.390
+A.8: axes(dY/dX) = axes(Y) + axes(X)), the two layouts (numerator: rows follow the
+outputs, Parr & Howard §4.1; denominator: rows follow the inputs, MIT 6.390 A.2), and
+where factors and signs usually come from in a loss (Parr & Howard §6).
+"""
+
+from __future__ import annotations
+
+from app.grading.diagnosis import Diagnosis
+
+_LAYOUT_RULE = {
+    "numerator": "rows follow the outputs y_i (numerator layout)",
+    "denominator": "rows follow the inputs x_j (denominator layout)",
+}
+
+
+def shape_text(shape: tuple[int, ...] | list[int]) -> str:
+    if not shape:
+        return "a scalar"
+    return "x".join(str(n) for n in shape)
+
+
+def correct(layout: str, required: str) -> str:
+    if required == "any":
+        return f"Correct. Your answer is in {layout} layout."
+    return "Correct."
+
+
+def wrong_shape(
+    answer_shape: tuple[int, ...],
+    expected_shape: tuple[int, ...],
+    out_shape: tuple[int, int],
+    in_description: str,
+    layout: str,
+) -> str:
+    rule = _LAYOUT_RULE.get(layout, "either layout is accepted")
+    return (
+        f"Your answer is {shape_text(answer_shape)}, but this derivative is "
+        f"{shape_text(expected_shape)}. The axis rule: axes(dY/dX) = axes(Y) + axes(X); "
+        f"here Y is {shape_text(out_shape)} and X is {in_description}, and {rule}."
+    )
+
+
+def transposed(required: str, matched: str) -> str:
+    if len(_LAYOUT_RULE) and required in _LAYOUT_RULE:
+        return (
+            f"You gave the {matched}-layout derivative (the transpose). This exercise uses "
+            f"{required} layout: {_LAYOUT_RULE[required].split(' (')[0]}."
+        )
+    return "You gave the derivative in the other layout (the transpose)."
+
+
+def diagnosis_message(diag: Diagnosis) -> str:
+    if diag.kind == "sign":
+        return (
+            "Your answer has the wrong sign: it is the negative of the derivative. Check a "
+            "minus sign, for example y - ŷ versus ŷ - y in a loss."
+        )
+    if diag.kind == "scaled":
+        return (
+            f"Your answer is off by a factor of {diag.factor_text}: it is "
+            f"{diag.factor_text} times the derivative. Check constant factors such as the 2 "
+            "from a square or the 1/N of a mean."
+        )
+    if diag.kind == "entries":
+        count = len(diag.wrong_entries)
+        where = ", ".join("(" + ", ".join(map(str, p)) + ")" for p in diag.wrong_entries[:5])
+        more = "" if count <= 5 else ", ..."
+        return f"Some entries are wrong: {diag.description}. Wrong entries include {where}{more}."
+    return "Your answer does not match the derivative."
+
+
+def undecided(reason: str) -> str:
+    return (
+        f"The numbers could not decide ({reason}). This attempt is not counted as wrong; "
+        "try again, or simplify your answer."
+    )
+
+
+def invalid(message: str) -> str:
+    return f"Your answer could not be read: {message} It is not counted as an attempt."

@@ -1,0 +1,251 @@
+"""Grading in worker processes with a hard wall-clock limit and a memory limit (DESIGN §10).
+
+An answer is untrusted text: even though it is only parsed by our grammar, a pathological
+one could still make the evaluation slow or large. So grading runs in separate processes,
+each with ``RLIMIT_AS`` set, and a grading that exceeds its time is *killed* (SIGKILL),
+never abandoned; the pool then starts a fresh worker in its place. Workers are kept warm
+(numpy, Lark and the grammar loaded once), so grading many problems costs milliseconds
+each, not a process start.
+
+Usage, from the CLI or the web app (thread-safe; one pool per process)::
+
+    from app.grading.worker import default_pool
+    result = default_pool().grade(problem, "W^T", seed=7)   # the DESIGN §11 dict
+    results = default_pool().grade_many([(problem, "W", None), ...])  # in parallel
+
+A timeout gives ``verdict: invalid`` with ``error.kind == "limit"``; so does a worker that
+dies (for example past its memory limit).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from app.grading.problem import Problem
+
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_MEMORY_MB = 1024
+DEFAULT_SIZE = 2
+
+
+def _serve(conn: Connection, memory_mb: int) -> None:  # pragma: no cover - runs in the child
+    """The worker loop: receive (problem dict, answer, seed, task name), send a result."""
+    try:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass
+    from app.grading.grader import grade_dict
+
+    tasks: dict[str, Callable[..., dict[str, Any]]] = {"grade": grade_dict}
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task, args = message
+        try:
+            result = tasks[task](*args)
+        except MemoryError:
+            result = _limit_result("the grading ran out of memory")
+        except Exception as exc:  # a bug must not take the pool down; it is reported
+            result = _limit_result(f"the grading failed: {type(exc).__name__}: {exc}")
+            result["error"]["kind"] = "internal"
+        conn.send(result)
+
+
+def _limit_result(message: str, seed: int | None = None) -> dict[str, Any]:
+    return {
+        "verdict": "invalid",
+        "diagnosis": None,
+        "error": {"kind": "limit", "message": message, "position": None},
+        "message": f"Your answer could not be graded: {message}. It is not counted.",
+        "expected_shape": [],
+        "answer_shape": None,
+        "layout": None,
+        "factor": None,
+        "wrong_entries": [],
+        "instances": 0,
+        "seed": seed if seed is not None else 0,
+    }
+
+
+class _Worker:
+    def __init__(self, ctx: BaseContext, memory_mb: int) -> None:
+        parent, child = ctx.Pipe()
+        self.conn: Connection = parent
+        self.process: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(child, memory_mb), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+        self.process.join(timeout=1)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+class GradingPool:
+    """A small pool of warm grading processes; ``grade`` is safe to call from threads."""
+
+    def __init__(
+        self,
+        size: int = DEFAULT_SIZE,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
+        if size < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.size = size
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        methods = mp.get_all_start_methods()
+        self._ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            self._ctx.set_forkserver_preload(["app.grading.grader"])
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._all: list[_Worker] = []
+        for _ in range(size):
+            self._add_worker()
+        self.restarts = 0
+
+    def _add_worker(self) -> None:
+        worker = _Worker(self._ctx, self.memory_mb)
+        with self._lock:
+            self._all.append(worker)
+        self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+            self.restarts += 1
+            closed = self._closed
+        if not closed:
+            self._add_worker()
+
+    def grade(
+        self, problem: Problem | dict[str, Any], answer: str, seed: int | None = None
+    ) -> dict[str, Any]:
+        """The DESIGN §11 result, computed in a worker under the time and memory limits."""
+        data = problem.to_dict() if isinstance(problem, Problem) else dict(problem)
+        return self._run("grade", (data, answer, seed), seed)
+
+    def grade_many(
+        self,
+        items: Iterable[tuple[Problem | dict[str, Any], str, int | None]],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Grade several answers in parallel (one thread per worker), results in order."""
+        work: Sequence[tuple[Problem | dict[str, Any], str, int | None]] = list(items)
+        results: list[dict[str, Any]] = [{} for _ in work]
+        done = 0
+        done_lock = threading.Lock()
+
+        def one(index: int) -> None:
+            nonlocal done
+            problem, answer, seed = work[index]
+            results[index] = self.grade(problem, answer, seed)
+            with done_lock:
+                done += 1
+                if progress is not None:
+                    progress(done)
+
+        with ThreadPoolExecutor(max_workers=self.size) as executor:
+            for future in [executor.submit(one, i) for i in range(len(work))]:
+                future.result()
+        return results
+
+    def _run(self, task: str, args: tuple[Any, ...], seed: int | None) -> dict[str, Any]:
+        if self._closed:
+            raise RuntimeError("the grading pool is closed")
+        worker = self._idle.get()
+        try:
+            worker.conn.send((task, args))
+            if worker.conn.poll(self.timeout):
+                result: dict[str, Any] = worker.conn.recv()
+                self._idle.put(worker)
+                return result
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            return _limit_result("the grading process stopped (memory limit?)", seed)
+        self._replace(worker)
+        return _limit_result(f"the grading took longer than {self.timeout:g} s", seed)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.process.pid for w in self._all if w.process.pid is not None]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()
+
+    def __enter__(self) -> GradingPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_default: GradingPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> GradingPool:
+    """The process-wide pool (created on first use, closed at exit).
+
+    Size and limits come from the environment: ``JTUTOR_GRADING_WORKERS`` (default 2),
+    ``JTUTOR_GRADING_TIMEOUT`` seconds (2), ``JTUTOR_GRADING_MEMORY_MB`` (1024)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = GradingPool(
+                size=int(os.environ.get("JTUTOR_GRADING_WORKERS", DEFAULT_SIZE)),
+                timeout=float(os.environ.get("JTUTOR_GRADING_TIMEOUT", DEFAULT_TIMEOUT)),
+                memory_mb=int(os.environ.get("JTUTOR_GRADING_MEMORY_MB", DEFAULT_MEMORY_MB)),
+            )
+            atexit.register(_default.close)
+        return _default
+
+
+def grade_in_worker(
+    problem: Problem | dict[str, Any], answer: str, seed: int | None = None
+) -> dict[str, Any]:
+    """Shorthand for ``default_pool().grade(...)``."""
+    return default_pool().grade(problem, answer, seed)
