@@ -1,0 +1,111 @@
+"""The state of one shape check and the rules shared by operators and functions.
+
+Kept apart from :mod:`app.mathlang.shapes` so the per-function rules
+(:mod:`app.mathlang.call_shapes`) and the operator rules use the same helpers: the matrix
+product, element-wise combination with scalar expansion, and the 10^6-entry limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from app.mathlang.ast import Node
+from app.mathlang.dims import Dim, Dims
+from app.mathlang.errors import MathError
+from app.mathlang.messages import node_text, shape_text
+
+MAX_ENTRIES = 10**6
+"""No intermediate result may have more entries (DESIGN §3), checked before computing."""
+
+Shape = tuple[Dim, Dim]
+
+
+def max_entries() -> int:
+    return MAX_ENTRIES
+
+
+@dataclass
+class Ctx:
+    dims: Dims
+    variables: dict[str, tuple[int, int]]
+    indices: dict[str, int] | None
+    shapes: dict[int, Shape] = field(default_factory=dict)
+
+    def scalar(self) -> Shape:
+        return (self.dims.new(1), self.dims.new(1))
+
+    def is_scalar(self, shape: Shape) -> bool:
+        return self.dims.is_one(shape[0]) and self.dims.is_one(shape[1])
+
+    def known(self, shape: Shape) -> tuple[int, int] | None:
+        rows, cols = self.dims.size(shape[0]), self.dims.size(shape[1])
+        return None if rows is None or cols is None else (rows, cols)
+
+    def text(self, shape: Shape) -> str:
+        return shape_text([self.dims.size(d) for d in shape])
+
+    def of(self, node: Node) -> Shape:
+        return self.shapes[id(node)]
+
+    def check_entries(self, node: Node, shape: Shape) -> None:
+        """The 10^6-entry limit on one node; in index form each node is broadcast over
+        every index, so the index sizes multiply its entries."""
+        known = self.known(shape)
+        if known is None:
+            return
+        spread = prod(self.indices.values()) if self.indices else 1
+        if known[0] * known[1] * spread > MAX_ENTRIES:
+            what = f"{node_text(node)} would be {known[0]}x{known[1]}"
+            if spread > 1:
+                what += f" for each of {spread} index combinations"
+            raise MathError(
+                "limit", f"{what}: more than {MAX_ENTRIES:,} entries is too large", node.pos
+            )
+
+    def require_scalar(self, node: Node, what: str) -> None:
+        rows, cols = self.of(node)
+        if not (
+            self.dims.unify(rows, self.dims.new(1)) and self.dims.unify(cols, self.dims.new(1))
+        ):
+            raise MathError(
+                "shape",
+                f"{node_text(node)} is {self.text(self.of(node))}, but {what} must be a scalar",
+                node.pos,
+            )
+
+    def pair_error(
+        self, node: Node, reason: str, left: Node | None = None, right: Node | None = None
+    ) -> MathError:
+        """ "op: a is RxC and b is RxC; reason" for a binary operation or a call."""
+        children = node.children()
+        left = left if left is not None else children[0]
+        right = right if right is not None else children[1]
+        message = (
+            f"{node_text(node)}: {node_text(left)} is {self.text(self.of(left))} and "
+            f"{node_text(right)} is {self.text(self.of(right))}; {reason}"
+        )
+        return MathError("shape", message, node.pos)
+
+    def matmul(self, node: Node, left: Node, right: Node) -> Shape:
+        (a, b), (c, d) = self.of(left), self.of(right)
+        if not self.dims.unify(b, c):
+            inner = f"the inner sizes {self.dims.size(b)} and {self.dims.size(c)} differ"
+            raise self.pair_error(node, inner, left, right)
+        return (a, d)
+
+    def elementwise(self, node: Node, left: Node, right: Node, op: str) -> Shape:
+        """Equal shapes, or a scalar on one side expanded to the other's shape."""
+        ls, rs = self.of(left), self.of(right)
+        if self.is_scalar(ls):
+            return rs
+        if self.is_scalar(rs):
+            return ls
+        before = self.text(ls), self.text(rs)
+        if not (self.dims.unify(ls[0], rs[0]) and self.dims.unify(ls[1], rs[1])):
+            message = (
+                f"{node_text(node)}: {node_text(left)} is {before[0]} and {node_text(right)} "
+                f"is {before[1]}; {op} needs equal shapes (or a scalar on one side)"
+            )
+            raise MathError("shape", message, node.pos)
+        return ls
