@@ -105,7 +105,7 @@ def _compose(node: Node, parts: list[Printed]) -> Printed:
         operand = _wrap(parts[0], POWER)
         return operand[0] + "^T", min(operand[1], POSTFIX), False
     if isinstance(node, Unary):
-        text, level, exponent_ok = _wrap(parts[0], UNARY)
+        text, _, exponent_ok = _wrap(parts[0], UNARY)
         return node.op + (" " if text[0] in "+-" else "") + text, UNARY, exponent_ok
     if isinstance(node, Binary):
         return _binary(node.op, parts[0], parts[1])
@@ -129,7 +129,7 @@ def _binary(op: str, left: Printed, right: Printed) -> Printed:
 
 
 def _wrap(part: Printed, needed: int) -> Printed:
-    text, level, exponent_ok = part
+    text, level, _ = part
     return part if level >= needed else (f"({text})", ATOM, True)
 
 
