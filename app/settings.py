@@ -48,10 +48,21 @@ class Settings(BaseSettings):
         description="The site is served over https: cookies are marked Secure.",
     )
     grading_timeout: float = Field(
-        10.0,
+        2.0,
         gt=0,
         le=120,
         description="Wall-clock limit in seconds for grading one answer (the worker is killed).",
+    )
+    grading_workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Number of grading worker processes per app process.",
+    )
+    grading_memory_mb: int = Field(
+        1024,
+        ge=64,
+        description="Memory limit of one grading worker process, in MiB.",
     )
     max_body_bytes: int = Field(
         64_000,

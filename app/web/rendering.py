@@ -1,0 +1,68 @@
+"""Templates and the one ``render()`` helper: the partial for htmx, the full page otherwise.
+
+Following htmx's template-fragments idea, a page template ``{% include %}``s its partials
+(``_preview.html``, ``_feedback.html``), so the same partial serves the first render and
+every later swap. Autoescaping is on for every template.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.web import formatting
+from app.web.heatmap import heatmap_svg
+from app.web.markdown import render_markdown
+
+
+def make_templates(directory: Path) -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = render_markdown
+    env.filters["shape"] = formatting.shape_text
+    env.filters["matrix_latex"] = formatting.matrix_latex
+    env.globals["heatmap_svg"] = heatmap_svg
+    env.globals["diagnosis_text"] = formatting.diagnosis_text
+    env.globals["verdict_text"] = formatting.verdict_text
+    return Jinja2Templates(env=env)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request", "").lower() == "true"
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """``partial`` for an htmx request (when given), ``template`` otherwise."""
+    templates: Jinja2Templates = request.app.state.templates
+    name = partial if partial is not None and is_htmx(request) else template
+    full_context = {"request": request, **(context or {})}
+    response = templates.TemplateResponse(
+        request, name, full_context, status_code=status_code, headers=headers
+    )
+    response.headers.setdefault("Vary", "HX-Request")
+    return response

@@ -1,0 +1,42 @@
+"""``GET /api/v1/attempts``: the calling learner's own attempts, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from app.store import list_attempts
+from app.store.models import Attempt
+from app.web.deps import DatabaseDep, LearnerDep
+
+router = APIRouter(prefix="/api/v1", tags=["attempts"])
+
+
+def attempt_json(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "id": attempt.id,
+        "exercise_id": attempt.exercise_id,
+        "answer": attempt.answer,
+        "seed": attempt.seed,
+        "verdict": attempt.verdict,
+        "diagnosis": attempt.diagnosis,
+        "counted": attempt.counted,
+        "created_at": attempt.created_at.isoformat(),
+        "result": attempt.result,
+    }
+
+
+@router.get("/attempts", summary="Your own attempts, newest first")
+def attempts(
+    database: DatabaseDep,
+    learner: LearnerDep,
+    exercise_id: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    with database.read() as session:
+        rows = list_attempts(
+            session, learner_id=learner, exercise_id=exercise_id, limit=limit, offset=offset
+        )
+        return {"attempts": [attempt_json(a) for a in rows]}

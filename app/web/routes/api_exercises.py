@@ -1,0 +1,86 @@
+"""The exercise bank over JSON, and answering an exercise as the calling learner."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.store import record_attempt
+from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
+from app.web.errors import BadInput
+from app.web.services import to_plain
+
+router = APIRouter(prefix="/api/v1", tags=["exercises"])
+
+MAX_SEED = 2**31 - 1
+
+
+class AttemptRequest(BaseModel):
+    answer: str = Field(description="the answer, in the expression language")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="the variant answered")
+
+
+def summary(exercise: Any) -> dict[str, Any]:
+    return {
+        "id": exercise.id,
+        "title": exercise.title,
+        "lesson": exercise.lesson,
+        "answer_form": exercise.answer_form,
+        "layout": exercise.layout,
+    }
+
+
+@router.get("/exercises", summary="List the exercises")
+def list_exercises(services: ServicesDep, lesson: str | None = None) -> dict[str, Any]:
+    return {"exercises": [summary(e) for e in services.exercises(lesson)]}
+
+
+@router.get("/exercises/{exercise_id}", summary="One exercise and the variant for a seed")
+def get_exercise(
+    exercise_id: str,
+    services: ServicesDep,
+    seed: int | None = Query(None, ge=0, le=MAX_SEED),
+) -> dict[str, Any]:
+    exercise = services.exercise(exercise_id)
+    chosen = secrets.randbelow(MAX_SEED) if seed is None else seed
+    try:
+        variant = to_plain(dict(exercise.variant(chosen)))
+    except (ValueError, TypeError) as exc:
+        raise BadInput(str(exc)) from exc
+    return {
+        **summary(exercise),
+        "prompt": exercise.prompt,
+        "hint_count": len(getattr(exercise, "hints", []) or []),
+        "seed": chosen,
+        "variant": variant,
+    }
+
+
+@router.post(
+    "/exercises/{exercise_id}/attempts",
+    summary="Answer an exercise; the attempt is stored for the calling learner",
+)
+def create_attempt(
+    exercise_id: str,
+    body: AttemptRequest,
+    services: ServicesDep,
+    database: DatabaseDep,
+    learner: LearnerDep,
+) -> dict[str, Any]:
+    exercise = services.exercise(exercise_id)
+    seed = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
+    result = services.grade(exercise.problem(seed), body.answer, seed=seed)
+    with database.write() as session:
+        attempt = record_attempt(
+            session,
+            learner_id=learner,
+            exercise_id=exercise.id,
+            answer=body.answer,
+            seed=seed,
+            result=result,
+        )
+        attempt_id = attempt.id
+    return {**result, "attempt_id": attempt_id, "counted": attempt.counted}

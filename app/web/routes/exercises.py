@@ -1,0 +1,176 @@
+"""One exercise in the browser: the page, the live preview, grading, and hints.
+
+Every form works as a plain full-page POST without JavaScript; with htmx the same routes
+return only the partial that changes (``_preview.html``, ``_feedback.html``, ``_hints.html``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
+
+from app.bank.curriculum import lesson as find_lesson
+from app.store import record_attempt
+from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
+from app.web.errors import BadInput
+from app.web.preview import read_math, shapes_from_declarations
+from app.web.progress import exercise_progress
+from app.web.rendering import render
+from app.web.services import Services, to_plain
+
+router = APIRouter(include_in_schema=False)
+
+MAX_SEED = 2**31 - 1
+
+
+def _seed(raw: Any) -> int:
+    if raw in (None, ""):
+        return secrets.randbelow(MAX_SEED)
+    try:
+        value = int(str(raw))
+    except ValueError as exc:
+        raise BadInput("the seed must be a whole number", field="seed") from exc
+    if not 0 <= value <= MAX_SEED:
+        raise BadInput(f"the seed must be between 0 and {MAX_SEED}", field="seed")
+    return value
+
+
+def _variant(exercise: Any, seed: int) -> dict[str, Any]:
+    try:
+        variant: dict[str, Any] = to_plain(dict(exercise.variant(seed)))
+    except (ValueError, TypeError) as exc:
+        raise BadInput(str(exc)) from exc
+    return variant
+
+
+def _grid_shape(variant: dict[str, Any]) -> tuple[int, int]:
+    shape = [int(n) for n in variant.get("expected_shape") or [1, 1]]
+    if len(shape) == 1:
+        return shape[0], 1
+    if len(shape) != 2:
+        raise BadInput("a numeric grid needs a two-axis answer")
+    return shape[0], shape[1]
+
+
+def answer_from_form(form: FormData, exercise: Any, variant: dict[str, Any]) -> str:
+    """The answer text; a numeric grid becomes a ``[[...], ...]`` literal of its cells."""
+    if getattr(exercise, "answer_form", "expression") != "numeric" or "cell-1-1" not in form:
+        return str(form.get("answer") or "")
+    rows, cols = _grid_shape(variant)
+    lines = []
+    for i in range(1, rows + 1):
+        cells = []
+        for j in range(1, cols + 1):
+            value = str(form.get(f"cell-{i}-{j}") or "").strip()
+            if not value:
+                raise BadInput(f"the cell in row {i}, column {j} is empty", field=f"cell-{i}-{j}")
+            cells.append(value)
+        lines.append("[" + ", ".join(cells) + "]")
+    return "[" + ", ".join(lines) + "]"
+
+
+def _context(
+    services: Services, exercise: Any, seed: int, variant: dict[str, Any], hints_shown: int
+) -> dict[str, Any]:
+    hints = list(getattr(exercise, "hints", []) or [])
+    return {
+        "exercise": exercise,
+        "lesson": find_lesson(exercise.lesson),
+        "title": exercise.title,
+        "seed": seed,
+        "variant": variant,
+        "hints": hints,
+        "hints_shown": max(0, min(hints_shown, len(hints))),
+        "grid": _grid_shape(variant) if exercise.answer_form == "numeric" else None,
+        "siblings": services.exercises(exercise.lesson),
+    }
+
+
+@router.get("/exercises/{exercise_id}", response_class=HTMLResponse)
+def exercise_page(
+    exercise_id: str,
+    request: Request,
+    services: ServicesDep,
+    database: DatabaseDep,
+    learner: LearnerDep,
+    seed: str | None = None,
+    hints: int = 0,
+) -> HTMLResponse:
+    exercise = services.exercise(exercise_id)
+    chosen = _seed(seed)
+    context = _context(services, exercise, chosen, _variant(exercise, chosen), hints)
+    context["progress"] = exercise_progress(database, learner).get(exercise.id)
+    return render(request, "exercise.html", context)
+
+
+@router.post("/exercises/{exercise_id}/preview", response_class=HTMLResponse)
+async def preview(exercise_id: str, request: Request, services: ServicesDep) -> HTMLResponse:
+    exercise = services.exercise(exercise_id)
+    form = await request.form()
+    seed = _seed(form.get("seed"))
+    variant = _variant(exercise, seed)
+    try:
+        text = answer_from_form(form, exercise, variant)
+    except BadInput:
+        text = ""
+    reading = None
+    if text.strip():
+        shapes = shapes_from_declarations(variant.get("shapes") or {})
+        indices = variant.get("indices") if exercise.answer_form == "index" else None
+        reading = read_math(
+            text, shapes, indices=indices, max_chars=services.settings.max_answer_chars
+        )
+    return render(
+        request, "_preview.html", {"reading": reading, "text": text}, partial="_preview.html"
+    )
+
+
+@router.post("/exercises/{exercise_id}/submit", response_class=HTMLResponse)
+async def submit(
+    exercise_id: str,
+    request: Request,
+    services: ServicesDep,
+    database: DatabaseDep,
+    learner: LearnerDep,
+) -> HTMLResponse:
+    exercise = services.exercise(exercise_id)
+    form = await request.form()
+    seed = _seed(form.get("seed"))
+    variant = _variant(exercise, seed)
+    answer = answer_from_form(form, exercise, variant)
+    result = services.grade(exercise.problem(seed), answer, seed=seed)
+    with database.write() as session:
+        record_attempt(
+            session,
+            learner_id=learner,
+            exercise_id=exercise.id,
+            answer=answer,
+            seed=seed,
+            result=result,
+        )
+    context = _context(services, exercise, seed, variant, 0)
+    context.update(
+        result=result,
+        answer=answer,
+        progress=exercise_progress(database, learner).get(exercise.id),
+        oob=True,
+    )
+    return render(request, "exercise.html", context, partial="_feedback.html")
+
+
+@router.get("/exercises/{exercise_id}/hints", response_class=HTMLResponse)
+def hints(
+    exercise_id: str,
+    request: Request,
+    services: ServicesDep,
+    seed: str | None = None,
+    shown: int = 1,
+) -> HTMLResponse:
+    exercise = services.exercise(exercise_id)
+    chosen = _seed(seed)
+    context = _context(services, exercise, chosen, _variant(exercise, chosen), shown)
+    return render(request, "exercise.html", context, partial="_hints.html")

@@ -1,0 +1,66 @@
+"""The reading pages: home, the list of lessons and one lesson with its exercises."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.bank.curriculum import LESSONS, lesson
+from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
+from app.web.errors import NotFound
+from app.web.progress import exercise_progress, lessons_progress, totals
+from app.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, database: DatabaseDep, services: ServicesDep, learner: LearnerDep
+) -> HTMLResponse:
+    rows = lessons_progress(services, exercise_progress(database, learner))
+    started = next((r for r in rows if r.solved < r.exercises), rows[0])
+    return render(
+        request,
+        "home.html",
+        {"rows": rows, "totals": totals(rows), "next_lesson": started.lesson, "title": None},
+    )
+
+
+@router.get("/lessons", response_class=HTMLResponse)
+def lessons(
+    request: Request, database: DatabaseDep, services: ServicesDep, learner: LearnerDep
+) -> HTMLResponse:
+    rows = lessons_progress(services, exercise_progress(database, learner))
+    return render(
+        request, "lessons.html", {"rows": rows, "totals": totals(rows), "title": "Lessons"}
+    )
+
+
+@router.get("/lessons/{slug}", response_class=HTMLResponse)
+def lesson_page(
+    slug: str,
+    request: Request,
+    database: DatabaseDep,
+    services: ServicesDep,
+    learner: LearnerDep,
+) -> HTMLResponse:
+    found = lesson(slug)
+    if found is None:
+        raise NotFound(f"There is no lesson called {slug!r}.")
+    per_exercise = exercise_progress(database, learner)
+    index = LESSONS.index(found)
+    return render(
+        request,
+        "lesson.html",
+        {
+            "lesson": found,
+            "slug": found.slug,
+            "title": found.title,
+            "exercises": services.exercises(found.slug),
+            "progress": per_exercise,
+            "previous": LESSONS[index - 1] if index > 0 else None,
+            "next": LESSONS[index + 1] if index + 1 < len(LESSONS) else None,
+            "bank_error": services.bank_error,
+        },
+    )
