@@ -13,6 +13,7 @@ entry verified on at least one instance; when the numbers cannot decide the verd
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from app.grading.diagnosis import diagnose
 from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
 from app.mathlang import MathError
+from app.mathlang.declarations import parse_declaration
 
 K = 3
 EXTRA = 3
@@ -54,6 +56,13 @@ class _Setup:
         self.other = {"numerator": "denominator", "denominator": "numerator"}.get(problem.layout)
         self.sampler = numerics.make_sampler(tree, self.declarations, self.shapes, self.pinned)
         self.all_pinned = set(self.pinned) >= set(self.shapes)
+        self.compact_shape: tuple[int, int] | None = None
+        if problem.compact is not None:
+            try:
+                compact = parse_declaration(problem.compact["name"], problem.compact["shape"])
+            except MathError as exc:
+                raise ProblemError("compact.shape", exc.message) from exc
+            self.compact_shape = compact.shape()
 
     def func(self, values: numerics.Instance) -> numerics.Array:
         return np.asarray(mathlang.evaluate(self.typed, values, finite=False), dtype=np.float64)
@@ -76,6 +85,18 @@ class _Setup:
             total = sum(r * c for r, c in self.wrt_shapes)
             return f"the stacked vector of {', '.join(self.problem.wrt)} ({total} entries)"
         return messages.shape_text(self.wrt_shapes[0])
+
+
+def expected_shape(problem: Problem) -> tuple[int, ...]:
+    """The shape an answer to ``problem`` must have (the compact shape for compact ones)."""
+    setup = _Setup(problem)
+    if setup.compact_shape is not None:
+        return setup.compact_shape
+    count = len(problem.indices) if problem.indices else None
+    shape = setup.form_shape(setup.layouts[0], count)
+    if shape is None:
+        raise ProblemError("indices", "the number of indices does not fit the derivative")
+    return shape
 
 
 def grade(problem: Problem, answer: str, *, seed: int | None = None) -> dict[str, Any]:
@@ -107,15 +128,35 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             f"{list(setup.out_axes + setup.in_axes)}",
             seed,
         )
+    full_shape = expected_shape
+    if setup.compact_shape is not None:
+        expected_shape = setup.compact_shape
     result = GradeResult(seed=seed, expected_shape=list(expected_shape))
     if not isinstance(answer, str) or not answer.strip():
         return result.invalid(MathError("syntax", "the answer is empty", 0))
     try:
-        typed = _check_answer(setup, answer, expected_shape, count)
+        if setup.compact_shape is not None:
+            typed = _check_answer(setup, answer, setup.compact_shape, None)
+        else:
+            typed = _check_answer(setup, answer, expected_shape, count)
     except MathError as exc:
         return result.invalid(exc)
     answer_shape = tuple(int(n) for n in typed.shape)
     result.answer_shape = list(answer_shape)
+    if setup.compact_shape is not None:
+        if answer_shape != setup.compact_shape:
+            result.verdict = "incorrect"
+            result.diagnosis = "wrong_shape"
+            result.message = (
+                f"Your answer is {messages.shape_text(answer_shape)}, but the compact form "
+                f"here is {messages.shape_text(setup.compact_shape)}."
+            )
+            return result
+        try:
+            answer_fn = _compact_answer(setup, typed, full_shape)
+        except MathError as exc:
+            return GradeResult.problem_error(f"compact.expand: {exc.message}", seed)
+        return _numeric(setup, answer_fn, result, [setup.layouts[0]], False, count, seed)
     matching = [lay for lay in setup.layouts if setup.form_shape(lay, count) == answer_shape]
     other_fits = setup.other is not None and setup.form_shape(setup.other, count) == answer_shape
     if not matching and not other_fits:
@@ -125,7 +166,39 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), problem.layout
         )
         return result
-    return _numeric(setup, typed, result, matching, other_fits, count, seed)
+    return _numeric(setup, _answer_fn(typed), result, matching, other_fits, count, seed)
+
+
+AnswerFn = Callable[[numerics.Instance], numerics.Array]
+
+
+def _answer_fn(typed: mathlang.Typed) -> AnswerFn:
+    def run(instance: numerics.Instance) -> numerics.Array:
+        with np.errstate(all="ignore"):
+            return np.asarray(mathlang.evaluate(typed, instance, finite=False), dtype=np.float64)
+
+    return run
+
+
+def _compact_answer(setup: _Setup, typed: mathlang.Typed, full: tuple[int, ...]) -> AnswerFn:
+    """The full derivative implied by a compact answer: ``expand`` with the answer bound."""
+    compact = setup.problem.compact
+    indices = setup.problem.indices
+    assert compact is not None and indices is not None and setup.compact_shape is not None
+    shapes = dict(setup.shapes)
+    shapes[compact["name"]] = setup.compact_shape
+    expand = mathlang.check(
+        mathlang.parse(compact["expand"]), shapes, indices=dict(zip(indices, full, strict=True))
+    )
+    inner = _answer_fn(typed)
+
+    def run(instance: numerics.Instance) -> numerics.Array:
+        values = dict(instance)
+        values[compact["name"]] = inner(instance)
+        with np.errstate(all="ignore"):
+            return np.asarray(mathlang.evaluate(expand, values, finite=False), dtype=np.float64)
+
+    return run
 
 
 def _check_answer(
@@ -147,7 +220,7 @@ def _check_answer(
 class _Instances:
     """Draws instances and compares the answer at each."""
 
-    def __init__(self, setup: _Setup, answer: mathlang.Typed, seed: int, count: int | None):
+    def __init__(self, setup: _Setup, answer: AnswerFn, seed: int, count: int | None):
         self.setup = setup
         self.answer = answer
         self.count = count
@@ -162,8 +235,7 @@ class _Instances:
         deriv = numerics.derivative(setup.func, setup.sampler.sites, instance, setup.problem.wrt)
         if not deriv.finite:
             return None
-        with np.errstate(all="ignore"):
-            value = np.asarray(mathlang.evaluate(self.answer, instance, finite=False))
+        value = self.answer(instance)
         checked_flat = np.broadcast_to(~deriv.set_aside[None, :], deriv.values.shape)
         out: dict[str, Comparison] = {}
         for layout in layouts:
@@ -196,7 +268,7 @@ class _Instances:
 
 def _numeric(
     setup: _Setup,
-    typed: mathlang.Typed,
+    typed: AnswerFn,
     result: GradeResult,
     matching: list[str],
     other_fits: bool,

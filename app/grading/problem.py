@@ -62,6 +62,11 @@ class Problem:
     """Names of the sizes (``{"N": 5}``) when the problem comes from an exercise; used only
     to word feedback (a missing 1/N is "off by a factor of N")."""
 
+    compact: dict[str, str] | None = None
+    """For compact answers (Learned-Miller §3): ``{"name": "G", "shape": "3x4", "expand":
+    "delta(i,j) * G[i,k]"}``; the learner's matrix is bound to ``name`` and the full
+    derivative (over ``indices``) is ``expand``."""
+
     def __post_init__(self) -> None:
         self.declarations()  # validates the declarations eagerly
         if not isinstance(self.function, str) or not self.function.strip():
@@ -86,6 +91,14 @@ class Problem:
             if len(set(self.indices)) != len(self.indices):
                 raise ProblemError("indices", "an index name is listed twice")
         self.pinned()  # validates the pinned values eagerly
+        if self.compact is not None:
+            if not self.indices:
+                raise ProblemError("indices", "a compact answer needs the full tensor's indices")
+            for key in ("name", "shape", "expand"):
+                if not isinstance(self.compact.get(key), str):
+                    raise ProblemError(f"compact.{key}", "must be text")
+            if self.compact["name"] in self.variables:
+                raise ProblemError("compact.name", "is also a variable name")
 
     def declarations(self) -> dict[str, Declaration]:
         """The parsed declarations; sizes must be concrete numbers here."""
@@ -134,6 +147,8 @@ class Problem:
             data["values"] = dict(self.values)
         if self.sizes:
             data["sizes"] = dict(self.sizes)
+        if self.compact:
+            data["compact"] = dict(self.compact)
         return data
 
     @classmethod
@@ -176,7 +191,16 @@ class Problem:
             indices=None if indices is None else _name_list(indices, "indices"),
             values=None if not values else {str(k): v for k, v in values.items()},
             sizes=None if not sizes else {str(k): int(v) for k, v in sizes.items()},
+            compact=_compact(data.get("compact")),
         )
+
+
+def _compact(raw: object) -> dict[str, str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ProblemError("compact", "must be {name, shape, expand}")
+    return {str(k): v for k, v in raw.items()}
 
 
 def _split_assignment(text: object) -> tuple[str, str]:
