@@ -91,9 +91,14 @@ def _number(node: Number) -> Piece:
     return _number(Number(value, text=repr(value)))
 
 
+def _signed(piece: Piece, node: Node) -> bool:
+    """A right operand that starts with a sign is parenthesised: ``x (-y)``."""
+    return isinstance(node, Unary) or piece[0].startswith("-")
+
+
 def _product(left: Piece, right: Piece, right_node: Node) -> str:
     lhs = _wrap(left, left[1] < PRODUCT)
-    rhs = _wrap(right, right[1] <= PRODUCT or isinstance(right_node, Unary))
+    rhs = _wrap(right, right[1] <= PRODUCT or _signed(right, right_node))
     joiner = r" \cdot " if rhs[:1].isdigit() else " "
     return lhs + joiner + rhs
 
@@ -140,7 +145,7 @@ def _binary(node: Binary, left: Piece, right: Piece) -> Piece:
         return (f"{_wrap(left, left[1] < ATOM)}^{{{circle}{right[0]}}}", POWER)
     level = SUM if op in ("+", "-") else PRODUCT
     lhs = _wrap(left, left[1] < level)
-    rhs = _wrap(right, right[1] <= level or isinstance(node.right, Unary))
+    rhs = _wrap(right, right[1] <= level or _signed(right, node.right))
     return (f"{lhs} {_OPS[op]} {rhs}", level)
 
 

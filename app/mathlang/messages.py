@@ -24,7 +24,7 @@ def node_text(node: Node, *, limit: int = _MAX_TEXT) -> str:
 
     try:
         text = to_text(node)
-    except NotImplementedError:  # until the printer lands
+    except (NotImplementedError, ValueError):  # trees the printer cannot spell
         if isinstance(node, Name):
             text = node.name
         elif isinstance(node, Number):
@@ -69,12 +69,18 @@ def _or_list(items: Sequence[str]) -> str:
 
 
 def unknown_name_error(
-    name: str, declared: Iterable[str], position: int | None, *, what: str = "name"
+    name: str,
+    declared: Iterable[str],
+    position: int | None,
+    *,
+    what: str = "name",
+    also: Iterable[str] = (),
 ) -> MathError:
     """``MathError("unknown_name", "unknown name 'wx'; did you mean 'w x' or 'W'?")``.
 
     Suggestions: the split of ``name`` into declared names when it is a product of
-    them, then declared names that are close in spelling (ignoring case).
+    them, then declared names (and the names in ``also``, such as the built-in
+    functions: ``sine`` -> ``sin``) that are close in spelling, ignoring case.
     """
     pool = sorted(set(declared))
     suggestions: list[str] = []
@@ -82,7 +88,7 @@ def unknown_name_error(
     if split is not None:
         suggestions.append(" ".join(split))
     lowered: dict[str, list[str]] = {}
-    for candidate in pool:
+    for candidate in sorted({*pool, *also}):
         lowered.setdefault(candidate.lower(), []).append(candidate)
     parts = set(split or ())
     for close in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6):

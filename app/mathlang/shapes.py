@@ -79,9 +79,12 @@ def check(
             if not isinstance(size, int) or size < 1:
                 raise MathError("shape", f"index {index} needs a positive size, not {size}")
     zero_root = expected is not None and isinstance(node, Number) and node.value == 0
+    positions = {id(i) for n in postorder(node) if isinstance(n, Index) for i in n.indices}
     for current in postorder(node):
         if zero_root and current is node and expected is not None:
             shape = (ctx.dims.new(expected[0]), ctx.dims.new(expected[1]))
+        elif id(current) in positions:
+            shape = ctx.scalar()  # checked by the Index node it stands in
         else:
             shape = _visit(ctx, current)
         ctx.shapes[id(current)] = shape
@@ -173,7 +176,7 @@ def _name(ctx: Ctx, node: Name) -> Shape:
     if name == "ones":
         return (ctx.dims.new(), ctx.dims.new(1))
     known = [*ctx.variables, *(ctx.indices or {})]
-    raise unknown_name_error(name, known, node.pos)
+    raise unknown_name_error(name, known, node.pos, also=BUILTINS)
 
 
 def _binary(ctx: Ctx, node: Binary) -> Shape:
