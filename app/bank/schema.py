@@ -228,7 +228,7 @@ def _sizes(raw: object, symbols: set[str], fail: Any) -> dict[str, tuple[int, in
         out[str(name)] = (low, high)
     for symbol in sorted(symbols):
         if symbol not in out:
-            hint = " (for a matrix of symbolic sizes write 'm x n' with spaces)" if "x" in symbol else ""
+            hint = " (write a symbolic matrix shape with spaces: m x n)" if "x" in symbol else ""
             raise fail("sizes", f"the size symbol {symbol!r} has no range{hint}")
     return out
 

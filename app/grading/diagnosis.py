@@ -94,6 +94,9 @@ def _common_factor(
         return None
     if not all(c.matches(c.answer, raw) for c in comparisons):
         return None
+    frac = Fraction(raw).limit_denominator(64)
+    if abs(float(frac) - raw) <= 1e-6 * max(1.0, abs(raw)):
+        raw = float(frac)
     return raw, factor_text(raw, sizes)
 
 

@@ -80,4 +80,7 @@ def undecided(reason: str) -> str:
 
 
 def invalid(message: str) -> str:
+    message = message.strip()
+    if message and message[-1] not in ".!?":
+        message += "."
     return f"Your answer could not be read: {message} It is not counted as an attempt."

@@ -99,8 +99,8 @@ class Sampler:
         chosen: list[tuple[Instance, list[Array]]] = []
         seen: set[tuple[int, bool]] = set()
         while len(chosen) < k and clear:
-            best = max(clear, key=lambda item: len(_sides(item[1]) - seen))
-            clear.remove(best)
+            index = max(range(len(clear)), key=lambda i: len(_sides(clear[i][1]) - seen))
+            best = clear.pop(index)
             chosen.append(best)
             seen |= _sides(best[1])
         while len(chosen) < k:

@@ -50,7 +50,7 @@ def _serve(conn: Connection, memory_mb: int) -> None:  # pragma: no cover - runs
         pass
     from app.grading.grader import grade_dict
 
-    tasks: dict[str, Callable[..., dict[str, Any]]] = {"grade": grade_dict}
+    tasks: dict[str, Callable[..., dict[str, Any]]] = {"grade": grade_dict, "probe": _probe}
     while True:
         try:
             message = conn.recv()
@@ -67,6 +67,15 @@ def _serve(conn: Connection, memory_mb: int) -> None:  # pragma: no cover - runs
             result = _limit_result(f"the grading failed: {type(exc).__name__}: {exc}")
             result["error"]["kind"] = "internal"
         conn.send(result)
+
+
+def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no cover
+    """A diagnostic task: hold ``megabytes`` of memory for ``seconds`` (tests the limits)."""
+    import time
+
+    block = bytearray(megabytes * 1024 * 1024)
+    time.sleep(seconds)
+    return {"ok": True, "pid": os.getpid(), "bytes": len(block)}
 
 
 def _limit_result(message: str, seed: int | None = None) -> dict[str, Any]:
@@ -203,6 +212,10 @@ class GradingPool:
             return _limit_result("the grading process stopped (memory limit?)", seed)
         self._replace(worker)
         return _limit_result(f"the grading took longer than {self.timeout:g} s", seed)
+
+    def probe(self, seconds: float, megabytes: int = 0) -> dict[str, Any]:
+        """Run the diagnostic task in a worker (used to test the time and memory limits)."""
+        return self._run("probe", (seconds, megabytes), None)
 
     def pids(self) -> list[int]:
         with self._lock:
