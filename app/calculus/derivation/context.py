@@ -1,0 +1,64 @@
+"""Everything a view needs to know about one problem: the tree, its shapes, an instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from app.calculus.derivation import verify
+from app.calculus.derivation.rules import node_with
+from app.mathlang.ast import Node
+from app.mathlang.declarations import Declaration
+
+Array = npt.NDArray[np.float64]
+Shape = tuple[int, int]
+
+
+@dataclass
+class Problem:
+    function: str
+    tree: Node
+    declarations: dict[str, Declaration]
+    shapes: dict[str, Shape]
+    node_shapes: dict[int, Shape]
+    wrt: list[str]
+    layout: str
+    values: dict[str, Array]
+    out_shape: Shape
+    taken: set[str] = field(default_factory=set)
+
+    def out_name(self) -> str:
+        """What the output is called in the steps: f for a scalar, y for a vector, Y for a matrix."""
+        rows, cols = self.out_shape
+        if (rows, cols) == (1, 1):
+            choices = ("f", "L", "g", "F")
+        elif rows == 1 or cols == 1:
+            choices = ("y", "z", "h", "F")
+        else:
+            choices = ("Y", "Z", "H", "F")
+        return next((c for c in choices if c not in self.shapes), "F")
+
+    def with_values(self, extra: dict[str, Node]) -> tuple[dict[str, Shape], dict[str, Array]]:
+        """Shapes and values extended by intermediate names standing for sub-expressions."""
+        shapes = dict(self.shapes)
+        values = dict(self.values)
+        for name, node in extra.items():
+            value = verify.evaluate(node, self.shapes, self.values)
+            values[name] = value
+            shapes[name] = (int(value.shape[-2]), int(value.shape[-1]))
+        return shapes, values
+
+
+def replace_node(tree: Node, target: Node, new: Node) -> Node:
+    """``tree`` with the sub-tree ``target`` (by identity) replaced by ``new``."""
+    if tree is target:
+        return new
+    children = tree.children()
+    if not children:
+        return tree
+    replaced = [replace_node(child, target, new) for child in children]
+    if all(a is b for a, b in zip(replaced, children, strict=True)):
+        return tree
+    return node_with(tree, replaced)

@@ -1,0 +1,240 @@
+"""Choosing the views for a problem and assembling the derivation (DESIGN §6).
+
+* The **component view** (Learned-Miller) whenever the function is a linear form in the
+  variable (``W x``, ``x W``, ``V W x``, ``X W``): it is the only view for a vector or
+  matrix by a matrix, whose derivative has three or four axes and is given in index form.
+* The **chain-rule view** (Parr & Howard) whenever every operation that involves the
+  variable has scalar or vector operands: intermediate variables, local Jacobians,
+  the vector chain rule, substitution.
+* The **gradient view** (Wu; MIT 6.390) for a scalar function of a matrix.
+Several ``wrt`` scalars are handled one by one and stacked into one row per output entry
+(Parr & Howard §4's f(x, y) = [3x² y, 2x + y⁸]).
+
+The result is given in the requested layout; ``any`` gives numerator layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from app import mathlang
+from app.calculus.derivation import algebra as al
+from app.calculus.derivation import latex as tex
+from app.calculus.derivation import verify
+from app.calculus.derivation.chain_steps import chain_steps
+from app.calculus.derivation.component_steps import ComponentResult, component_steps
+from app.calculus.derivation.context import Problem
+from app.calculus.derivation.gradient_steps import gradient_steps
+from app.calculus.derivation.rules import NoRule, is_vector
+from app.calculus.derivation.steps import Derivation, Step
+from app.calculus.layouts import expected_shape
+from app.mathlang.ast import Matrix, Node, Vector
+from app.mathlang.declarations import parse_declaration
+
+LAYOUT_SOURCE = {
+    "numerator": "Parr & Howard §4.1; Wu §2 (numerator layout)",
+    "denominator": "MIT 6.390, Appendix A, A.2–A.5 (denominator layout)",
+}
+
+
+def derive(
+    function: str,
+    variables: Mapping[str, str],
+    wrt: Sequence[str] | str,
+    layout: str = "numerator",
+    *,
+    seed: int = 1,
+) -> Derivation:
+    """Worked, numerically checked steps for d function / d wrt.
+
+    Raises :class:`~app.mathlang.MathError` for a function that does not parse or check,
+    and :class:`~app.calculus.derivation.rules.NoRule` outside the rule table.
+    """
+    declarations = {name: parse_declaration(name, spec) for name, spec in variables.items()}
+    shapes = {name: d.shape() for name, d in declarations.items()}
+    wrt_list = [w.strip() for w in (wrt.split(",") if isinstance(wrt, str) else wrt) if w.strip()]
+    if not wrt_list:
+        raise mathlang.MathError("unknown_name", "say which variable to differentiate by (wrt)")
+    for w in wrt_list:
+        if w not in shapes:
+            raise mathlang.MathError(
+                "unknown_name", f"wrt names {w!r}, which is not a declared variable"
+            )
+    if layout not in ("numerator", "denominator", "any"):
+        raise mathlang.MathError(
+            "syntax", f"unknown layout {layout!r}: use numerator, denominator or any"
+        )
+    chosen = "numerator" if layout == "any" else layout
+    tree = mathlang.parse(function)
+    typed = mathlang.check(tree, shapes)
+    if len(typed.shape) != 2:
+        raise mathlang.MathError(
+            "shape", "the function must be a scalar, vector or matrix expression"
+        )
+    out_shape = (int(typed.shape[0]), int(typed.shape[1]))
+    values = verify.instance(tree, declarations, shapes, seed)
+    problem = Problem(
+        function=function,
+        tree=tree,
+        declarations=declarations,
+        shapes=shapes,
+        node_shapes={k: (int(v[0]), int(v[1])) for k, v in typed.node_shapes.items()},
+        wrt=wrt_list,
+        layout=chosen,
+        values=values,
+        out_shape=out_shape,
+        taken=set(shapes),
+    )
+    if len(wrt_list) > 1:
+        return _stacked(problem)
+    return _single(problem, wrt_list[0])
+
+
+def _single(problem: Problem, wrt: str) -> Derivation:
+    steps: list[Step] = []
+    wrt_shape = problem.shapes[wrt]
+    comp: ComponentResult | None = None
+    try:
+        comp = component_steps(problem, wrt)
+        steps += comp.steps
+    except NoRule:
+        comp = None
+    numerator: Node | None = None
+    indices: list[str] | None = None
+    if is_vector(wrt_shape) and is_vector(problem.out_shape):
+        try:
+            chain, jac = chain_steps(problem, wrt)
+            steps += chain
+            numerator = jac.to_ast()
+        except NoRule:
+            if comp is None:
+                raise
+    elif problem.out_shape == (1, 1):
+        grad_steps, grad = gradient_steps(problem, wrt)
+        steps += grad_steps
+        numerator = al.transpose(grad)
+    if numerator is None and comp is not None:
+        if comp.matrix is not None:
+            numerator = comp.matrix
+        elif comp.index_form is not None:
+            return _index_result(problem, wrt, comp, steps)
+    if numerator is None:
+        raise NoRule("no view of the engine covers this function and variable")
+    expr = numerator if problem.layout == "numerator" else al.transpose(numerator)
+    steps.append(_result_step(problem, expr, None))
+    return _derivation(problem, steps, expr, None)
+
+
+def _index_result(
+    problem: Problem, wrt: str, comp: ComponentResult, steps: list[Step]
+) -> Derivation:
+    assert comp.index_form is not None
+    order = comp.out_indices + comp.wrt_indices
+    if problem.layout == "denominator":
+        order = comp.wrt_indices + comp.out_indices
+    sizes = {i: comp.sizes[i] for i in order}
+    steps.append(_result_step(problem, comp.index_form, sizes))
+    deriv = _derivation(problem, steps, comp.index_form, order)
+    deriv.index_sizes = sizes
+    deriv.compact = comp.compact
+    return deriv
+
+
+def _stacked(problem: Problem) -> Derivation:
+    """Several scalar variables: one chain-rule pass each, then one column each (Parr & Howard §4)."""
+    steps: list[Step] = []
+    columns: list[list[Node]] = []
+    for w in problem.wrt:
+        if problem.shapes[w] != (1, 1):
+            raise NoRule("several wrt variables are stacked only when each is a scalar")
+        part, jac = chain_steps(problem, w, suffix=f" (by {w})")
+        steps += part
+        expr = jac.to_ast()
+        if isinstance(expr, Vector):
+            columns.append(list(expr.items))
+        elif problem.out_shape == (1, 1):
+            columns.append([expr])
+        elif al.is_call(expr, "zeros"):
+            columns.append([al.num(0)] * jac.rows)
+        else:
+            raise NoRule("stacking needs the output written as a vector of expressions")
+    rows = tuple(tuple(col[i] for col in columns) for i in range(len(columns[0])))
+    if problem.layout == "denominator":
+        rows = tuple(zip(*rows, strict=True))
+    expr = Matrix(rows)
+    out = problem.out_name()
+    steps.append(
+        Step(
+            title="Stack the partial derivatives",
+            explanation="Each variable contributes one column of partial derivatives; side by side they form "
+            "the Jacobian, one row per output entry (numerator layout).",
+            latex=f"J = {tex.expression(expr)}",
+            view="chain",
+            verified=verify.derivative_holds(
+                problem.tree, problem.shapes, problem.values, problem.wrt, expr, problem.layout
+            ),  # type: ignore[arg-type]
+            rule=r"J = \begin{bmatrix} \nabla f_1^T \\ \nabla f_2^T \end{bmatrix}",
+            source="Parr & Howard, “The Matrix Calculus You Need For Deep Learning”, §4.1",
+            shapes={f"d{out}/d({','.join(problem.wrt)})": [len(rows), len(rows[0])]},
+        )
+    )
+    steps.append(_result_step(problem, expr, None))
+    return _derivation(problem, steps, expr, None)
+
+
+def _result_step(problem: Problem, expr: Node, sizes: dict[str, int] | None) -> Step:
+    out = problem.out_name()
+    wrt = ",".join(problem.wrt)
+    shape = expected_shape(
+        problem.out_shape, [problem.shapes[w] for w in problem.wrt], problem.layout
+    )  # type: ignore[arg-type]
+    ok = verify.derivative_holds(
+        problem.tree, problem.shapes, problem.values, problem.wrt, expr, problem.layout, sizes
+    )  # type: ignore[arg-type]
+    if sizes:
+        head = f"{tex.entry('D', list(sizes))} = "
+        explanation = (
+            f"The derivative has {len(sizes)} axes, so it is given entry by entry: D[{', '.join(sizes)}] "
+            f"in {problem.layout} layout (axes of the output, then of the variable"
+            + (")" if problem.layout == "numerator" else ", swapped)")
+            + "."
+        )
+    else:
+        head = f"{tex.partial(tex.sym(out), tex.sym(wrt) if len(problem.wrt) == 1 else '(' + wrt + ')')} = "
+        explanation = (
+            f"In {problem.layout} layout the result is a {' x '.join(map(str, shape))} array"
+            + (
+                ""
+                if problem.layout == "numerator"
+                else ": the transpose of the numerator-layout Jacobian"
+            )
+            + ". It is checked against finite differences of the original function."
+        )
+    return Step(
+        title=f"Result ({problem.layout} layout)",
+        explanation=explanation,
+        latex=head + tex.expression(expr),
+        view="result",
+        verified=ok,
+        rule="Layout convention",
+        source=LAYOUT_SOURCE[problem.layout],
+        shapes={"result": list(shape)},
+    )
+
+
+def _derivation(
+    problem: Problem, steps: list[Step], expr: Node, indices: list[str] | None
+) -> Derivation:
+    shape = expected_shape(
+        problem.out_shape, [problem.shapes[w] for w in problem.wrt], problem.layout
+    )  # type: ignore[arg-type]
+    return Derivation(
+        function=problem.function,
+        wrt=problem.wrt,
+        layout=problem.layout,
+        steps=steps,
+        expression=mathlang.to_text(expr),
+        latex=mathlang.to_latex(expr),
+        indices=indices,
+        shape=list(shape),
+    )
