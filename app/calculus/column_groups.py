@@ -11,13 +11,13 @@ Finding the pattern cheaply (no per-column probe). Each input entry j gets a bin
 *code* built from the bits of (variable, row, column). For every bit b we perturb, once,
 all entries whose bit b is 1, and once all whose bit b is 0, by random steps a little
 larger than the finite-difference step (each way), and see which outputs change (exact
-comparison, in the same batched call as the unperturbed point). Output i then knows, for each bit, which values
-of it occur among the entries it depends on; its dependency set lies inside the "box"
-of codes with allowed values on every bit. The box is exact for the row, column and
-diagonal structures of matrix calculus (Wx, xW, element-wise maps) and a superset
-otherwise, which only costs extra groups: a superset never makes two dependent columns
-share a group. The cost is 4 evaluations per bit (both signs; 48 for a 64 x 64 matrix),
-against one per column for a classic probe.
+comparison, in the same batched call as the unperturbed point). Output i then knows, for
+each bit, which values of it occur among the entries it depends on; its dependency set
+lies inside the "box" of codes with allowed values on every bit. The box is exact for
+the row, column and diagonal structures of matrix calculus (Wx, xW, element-wise maps)
+and a superset otherwise, which only costs extra groups: a superset never makes two
+dependent columns share a group. The cost is 4 evaluations per bit (both signs; 48 for a
+64 x 64 matrix), against one per column for a classic probe.
 
 Groups: a bit is *free* if some output's box allows both of its values. Entries that
 agree on all free bits differ on some bit that every output fixes, so no output sees two
