@@ -1,0 +1,71 @@
+"""The worker pool: hard time limit (the process is killed and replaced), memory limit,
+parallel grading in order."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app.grading.worker import GradingPool
+
+PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
+
+
+@pytest.fixture(scope="module")
+def pool() -> GradingPool:
+    with GradingPool(size=2, timeout=1.0, memory_mb=512) as created:
+        yield created
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().split()[2] != "Z"
+
+
+def test_grades_in_a_worker(pool: GradingPool) -> None:
+    assert pool.grade(PROBLEM, "W", seed=1)["verdict"] == "correct"
+    assert pool.grade(PROBLEM, "W^T", seed=1)["diagnosis"] == "transposed"
+
+
+def test_timeout_kills_the_process_and_replaces_it(pool: GradingPool) -> None:
+    before = set(pool.pids())
+    result = pool.probe(30.0)
+    assert result["verdict"] == "invalid"
+    assert result["error"]["kind"] == "limit"
+    after = set(pool.pids())
+    gone = before - after
+    assert len(gone) == 1 and len(after) == 2
+    assert not _alive(gone.pop())
+    assert pool.grade(PROBLEM, "W", seed=2)["verdict"] == "correct"
+
+
+def test_memory_limit_is_an_invalid_limit_result(pool: GradingPool) -> None:
+    result = pool.probe(0.0, megabytes=2048)
+    assert (result["verdict"], result["error"]["kind"]) == ("invalid", "limit")
+    assert pool.probe(0.0, megabytes=8).get("ok") is True
+
+
+def test_grade_many_keeps_order(pool: GradingPool) -> None:
+    answers = ["W", "W^T", "-W", "2 W", "x^T", "W W"] * 3
+    results = pool.grade_many([(PROBLEM, a, 3) for a in answers])
+    verdicts = [(r["verdict"], r["diagnosis"]) for r in results]
+    assert verdicts[:6] == [
+        ("correct", None),
+        ("incorrect", "transposed"),
+        ("incorrect", "sign"),
+        ("incorrect", "scaled"),
+        ("incorrect", "wrong_shape"),
+        ("invalid", None),
+    ]
+    assert verdicts[6:12] == verdicts[:6]
+
+
+def test_bad_problem_in_a_worker_is_invalid(pool: GradingPool) -> None:
+    result = pool.grade({"variables": {"x": "4"}, "function": "x", "wrt": "y"}, "x", seed=1)
+    assert result["verdict"] == "invalid"
+    assert "wrt" in result["error"]["message"]
