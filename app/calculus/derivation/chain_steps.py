@@ -54,6 +54,7 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
     """One step per intermediate, then the substituted result; returns the numerator Jacobian."""
     view = chain_view(problem.tree, problem.node_shapes, wrt, problem.shapes[wrt], problem.taken)
     out = problem.out_name()
+    problem.record_operations([(i.name, i.display) for i in view.intermediates])
     steps: list[Step] = []
     all_names = {i.name: i.node for i in view.intermediates}
     shapes_u, values_u = problem.with_values(all_names)

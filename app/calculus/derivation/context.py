@@ -9,7 +9,8 @@ import numpy.typing as npt
 
 from app.calculus.derivation import verify
 from app.calculus.derivation.rules import node_with
-from app.mathlang.ast import Node
+from app import mathlang
+from app.mathlang.ast import Name, Node, walk
 from app.mathlang.declarations import Declaration
 
 Array = npt.NDArray[np.float64]
@@ -28,6 +29,19 @@ class Problem:
     values: dict[str, Array]
     out_shape: Shape
     taken: set[str] = field(default_factory=set)
+    operations: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """The first view's intermediates as (name, label, operand names), for the dataflow graph."""
+
+    def record_operations(self, items: list[tuple[str, Node]]) -> None:
+        if self.operations:
+            return
+        known = set(self.shapes) | {name for name, _ in items}
+        for name, display in items:
+            operands = []
+            for node in walk(display):
+                if isinstance(node, Name) and node.name in known and node.name not in operands:
+                    operands.append(node.name)
+            self.operations.append((name, f"{name} = {mathlang.to_text(display)}", operands))
 
     def out_name(self) -> str:
         """What the output is called in the steps: f for a scalar, y for a vector, Y for a matrix."""

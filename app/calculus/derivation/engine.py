@@ -237,4 +237,7 @@ def _derivation(
         latex=mathlang.to_latex(expr),
         indices=indices,
         shape=list(shape),
+        values=problem.values,
+        variables=problem.shapes,
+        operations=problem.operations,
     )

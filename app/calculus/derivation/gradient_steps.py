@@ -30,6 +30,7 @@ def gradient_steps(problem: Problem, wrt: str) -> tuple[list[Step], Node]:
     shapes_u, values_u = problem.with_values(names)
     steps: list[Step] = []
     ordered = list(reversed(view.steps))  # innermost first, for the listing
+    problem.record_operations([(s.name, s.display) for s in ordered])
     root = view.steps[0]
     listing = [f"{tex.sym(s.name)} = {tex.expression(s.display)}" for s in ordered]
     listing.append(f"{f} = {tex.sym(root.name)}")

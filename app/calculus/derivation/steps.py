@@ -48,6 +48,11 @@ class Derivation:
     shape: list[int]
     index_sizes: dict[str, int] | None = None
     compact: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    """The instance every step was checked at (name -> ndarray); not part of the JSON."""
+    variables: dict[str, tuple[int, int]] = field(default_factory=dict)
+    operations: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """Intermediates (name, label, operands) for drawing the dataflow graph."""
 
     @property
     def verified(self) -> bool:
