@@ -150,12 +150,36 @@ def _evaluator(typed: mathlang.Typed) -> Callable[[Instance], Array]:
 @dataclass(frozen=True)
 class Derivative:
     """The canonical-order derivative flattened to (outputs, inputs), with its error
-    estimate and the input columns set aside by the kink test."""
+    estimate and the entries set aside by the kink tests."""
 
     values: Array  # (n_out, n_in)
     error: Array  # (n_out, n_in)
-    set_aside: npt.NDArray[np.bool_]  # (n_in,)
+    set_aside: npt.NDArray[np.bool_]  # (n_out, n_in)
     finite: bool
+
+
+def reference_derivative(
+    func: Callable[[Instance], Array],
+    sites: list[Callable[[Instance], Array]],
+    instance: Instance,
+    wrt: list[str],
+) -> Derivative:
+    """The engine of :mod:`app.calculus.finite_diff` (Richardson, refinement, column
+    grouping, 5-point kink test), with this module's structural kink test on top: an
+    input whose stencil changes the side of any piecewise argument is set aside too."""
+    from app.calculus.finite_diff import jacobian
+
+    with np.errstate(all="ignore"):
+        deriv = jacobian(lambda values: func(dict(values)), instance, wrt)
+    n_in = sum(instance[name].size for name in wrt)
+    values = np.asarray(deriv.value, dtype=np.float64).reshape(-1, n_in)
+    error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)
+    aside = np.asarray(deriv.set_aside, dtype=bool).reshape(-1, n_in)
+    if sites:
+        own = derivative(func, sites, instance, wrt)
+        aside = aside | own.set_aside
+    finite = bool(np.all(np.isfinite(values[~aside])) and np.all(np.isfinite(error[~aside])))
+    return Derivative(values, error, aside, finite)
 
 
 def jitter(
@@ -229,4 +253,5 @@ def derivative(
         flips |= z[:-1] == 0
         set_aside |= flips.reshape(4, n_in, -1).any(axis=(0, 2))
     finite = bool(np.all(np.isfinite(rich)) and np.all(np.isfinite(err)))
-    return Derivative(rich.T.copy(), err.T.copy(), set_aside, finite)
+    aside = np.broadcast_to(set_aside[None, :], (rich.shape[1], n_in)).copy()
+    return Derivative(rich.T.copy(), err.T.copy(), aside, finite)
