@@ -12,8 +12,9 @@ from app.mathlang.ast import Call, Node, Number
 from app.mathlang.dims import Dim
 from app.mathlang.errors import MathError
 from app.mathlang.functions import BUILTINS
+from app.mathlang.limits import MAX_ENTRIES
 from app.mathlang.messages import node_text
-from app.mathlang.shape_context import MAX_ENTRIES, Ctx, Shape
+from app.mathlang.shape_context import Ctx, Shape
 
 
 def check_call(ctx: Ctx, node: Call) -> Shape:

@@ -73,13 +73,14 @@ class _Run:
         self.indices = dict(typed.indices) if typed.indices is not None else None
         self.axes = len(self.indices) if self.indices is not None else 0
         self.raw: dict[str, Array] = {}
-        batches: list[tuple[int, ...]] = []
         for node in postorder(typed.node):
-            if isinstance(node, Name) and not self._is_index(node) and node.name not in self.raw:
-                if node.name in ("I", "ones") and node.name not in values:
-                    continue
-                self.raw[node.name] = self._prepare(node)
-                batches.append(self.raw[node.name].shape[:-2])
+            if isinstance(node, Name) and self._is_variable(node, typed):
+                rows, cols = self.shapes[id(node)]
+                self.raw[node.name] = self._prepare(node.name, rows, cols, node.pos)
+        batches = [value.shape[:-2] for value in self.raw.values()]
+        for name, (rows, cols) in typed.variables.items():
+            if name in values and name not in self.raw:
+                batches.append(self._prepare(name, rows, cols, None).shape[:-2])
         try:
             self.batch = np.broadcast_shapes(*batches)
         except ValueError as exc:
@@ -88,14 +89,16 @@ class _Run:
                 "shape", f"the batch axes of the values do not match ({shown})"
             ) from exc
 
-    def _is_index(self, node: Name) -> bool:
-        return self.indices is not None and node.name in self.indices
+    def _is_variable(self, node: Name, typed: Typed) -> bool:
+        """Not an index name, and not a context-sized ``I``/``ones`` (unless declared)."""
+        if self.indices is not None and node.name in self.indices:
+            return False
+        return node.name in typed.variables or node.name not in ("I", "ones")
 
-    def _prepare(self, node: Name) -> Array:
-        rows, cols = self.shapes[id(node)]
-        if node.name not in self.values:
-            raise MathError("unknown_name", f"no value is given for {node.name}", node.pos)
-        value = np.asarray(self.values[node.name], dtype=np.float64)
+    def _prepare(self, name: str, rows: int, cols: int, position: int | None) -> Array:
+        if name not in self.values:
+            raise MathError("unknown_name", f"no value is given for {name}", position)
+        value = np.asarray(self.values[name], dtype=np.float64)
         if value.ndim == 0 and (rows, cols) == (1, 1):
             value = value.reshape(1, 1)
         elif value.ndim == 1 and value.shape[0] == rows * cols and 1 in (rows, cols):
@@ -103,9 +106,8 @@ class _Run:
         if value.ndim < 2 or value.shape[-2:] != (rows, cols):
             raise MathError(
                 "shape",
-                f"the value of {node.name} is {shape_text(value.shape)}, but {node.name} is "
-                f"{rows}x{cols}",
-                node.pos,
+                f"the value of {name} is {shape_text(value.shape)}, but {name} is {rows}x{cols}",
+                position,
             )
         return value
 

@@ -195,6 +195,7 @@ BUILTINS: dict[str, Builtin] = {
         _elementwise("sigmoid", _sigmoid, r"\sigma"),
         _elementwise("relu", _relu, r"\operatorname{relu}", kinked=True),
         _elementwise("step", _step, r"\operatorname{step}", kinked=True),
+        _elementwise("sign", np.sign, r"\operatorname{sign}", kinked=True),
         Builtin("max", 2, 2, "elementwise2", r"\max", True, lambda a: np.maximum(a[0], a[1])),
         Builtin("min", 2, 2, "elementwise2", r"\min", True, lambda a: np.minimum(a[0], a[1])),
         Builtin("sum", 1, 1, "reduce", r"\operatorname{sum}", impl=_unary(_sum)),

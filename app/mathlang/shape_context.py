@@ -13,16 +13,10 @@ from math import prod
 from app.mathlang.ast import Node
 from app.mathlang.dims import Dim, Dims
 from app.mathlang.errors import MathError
+from app.mathlang.limits import MAX_ENTRIES
 from app.mathlang.messages import node_text, shape_text
 
-MAX_ENTRIES = 10**6
-"""No intermediate result may have more entries (DESIGN §3), checked before computing."""
-
 Shape = tuple[Dim, Dim]
-
-
-def max_entries() -> int:
-    return MAX_ENTRIES
 
 
 @dataclass

@@ -23,10 +23,10 @@ from app.mathlang.call_shapes import check_call
 from app.mathlang.dims import Dims
 from app.mathlang.errors import MathError
 from app.mathlang.functions import BUILTINS
+from app.mathlang.limits import MAX_MATRIX_POWER
 from app.mathlang.messages import node_text, unknown_name_error
-from app.mathlang.shape_context import Ctx, Shape, max_entries
+from app.mathlang.shape_context import Ctx, Shape
 
-MAX_MATRIX_POWER = 64
 CONTEXT_SIZED = ("I", "ones")
 
 
@@ -35,13 +35,16 @@ class Typed:
     """A checked tree: its result shape and the 2-D shape of every node (by ``id``).
 
     A node object that occurs at several places of a tree has one shape (so a shared
-    ``I`` gets one size).
+    ``I`` gets one size). ``variables`` are the declared shapes the tree was checked
+    against; the evaluator reads the batch axes of every declared value from them, so a
+    constant answer (``2 I``) still comes out with the batch axes of the instance.
     """
 
     node: Node
     shape: tuple[int, ...]
     node_shapes: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     indices: Mapping[str, int] | None = None
+    variables: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def postorder(root: Node) -> Iterator[Node]:
@@ -104,8 +107,9 @@ def check(
                 f"{node_text(node)} is {rows}x{cols}",
                 node.pos,
             )
-        return Typed(node, tuple(ctx.indices.values()), resolved, ctx.indices)
-    return Typed(node, resolved[id(node)], resolved, None)
+        shape = tuple(ctx.indices.values())
+        return Typed(node, shape, resolved, ctx.indices, variables=ctx.variables)
+    return Typed(node, resolved[id(node)], resolved, None, variables=ctx.variables)
 
 
 def _resolve(ctx: Ctx, root: Node) -> dict[int, tuple[int, int]]:
@@ -313,4 +317,4 @@ def _check_index(ctx: Ctx, node: Index, index: Node, size: int) -> None:
         )
 
 
-__all__ = ["MAX_MATRIX_POWER", "Typed", "check", "integer_exponent", "max_entries", "postorder"]
+__all__ = ["MAX_MATRIX_POWER", "Typed", "check", "integer_exponent", "postorder"]

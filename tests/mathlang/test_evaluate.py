@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app import mathlang
+from app.mathlang.ast import Call, Name
 from app.mathlang.errors import MathError
 from app.mathlang.functions import BUILTINS, KINKED
 
@@ -105,11 +106,19 @@ def test_against_numpy_and_batched_loop(text, reference):
 
 def test_every_builtin_is_exercised():
     used = {name for text, _ in CASES for name in BUILTINS if f"{name}(" in text}
-    assert used >= set(BUILTINS) - {"delta"}
+    assert used >= set(BUILTINS) - {"delta", "sign"}  # both tested on their own
+
+
+def test_sign_in_a_built_tree():
+    """``sign`` is the derivative of ``abs``; derivation engines build it as a call."""
+    tree = Call("sign", (Name("x"),))
+    typed = mathlang.check(tree, {"x": (3, 1)})
+    got = mathlang.evaluate(typed, {"x": np.array([[-2.0], [0.0], [0.5]])})
+    assert got.ravel().tolist() == [-1.0, 0.0, 1.0]
 
 
 def test_kinked_functions_are_the_piecewise_ones():
-    assert {"relu", "step", "abs", "max", "min"} == KINKED
+    assert {"relu", "step", "abs", "max", "min", "sign"} == KINKED
 
 
 def test_mixed_batch_axes_broadcast():
@@ -124,6 +133,14 @@ def test_constant_result_takes_the_batch_of_the_values():
     got = run("ones(3) + 0 z", {"z": _value((6, 1, 1))})
     assert got.shape == (6, 3, 1)
     np.testing.assert_array_equal(got, np.ones((6, 3, 1)))
+
+
+def test_constant_answer_takes_the_batch_of_declared_values():
+    """``2 I`` as an answer, evaluated on a batch of instances, is a batch of matrices."""
+    typed = mathlang.check(mathlang.parse("2 I"), {"x": (3, 1)}, expected=(3, 3))
+    got = mathlang.evaluate(typed, {"x": np.zeros((4, 3, 1)), "undeclared": np.zeros(7)})
+    assert got.shape == (4, 3, 3)
+    np.testing.assert_array_equal(got[2], 2 * np.eye(3))
 
 
 def test_values_without_matrix_axes():
