@@ -49,16 +49,16 @@ from app.mathlang.limits import MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 
-_BINARY_RULES: dict[str, BinaryOp] = {
-    "add": "+",
-    "sub": "-",
-    "mul": "*",
-    "matmul": "@",
-    "div": "/",
-    "emul": ".*",
-    "ediv": "./",
-    "pow": "^",
-    "epow": ".^",
+_OPERATORS: dict[str, BinaryOp] = {
+    "PLUS": "+",
+    "MINUS": "-",
+    "STAR": "*",
+    "AT": "@",
+    "SLASH": "/",
+    "EMUL": ".*",
+    "EDIV": "./",
+    "CARET": "^",
+    "ECARET": ".^",
 }
 
 
@@ -266,37 +266,10 @@ class _Build(Transformer[Token, Node]):
     def pos(self, children: list[Token | Node]) -> Node:
         return _signed("+", children)
 
-    def _binary(self, rule: str, children: list[Token | Node]) -> Node:
-        left, _, right = children
-        assert isinstance(left, Node) and isinstance(right, Node)
-        return Binary(_BINARY_RULES[rule], left, right, pos=left.pos, end=right.end)
-
-    def add(self, children: list[Token | Node]) -> Node:
-        return self._binary("add", children)
-
-    def sub(self, children: list[Token | Node]) -> Node:
-        return self._binary("sub", children)
-
-    def mul(self, children: list[Token | Node]) -> Node:
-        return self._binary("mul", children)
-
-    def matmul(self, children: list[Token | Node]) -> Node:
-        return self._binary("matmul", children)
-
-    def div(self, children: list[Token | Node]) -> Node:
-        return self._binary("div", children)
-
-    def emul(self, children: list[Token | Node]) -> Node:
-        return self._binary("emul", children)
-
-    def ediv(self, children: list[Token | Node]) -> Node:
-        return self._binary("ediv", children)
-
-    def pow(self, children: list[Token | Node]) -> Node:
-        return self._binary("pow", children)
-
-    def epow(self, children: list[Token | Node]) -> Node:
-        return self._binary("epow", children)
+    def binary(self, children: list[Token | Node]) -> Node:
+        left, operator, right = children
+        assert isinstance(left, Node) and isinstance(operator, Token) and isinstance(right, Node)
+        return Binary(_OPERATORS[operator.type], left, right, pos=left.pos, end=right.end)
 
 
 def _signed(op: str, children: list[Token | Node]) -> Node:
@@ -327,7 +300,7 @@ def _clip(text: str, limit: int = 24) -> str:
 # --- syntax errors a learner can act on -------------------------------------------------
 
 _SHOWN = {"$END": "the end"}
-_OPERATORS = {"PLUS", "MINUS", "STAR", "AT", "SLASH", "EMUL", "EDIV", "CARET", "ECARET", "EQEQ"}
+_OPERATOR_TOKENS = {*_OPERATORS, "EQEQ"}
 _CLOSERS = {"RPAR": ("(", ")"), "RBRACK": ("[", "]")}
 _CHARACTER_HINTS = {
     ".": "a '.' belongs in a number (0.5) or in .*, ./, .^ or .T",
@@ -409,7 +382,7 @@ def _describe_token(token: Token, text: str) -> MathError:
         hint = "'==' is only used inside brackets, as in [i==j]"
     elif token.type == "TRANSPOSE":
         hint = "a transpose follows what it transposes, as in x^T or x'"
-    elif token.type in _OPERATORS and (before is None or before.type in _OPERATORS):
+    elif token.type in _OPERATOR_TOKENS and (before is None or before.type in _OPERATOR_TOKENS):
         hint = "something is missing before it"
     else:
         hint = ""
