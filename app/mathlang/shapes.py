@@ -107,8 +107,8 @@ def check(
                 f"{node_text(node)} is {rows}x{cols}",
                 node.pos,
             )
-        shape = tuple(ctx.indices.values())
-        return Typed(node, shape, resolved, ctx.indices, variables=ctx.variables)
+        sizes = tuple(ctx.indices.values())
+        return Typed(node, sizes, resolved, ctx.indices, variables=ctx.variables)
     return Typed(node, resolved[id(node)], resolved, None, variables=ctx.variables)
 
 
