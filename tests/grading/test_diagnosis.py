@@ -1,0 +1,76 @@
+"""Tolerance, diagnosis and problem reading on plain numpy data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.grading import Problem, ProblemError
+from app.grading.compare import Comparison, tolerance
+from app.grading.diagnosis import describe_entries, diagnose, factor_text
+
+RNG = np.random.default_rng(3)
+
+
+def comp(answer: np.ndarray, expected: np.ndarray) -> Comparison:
+    return Comparison(answer, expected, np.zeros(expected.shape), np.ones(expected.shape, bool))
+
+
+def test_tolerance_is_relative_to_the_derivatives_own_scale() -> None:
+    fd = 1e-12 * RNG.uniform(0.5, 2.0, size=(3, 4))
+    assert np.all(tolerance(fd, np.zeros_like(fd)) < 1e-17)
+    assert not comp(np.zeros_like(fd), fd).passed
+    assert comp(fd * (1 + 1e-9), fd).passed
+
+
+def test_sign_scaled_entries_in_order() -> None:
+    expected = [RNG.uniform(0.5, 2.0, size=(3, 4)) for _ in range(3)]
+    assert diagnose([comp(-e, e) for e in expected]).kind == "sign"
+    scaled = diagnose([comp(5 * e, e) for e in expected], sizes={"N": 5})
+    assert (scaled.kind, scaled.factor_text) == ("scaled", "N = 5")
+    row = [e.copy() for e in expected]
+    for r in row:
+        r[1] += 1.0
+    entries = diagnose([comp(r, e) for r, e in zip(row, expected, strict=True)])
+    assert entries.kind == "entries" and entries.description == "only row 2"
+    assert entries.wrong_entries[0] == [2, 1]
+    assert len(entries.heatmap) == 3 and len(entries.heatmap[0]) == 4
+
+
+def test_descriptions() -> None:
+    off = ~np.eye(3, dtype=bool)
+    assert describe_entries(off) == "only the off-diagonal entries"
+    assert describe_entries(np.eye(3, dtype=bool)) == "only the diagonal entries"
+    single = np.zeros((3, 4), bool)
+    single[2, 3] = True
+    assert describe_entries(single) == "only the entry (3, 4)"
+    assert "inactive" in describe_entries(np.ones((1, 4), bool), piecewise=True, zero_expected=True)
+
+
+def test_factor_text() -> None:
+    assert factor_text(2.0) == "2"
+    assert factor_text(0.5) == "1/2"
+    assert factor_text(0.2, {"N": 5}) == "1/N = 1/5"
+    assert factor_text(1.2345678) == "1.235"
+
+
+def test_problem_from_dict_and_errors() -> None:
+    problem = Problem.from_dict(
+        {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x", "answer": "W"}
+    )
+    assert problem.wrt == ["x"] and Problem.from_dict(problem.to_dict()) == problem
+    bad = [
+        ({"variables": {"W": "3x4"}, "function": "W", "wrt": "x"}, "wrt"),
+        ({"variables": {"W": "3xq"}, "function": "W", "wrt": "W"}, "variables.W"),
+        ({"variables": {"W": "3x4"}, "function": "W", "wrt": "W", "layout": "up"}, "layout"),
+        (
+            {"variables": {"x": "3"}, "function": "x", "wrt": "x", "values": {"x": [1, 2]}},
+            "values.x",
+        ),
+        ({"variables": {"x": "3"}, "function": "x", "wrt": "x", "bogus": 1}, "bogus"),
+        ({"variables": {"x": "3"}, "wrt": "x"}, "function"),
+    ]
+    for data, field in bad:
+        with pytest.raises(ProblemError) as caught:
+            Problem.from_dict(data)
+        assert caught.value.field == field
