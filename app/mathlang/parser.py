@@ -299,7 +299,6 @@ def _clip(text: str, limit: int = 24) -> str:
 
 # --- syntax errors a learner can act on -------------------------------------------------
 
-_SHOWN = {"$END": "the end"}
 _OPERATOR_TOKENS = {*_OPERATORS, "EQEQ"}
 _CLOSERS = {"RPAR": ("(", ")"), "RBRACK": ("[", "]")}
 _CHARACTER_HINTS = {
@@ -391,13 +390,15 @@ def _describe_token(token: Token, text: str) -> MathError:
 
 
 def _previous_token(text: str, position: int) -> Token | None:
-    """The last token that ends at or before ``position`` (re-lexing is linear and cheap)."""
+    """The last token before ``position`` (lexing again is linear and cheap)."""
     last = None
     try:
-        for token in _lark().lex(text[:position]):
+        for token in _lark().lex(text):
+            if _at(token) >= position:
+                break
             last = token
     except LarkError:
-        pass
+        pass  # a bad character after ``position`` does not matter here
     return last
 
 
