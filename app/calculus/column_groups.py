@@ -32,6 +32,7 @@ also invisible to the finite differences themselves.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,7 +50,7 @@ def _bits_for(count: int) -> int:
     return max(0, int(count - 1).bit_length())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Codes:
     """Binary codes of the input entries (variable, row, column)."""
 
@@ -64,6 +65,11 @@ class Codes:
 
 def entry_codes(shapes: Sequence[tuple[int, int]]) -> Codes:
     """Codes of every entry of the stacked input, row-major within each variable."""
+    return _entry_codes(tuple((int(r), int(c)) for r, c in shapes))
+
+
+@functools.lru_cache(maxsize=64)
+def _entry_codes(shapes: tuple[tuple[int, int], ...]) -> Codes:
     row_bits = _bits_for(max(r for r, _ in shapes))
     col_bits = _bits_for(max(c for _, c in shapes))
     parts = []
@@ -71,7 +77,9 @@ def entry_codes(shapes: Sequence[tuple[int, int]]) -> Codes:
         r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
         parts.append((index << (row_bits + col_bits)) | (r.ravel() << col_bits) | c.ravel())
     n_bits = row_bits + col_bits + _bits_for(len(shapes))
-    return Codes(np.concatenate(parts).astype(np.int64), n_bits)
+    codes = np.concatenate(parts).astype(np.int64)
+    codes.flags.writeable = False  # shared by every call with these shapes
+    return Codes(codes, n_bits)
 
 
 def probe_displacements(codes: Codes, steps: Array) -> Array:
@@ -79,15 +87,23 @@ def probe_displacements(codes: Codes, steps: Array) -> Array:
     moved by random steps of one to one and a half finite-difference steps (reaching past
     the stencil); then the same moves with the opposite sign, because an input sitting
     on a kink (relu at 0) is seen to matter from one side only."""
+    pattern = _probe_pattern(codes)  # (2 * n_bits, N): 0, or a random factor with a sign
+    moves = pattern * steps[None, :]
+    return np.vstack([moves, -moves])
+
+
+@functools.lru_cache(maxsize=64)
+def _probe_pattern(codes: Codes) -> Array:
     rng = np.random.default_rng(_PROBE_SEED)
     n = codes.codes.size
-    sizes = steps * rng.uniform(1.0, 1.5, size=n) * rng.choice((-1.0, 1.0), size=n)
+    factors = rng.uniform(1.0, 1.5, size=n) * rng.choice((-1.0, 1.0), size=n)
     table = codes.bit_table  # (N, B)
     members = np.empty((2 * codes.n_bits, n), dtype=bool)
     members[0::2] = table.T
     members[1::2] = ~table.T
-    moves = np.where(members, sizes[None, :], 0.0)
-    return np.vstack([moves, -moves])
+    pattern = np.where(members, factors[None, :], 0.0)
+    pattern.flags.writeable = False
+    return pattern
 
 
 @dataclass(frozen=True)

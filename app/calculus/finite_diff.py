@@ -29,7 +29,6 @@ gradcheck, Chainer's kink test):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +42,9 @@ from app.mathlang import Typed, evaluate
 Array = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 BatchedFunction = Callable[[Mapping[str, Array]], npt.ArrayLike]
+"""``f(values) -> (batch, *out_shape)``: each value is ``(batch, rows, cols)``, or
+``(1, rows, cols)`` for a variable that is not differentiated, which f broadcasts (as
+numpy operations and ``mathlang.evaluate`` do)."""
 
 EPS = float(np.finfo(np.float64).eps)
 STEP = 4.0 * EPS ** (1.0 / 3.0)
@@ -182,9 +184,8 @@ class _Point:
 
     def _call(self, f: BatchedFunction, displacement: Array) -> Array:
         batch = displacement.shape[0]
-        values: dict[str, Array] = {}
-        for name, value in self.values.items():
-            values[name] = np.broadcast_to(value, (batch, *value.shape))
+        # Values not differentiated keep a batch axis of one: f broadcasts it.
+        values: dict[str, Array] = {name: value[None] for name, value in self.values.items()}
         for index, name in enumerate(self.wrt):
             lo, hi = self.offsets[index], self.offsets[index + 1]
             moved = displacement[:, lo:hi].reshape(batch, *self.shapes[index])
@@ -277,11 +278,12 @@ class _Estimate:
             wide = (e - a) / 2.0
             narrow = d - b
             noise = ROUNDING_SAFETY * EPS * np.max(np.abs(values), axis=-1)
-            truncation = np.abs(narrow - wide) + kinks.kink_indicator(values)
+            indicator, aside = kinks.assess(values, noise)
+            truncation = np.abs(narrow - wide) + indicator
             value = (4.0 * narrow - wide) / 3.0 / step
             error = (truncation + 3.0 * np.maximum(noise, _row_noise(values, depends))) / step
             truncating = truncation > 4.0 * noise
-        aside = kinks.straddles_kink(values, noise) | ~np.isfinite(value) | ~np.isfinite(error)
+        aside |= ~np.isfinite(value) | ~np.isfinite(error)
         value = np.where(depends, value, 0.0)
         error = np.where(depends, error, 0.0)
         return cls(value, error, aside & depends, truncating & depends, depends)
@@ -313,15 +315,17 @@ def _row_noise(values: Array, depends: BoolArray) -> Array:
 
     ``|f|`` underestimates f's rounding when f cancels (y_i = sum_k W_ik x_k near 0 has the
     rounding of its terms). The fourth difference a - 4b + 6c - 4d + e of a smooth stencil
-    is almost pure noise (about 8.4 times a value's noise); its median over an output's
-    directions, robust to a kinked direction, measures the noise of that output.
+    is almost pure noise (about 8.4 times a value's noise); its (upper) median over an
+    output's directions, robust to a kinked direction, measures the noise of that output.
     """
     fourth = np.abs(values @ np.array([1.0, -4.0, 6.0, -4.0, 1.0]))
-    masked = np.where(depends, fourth, np.nan)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no dependency: all-NaN
-        median = np.nanmedian(masked, axis=1, keepdims=True)
-    return np.nan_to_num(median, nan=0.0) / 4.0
+    fourth = np.where(depends & np.isfinite(fourth), fourth, np.inf)
+    count = np.sum(np.isfinite(fourth), axis=1)
+    ordered = np.sort(fourth, axis=1)
+    middle = np.take_along_axis(
+        ordered, np.minimum(count // 2, np.maximum(count - 1, 0))[:, None], axis=1
+    )
+    return np.where(count[:, None] > 0, middle, 0.0) / 2.0
 
 
 def _scatter(

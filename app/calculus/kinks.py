@@ -56,10 +56,17 @@ def straddles_kink(values: Array, noise: Array) -> npt.NDArray[np.bool_]:
     ``noise`` is the rounding noise of one value (same shape as ``values[..., 0]``).
     Non-finite stencils are set aside too: a value that cannot be trusted is not used.
     """
-    indicator = kink_indicator(values)
-    scale = np.max(np.abs(slopes(values)), axis=-1)
-    threshold = RELATIVE_JUMP * scale + NOISE_FACTOR * noise
-    with np.errstate(invalid="ignore"):
-        kinked = indicator > threshold
+    return assess(values, noise)[1]
+
+
+def assess(values: Array, noise: Array) -> tuple[Array, npt.NDArray[np.bool_]]:
+    """The kink indicator and the set-aside flags together (one pass over the slopes)."""
+    s = slopes(values)
+    with np.errstate(invalid="ignore", over="ignore"):
+        first = s[..., 0] - 2.0 * s[..., 1] + s[..., 2]
+        second = s[..., 1] - 2.0 * s[..., 2] + s[..., 3]
+        indicator = np.maximum(np.abs(first), np.abs(second))
+        scale = np.max(np.abs(s), axis=-1)
+        kinked = indicator > RELATIVE_JUMP * scale + NOISE_FACTOR * noise
     flagged: npt.NDArray[np.bool_] = kinked | ~np.isfinite(indicator)
-    return flagged
+    return indicator, flagged
