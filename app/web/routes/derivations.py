@@ -1,0 +1,357 @@
+"""Derivations over HTTP: ``POST /api/v1/derive`` and the lessons' derivation widget.
+
+The API returns the JSON of ``jtutor derive --json`` (DESIGN §11). The widget routes
+serve htmx partials: the whole widget for a named example at chosen sizes and layout
+(``_derivation.html``), one more step at a time (``_step.html``, appended to the list,
+with the "next" button swapped out of band), and one component ∂y_i/∂x_j worked out
+with explicit sums (``_derivation_entry.html``). Without htmx the same URLs render a
+full page, so a lesson read without JavaScript can still link to its derivation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import mathlang
+from app.calculus.derivation import Derivation, NoRule, derive
+from app.calculus.derivation import pictures
+from app.calculus.derivation.entry import entry_derivative
+from app.mathlang.declarations import parse_declaration
+from app.web.errors import BadInput, NotFound
+from app.web.rendering import render
+
+router = APIRouter()
+
+MAX_DIM = 12
+MAX_ENTRIES = 144
+
+
+class DeriveRequest(BaseModel):
+    """The problem to derive: a batch line without the answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "variables": {"W": "3x4", "x": "4"},
+                    "function": "W x",
+                    "wrt": "x",
+                    "layout": "numerator",
+                }
+            ]
+        }
+    )
+
+    variables: dict[str, str] = Field(description='name -> "SHAPE[:DOMAIN]", e.g. "3x4"')
+    function: str = Field(max_length=2000, description="the function, in the expression language")
+    wrt: str | list[str] = Field(description="the variable(s) to differentiate by")
+    layout: str = Field("numerator", description="numerator, denominator or any")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="seed of the checking instance")
+
+
+def _checked_variables(variables: dict[str, str]) -> dict[str, str]:
+    for name, spec in variables.items():
+        try:
+            declaration = parse_declaration(name, spec)
+            rows, cols = declaration.shape()
+        except mathlang.MathError as exc:
+            raise BadInput(f"variables.{name}: {exc.message}", field=f"variables.{name}") from None
+        if rows > MAX_DIM or cols > MAX_DIM or rows * cols > MAX_ENTRIES:
+            raise BadInput(
+                f"variables.{name}: derivations are shown for sizes up to {MAX_DIM} "
+                f"(at most {MAX_ENTRIES} entries per variable)",
+                field=f"variables.{name}",
+            )
+    return variables
+
+
+def _derive(
+    variables: dict[str, str],
+    function: str,
+    wrt: str | list[str],
+    layout: str,
+    seed: int | None = None,
+) -> Derivation:
+    try:
+        return derive(function, _checked_variables(variables), wrt, layout, seed=seed or 1)
+    except mathlang.MathError as exc:
+        raise BadInput(exc.message, position=exc.position, field="function") from None
+    except NoRule as exc:
+        raise BadInput(exc.message, field="function") from None
+
+
+@router.post("/api/v1/derive", tags=["derivations"], summary="Derive a derivative step by step")
+def derive_api(body: DeriveRequest) -> dict[str, Any]:
+    """Steps (each with LaTeX and ``verified``) and the result, as ``jtutor derive --json``."""
+    return _derive(body.variables, body.function, body.wrt, body.layout, body.seed).to_dict()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A derivation a lesson shows: variables with size symbols, and default sizes."""
+
+    function: str
+    variables: dict[str, tuple[int | str, int | str]]
+    wrt: str
+    sizes: dict[str, int] = field(default_factory=dict)
+    layout: str = "numerator"
+    caption: str = ""
+
+
+EXAMPLES: dict[str, Example] = {
+    "partials": Example(
+        "[3 x^2 y, 2 x + y^8]",
+        {"x": (1, 1), "y": (1, 1)},
+        "x,y",
+        caption="f(x, y) = [3x²y, 2x + y⁸] by x and y",
+    ),
+    "gradient": Example(
+        "a^T x", {"a": ("n", 1), "x": ("n", 1)}, "x", {"n": 3}, caption="f = aᵀx by x"
+    ),
+    "wx": Example(
+        "W x", {"W": ("m", "n"), "x": ("n", 1)}, "x", {"m": 3, "n": 4}, caption="y = Wx by x"
+    ),
+    "xw": Example(
+        "x W",
+        {"x": (1, "n"), "W": ("n", "m")},
+        "x",
+        {"m": 3, "n": 4},
+        caption="y = xW by the row vector x",
+    ),
+    "dydw": Example(
+        "W x", {"W": ("m", "n"), "x": ("n", 1)}, "W", {"m": 3, "n": 4}, caption="y = Wx by W"
+    ),
+    "batch": Example(
+        "X W",
+        {"X": ("b", "n"), "W": ("n", "m")},
+        "W",
+        {"b": 2, "n": 3, "m": 2},
+        caption="Y = XW by W",
+    ),
+    "elementwise": Example(
+        "sum(w .* x)", {"w": ("n", 1), "x": ("n", 1)}, "w", {"n": 4}, caption="f = sum(w ⊙ x) by w"
+    ),
+    "chain": Example(
+        "V W x",
+        {"V": ("p", "m"), "W": ("m", "n"), "x": ("n", 1)},
+        "x",
+        {"p": 2, "m": 3, "n": 4},
+        caption="y = VWx by x",
+    ),
+    "neuron-w": Example(
+        "relu(w^T x + b)",
+        {"w": ("n", 1), "x": ("n", 1), "b": (1, 1)},
+        "w",
+        {"n": 4},
+        caption="a = max(0, wᵀx + b) by w",
+    ),
+    "neuron-b": Example(
+        "relu(w^T x + b)",
+        {"w": ("n", 1), "x": ("n", 1), "b": (1, 1)},
+        "b",
+        {"n": 4},
+        caption="a = max(0, wᵀx + b) by b",
+    ),
+    "loss": Example(
+        "mean((y - relu(X w + b)).^2)",
+        {"X": ("N", "n"), "w": ("n", 1), "b": (1, 1), "y": ("N", 1)},
+        "w",
+        {"N": 5, "n": 3},
+        caption="mean squared error by w",
+    ),
+    "layer": Example(
+        "sum((sigmoid(W x + b) - t).^2)",
+        {"W": ("m", "n"), "x": ("n", 1), "b": ("m", 1), "t": ("m", 1)},
+        "W",
+        {"m": 3, "n": 4},
+        layout="denominator",
+        caption="L = ‖σ(Wx + b) − t‖² by W",
+    ),
+    "layer-x": Example(
+        "sigmoid(W x + b)",
+        {"W": ("m", "n"), "x": ("n", 1), "b": ("m", 1)},
+        "x",
+        {"m": 3, "n": 4},
+        caption="a = σ(Wx + b) by x",
+    ),
+    "trace": Example(
+        "trace(A B)",
+        {"A": ("m", "n"), "B": ("n", "m")},
+        "A",
+        {"m": 2, "n": 3},
+        layout="denominator",
+        caption="f = tr(AB) by A",
+    ),
+    "frobenius": Example(
+        "sum(X .* X)",
+        {"X": ("m", "n")},
+        "X",
+        {"m": 2, "n": 3},
+        layout="denominator",
+        caption="f = ‖X‖²_F by X",
+    ),
+}
+
+
+ENTRY_EXAMPLES = ("wx", "xw", "chain", "gradient")
+
+
+@dataclass
+class Widget:
+    key: str
+    example: Example
+    sizes: dict[str, int]
+    layout: str
+    derivation: Derivation
+    shown: int
+    pictures: dict[str, Any]
+
+    @property
+    def function_latex(self) -> str:
+        return mathlang.to_latex(mathlang.parse(self.example.function))
+
+    @property
+    def entry_ok(self) -> bool:
+        """The component picker is offered for linear vector functions of a vector."""
+        return self.key in ENTRY_EXAMPLES
+
+    def query(self, **extra: Any) -> str:
+        params: dict[str, Any] = dict(self.sizes) | {"layout": self.layout} | extra
+        return "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def _sizes(example: Example, request: Request) -> dict[str, int]:
+    sizes = dict(example.sizes)
+    for name in sizes:
+        raw = request.query_params.get(name)
+        if raw is not None:
+            try:
+                sizes[name] = min(max(int(raw), 1), 6)
+            except ValueError:
+                raise BadInput(
+                    f"size {name} must be a whole number from 1 to 6", field=name
+                ) from None
+    return sizes
+
+
+def _spec(dims: tuple[int | str, int | str], sizes: dict[str, int]) -> str:
+    rows, cols = (d if isinstance(d, int) else sizes[d] for d in dims)
+    return "scalar" if (rows, cols) == (1, 1) else f"{rows}x{cols}"
+
+
+def _widget(key: str, request: Request, shown: int | None = None) -> Widget:
+    example = EXAMPLES.get(key)
+    if example is None:
+        raise NotFound(f"There is no worked derivation called {key!r}.")
+    sizes = _sizes(example, request)
+    layout = request.query_params.get("layout", example.layout)
+    if layout not in ("numerator", "denominator"):
+        raise BadInput("layout must be numerator or denominator", field="layout")
+    variables = {name: _spec(dims, sizes) for name, dims in example.variables.items()}
+    derivation = _derive(variables, example.function, example.wrt, layout)
+    count = len(derivation.steps)
+    visible = count if shown is None else min(max(shown, 1), count)
+    return Widget(key, example, sizes, layout, derivation, visible, _pictures(derivation))
+
+
+def _pictures(d: Derivation) -> dict[str, Any]:
+    """Heat map of the result, slices of a 3-axis result with its compact form, the graph."""
+    out: dict[str, Any] = {}
+    try:
+        tree = mathlang.parse(d.expression)
+        typed = mathlang.check(tree, d.variables, indices=d.index_sizes)
+        value = np.asarray(mathlang.evaluate(typed, d.values), dtype=np.float64)
+    except mathlang.MathError:
+        value = None
+    if value is not None and value.ndim == 2:
+        out["heatmap"] = {
+            "cells": pictures.grid(value),
+            "rows": value.shape[0],
+            "cols": value.shape[1],
+        }
+    elif value is not None and value.ndim == 3:
+        out["slices"] = {
+            "grids": pictures.slices(value),
+            "rows": value.shape[1],
+            "cols": value.shape[2],
+            "indices": d.indices,
+        }
+        if d.compact is not None:
+            sizes = {i: (d.index_sizes or {})[i] for i in d.compact["indices"]}
+            g = mathlang.evaluate(
+                mathlang.check(mathlang.parse(d.compact["expression"]), d.variables, indices=sizes),
+                d.values,
+            )
+            g = np.asarray(g, dtype=np.float64)
+            out["compact"] = {
+                "cells": pictures.grid(g, float(np.max(np.abs(value)))),
+                "rows": g.shape[0],
+                "cols": g.shape[1],
+                "mapping": d.compact["mapping"],
+            }
+    if d.operations:
+        out["graph"] = pictures.dataflow(d.operations, d.wrt, _out_name(d))
+    return out
+
+
+def _out_name(d: Derivation) -> str:
+    title = d.steps[-1].latex if d.steps else ""
+    for name in ("f", "y", "Y", "L", "z", "Z", "g", "h", "H", "F"):
+        if f"\\partial {name}" in title or f"\\partial {name}}}" in title:
+            return name
+    return "y" if len(d.shape) != 0 else "f"
+
+
+@router.get("/derivations/{key}", response_class=HTMLResponse, include_in_schema=False)
+def widget(key: str, request: Request, shown: int = Query(1, ge=1, le=100)) -> HTMLResponse:
+    w = _widget(key, request, shown)
+    return render(
+        request,
+        "_derivation_page.html",
+        {"w": w, "title": w.example.caption},
+        partial="_derivation.html",
+    )
+
+
+@router.get(
+    "/derivations/{key}/steps/{number}", response_class=HTMLResponse, include_in_schema=False
+)
+def step(key: str, number: int, request: Request) -> HTMLResponse:
+    w = _widget(key, request)
+    steps = w.derivation.steps
+    if not 1 <= number <= len(steps):
+        raise NotFound(f"This derivation has {len(steps)} steps.")
+    w.shown = number
+    context = {
+        "w": w,
+        "step": steps[number - 1],
+        "number": number,
+        "oob": True,
+        "title": w.example.caption,
+    }
+    return render(request, "_derivation_page.html", context, partial="_step.html")
+
+
+@router.get("/derivations/{key}/entry", response_class=HTMLResponse, include_in_schema=False)
+def entry(
+    key: str, request: Request, i: int = Query(1, ge=1, le=6), j: int = Query(1, ge=1, le=6)
+) -> HTMLResponse:
+    w = _widget(key, request)
+    try:
+        worked = entry_derivative(
+            w.example.function, w.derivation.variables, w.example.wrt, i, j, w.derivation.values
+        )
+    except NoRule as exc:
+        raise BadInput(exc.message) from None
+    return render(
+        request,
+        "_derivation_page.html",
+        {"w": w, "entry": worked, "title": w.example.caption},
+        partial="_derivation_entry.html",
+    )
