@@ -18,6 +18,20 @@ Spelling choices (each maps to one node, see :mod:`app.mathlang.ast`):
   else it is :class:`Unary` (``-x^2`` is ``-(x^2)``, ``-2^2`` is ``-(2^2)``).
 - Parentheses leave no node: a parenthesised expression's ``pos``/``end`` span its
   parentheses.
+
+Edge cases, decided once (the grammar's header has the precedence table):
+
+- ``a -b`` is a subtraction (a juxtaposed factor never starts with a sign); ``a * -b``
+  and ``a (-b)`` are products.
+- ``x'y`` is ``x^T y``; ``A''`` is ``(A^T)^T``; ``A^T^2`` is ``(A^T)^2``.
+- ``2^-1`` is ``2^(-1)``; ``2^3^2`` is ``2^(3^2)``; ``e^2x`` is ``(e^2) x``;
+  ``e^-x^2`` is ``e^(-(x^2))``; ``A^-1^T`` is ``(A^-1)^T``.
+- ``^T`` followed by a letter or digit is a power: ``x^Tau``; ``x^(T)`` raises to a
+  variable named T.
+- ``x[k]`` indexes x; ``x [1, 2]`` (with a space) multiplies x by a vector literal.
+- ``ones`` alone is a :class:`Name` (sized by context), and only ``ones(`` without a
+  space is a call; every other built-in needs its parentheses (``sin x`` is an error).
+- ``[[1, 2]]`` is a 1x2 :class:`Matrix`, ``[1, 2]`` a :class:`Vector` (a column).
 """
 
 from __future__ import annotations

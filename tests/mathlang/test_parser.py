@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,10 @@ def test_no_lark_exception_escapes_for_odd_characters() -> None:
     for char in '!#$%&:;<>?`~\\{}|"€ñ中😀\U0010ffff':
         caught = error(f"x {char} y")
         assert (caught.kind, caught.position) == ("syntax", 2), char
+
+
+def test_one_parser_serves_concurrent_parses() -> None:
+    texts = ["2 A^T (A x - b)", "x^T A x", "[[1, 2], [3, 4]] x", "delta(i,j) * x[k]"] * 25
+    expected = [parse(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(parse, texts)) == expected
