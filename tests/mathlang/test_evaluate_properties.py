@@ -25,7 +25,10 @@ from app.mathlang.ast import (
     Transpose,
     Unary,
     Vector,
+    walk,
 )
+from app.mathlang.errors import MathError
+from tests.mathlang.strategies import trees
 
 SIZES = (1, 2, 3)
 VARIABLES = {f"m{r}{c}": (r, c) for r in SIZES for c in SIZES}
@@ -243,3 +246,40 @@ def test_batched_evaluation_agrees_with_reference(shape, data, seed):
         expected = reference(tree, one, dict(typed.node_shapes))
         scale = 1.0 + float(np.nanmax(np.abs(expected), initial=0.0))
         np.testing.assert_allclose(got[b], expected, rtol=1e-9, atol=1e-9 * scale, equal_nan=True)
+
+
+# --- property: any tree the parser can build is checked and evaluated without surprises --
+
+ANY_VARIABLES = {"x": (3, 1), "y": (1, 3), "z": (1, 1), "A": (3, 3), "W": (3, 4), "b": (3, 1)}
+ANY_VARIABLES |= {
+    "e": (1, 1),
+    "T": (3, 3),
+    "Tx": (1, 1),
+    "X1": (4, 3),
+    "w_2": (4, 1),
+    "alpha": (1, 1),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(tree=trees(), indexed=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_random_trees_raise_only_language_errors(tree, indexed, seed):
+    """Shape errors, unknown names, limits and domain errors are values; nothing else escapes."""
+    indices = {"i": 3, "j": 3, "k": 4} if indexed else None
+    try:
+        typed = mathlang.check(tree, ANY_VARIABLES, indices=indices, expected=(3, 3))
+    except MathError as err:
+        assert err.kind in ("shape", "unknown_name", "limit", "syntax")
+        assert err.message
+        return
+    for node in walk(tree):
+        assert id(node) in typed.node_shapes
+    rng = np.random.default_rng(seed)
+    values = {name: rng.normal(size=(2, *shape)) for name, shape in ANY_VARIABLES.items()}
+    try:
+        got = mathlang.evaluate(typed, values)
+    except MathError as err:
+        assert err.kind == "domain"
+        return
+    assert got.shape == (2, *typed.shape)
+    assert np.isfinite(got).all()
