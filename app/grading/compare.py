@@ -31,11 +31,19 @@ MARGINAL = 30.0
 estimate dominates the tolerance, is 'marginal': the numbers may be to blame."""
 
 
-def tolerance(fd: Array, error: Array, checked: Mask | None = None) -> Array:
-    """The per-entry tolerance band around the finite-difference values ``fd``."""
+def tolerance(
+    fd: Array, error: Array, checked: Mask | None = None, scale: Array | None = None
+) -> Array:
+    """The per-entry tolerance band around the finite-difference values ``fd``.
+
+    ``scale`` gives each entry the scale of its own part of the derivative (the grader
+    passes the largest |fd| over the entries of the same ``wrt`` variable, so that with
+    variables at 1e-8 and 1e+8 in one problem the small block is not drowned by the
+    large one); without it the whole derivative's largest |fd| is used."""
     magnitude = np.abs(fd)
-    scale_from = magnitude if checked is None else magnitude[checked]
-    scale = float(scale_from.max()) if scale_from.size else 0.0
+    if scale is None:
+        scale_from = magnitude if checked is None else magnitude[checked]
+        scale = np.asarray(float(scale_from.max()) if scale_from.size else 0.0)
     band: Array = RTOL * magnitude + ATOL_REL * scale + ERROR_FACTOR * np.abs(error)
     return np.maximum(band, _TINY)
 
@@ -51,10 +59,11 @@ class Comparison:
     expected: Array
     error: Array
     checked: Mask
+    scale: Array | None = None
 
     @property
     def tol(self) -> Array:
-        return tolerance(self.expected, self.error, self.checked)
+        return tolerance(self.expected, self.error, self.checked, self.scale)
 
     def ratios(self) -> Array:
         """|answer - expected| / tol, 0 where the entry is set aside."""

@@ -239,17 +239,35 @@ class _Instances:
             return None
         value = self.answer(instance)
         checked_flat = ~deriv.set_aside
+        scale_flat = self._block_scale(deriv.values, checked_flat)
         out: dict[str, Comparison] = {}
         for layout in layouts:
-            expected = setup.form(setup.canonical(deriv.values), layout, self.count)
-            error = setup.form(setup.canonical(deriv.error), layout, self.count)
-            checked = setup.form(
-                setup.canonical(checked_flat.astype(np.float64)), layout, self.count
+            parts = [
+                setup.form(setup.canonical(flat), layout, self.count)
+                for flat in (deriv.values, deriv.error, checked_flat.astype(np.float64), scale_flat)
+            ]
+            expected, error, checked, scale = parts
+            assert expected is not None and error is not None
+            assert checked is not None and scale is not None
+            out[layout] = Comparison(
+                value.reshape(expected.shape), expected, error, checked > 0.5, scale
             )
-            assert expected is not None and error is not None and checked is not None
-            out[layout] = Comparison(value.reshape(expected.shape), expected, error, checked > 0.5)
         self.used += 1
         return out
+
+    def _block_scale(
+        self, values: numerics.Array, checked: np.ndarray[Any, np.dtype[np.bool_]]
+    ) -> numerics.Array:
+        """Per entry, the largest checked |fd| among the columns of the same ``wrt``
+        variable: the absolute part of the tolerance is relative to that block's scale."""
+        magnitude = np.where(checked, np.abs(values), 0.0)
+        scale = np.zeros_like(values)
+        start = 0
+        for rows, cols in self.setup.wrt_shapes:
+            stop = start + rows * cols
+            scale[:, start:stop] = float(magnitude[:, start:stop].max(initial=0.0))
+            start = stop
+        return scale
 
     def fresh(self, layouts: list[str]) -> dict[str, Comparison] | None:
         """A new instance, resampled while too many entries are set aside."""

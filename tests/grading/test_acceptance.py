@@ -124,6 +124,9 @@ def test_ill_scaled_variables() -> None:
     )
     assert grade(problem, "[[y, x]]", seed=1)["verdict"] == "correct"
     assert grade(problem, "[[x, y]]", seed=1)["verdict"] == "incorrect"
+    # a mistake confined to the tiny block is not drowned by the large one
+    assert grade(problem, "[[y, 0]]", seed=1)["verdict"] == "incorrect"
+    assert grade(problem, "[[y, 2 x]]", seed=1)["wrong_entries"] == [[1, 2]]
     mixed = Problem(
         variables={"u": "3", "v": "3"},
         function="sum(u .* v)",
