@@ -104,6 +104,10 @@ def parse(text: str) -> Node:
     return tree
 
 
+_INVISIBLE = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+"""Unicode categories of control, format, private, unassigned and line-breaking characters."""
+
+
 def _scan(text: str) -> None:
     """Reject control and invisible format characters, and bracket nesting past the limit.
 
@@ -128,7 +132,7 @@ def _scan(text: str) -> None:
             raise MathError(
                 "syntax", f"the control character U+{ord(char):04X} is not allowed", position
             )
-        elif char > "\x7f" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        elif char > "\x7f" and unicodedata.category(char) in _INVISIBLE:
             raise MathError(
                 "syntax", f"the invisible character U+{ord(char):04X} is not allowed", position
             )

@@ -145,6 +145,7 @@ x, y, z, A, W, b = (V(n) for n in "xyzAWb")
         ),
         (" \tx\n+\r\u00a0y ", Binary("+", x, y)),
         ("x − y", Binary("-", x, y)),
+        ("sin\u2009(x)\u3000+\u00a0y", Binary("+", Call("sin", (x,)), y)),
     ],
 )
 def test_construct(text: str, tree: Node) -> None:
@@ -260,6 +261,7 @@ def error(text: str) -> MathError:
         ("x\x7f", 1, "control character U+007F"),
         ("x\u202ey", 1, "invisible character U+202E"),
         ("x\u200by", 1, "invisible character U+200B"),
+        ("x\u2028y", 1, "invisible character U+2028"),
     ],
 )
 def test_syntax_error(text: str, position: int, words: str) -> None:
