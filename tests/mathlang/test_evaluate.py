@@ -3,6 +3,7 @@ unbatched ones, domain errors naming the operation, and value validation."""
 
 from __future__ import annotations
 
+import builtins
 import re
 
 import numpy as np
@@ -238,3 +239,36 @@ def test_result_is_a_fresh_writable_array():
     got = run("x", {"x": x})
     got[0, 0] = 5.0
     assert x[0, 0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("9^9^9^9^9", "domain"),
+        ("1e308 * 1e308", "domain"),
+        ("exp(exp(exp(W)))", "domain"),
+        ("ones(100000000)", "limit"),
+        ("kron(kron(kron(W, W), W), W)", "limit"),
+        ("A^99999", "limit"),
+        ("zeros(1000, 1001)", "limit"),
+    ],
+)
+def test_hostile_but_well_formed(text, kind, monkeypatch):
+    """Bounded by the checker (before any array exists) or reported by the evaluator;
+    nothing is executed as code along the way."""
+    tree = mathlang.parse(text)
+    for name in ("eval", "exec", "compile"):
+        monkeypatch.setattr(builtins, name, _refuse)
+    shapes = {"W": (40, 40), "A": (3, 3)}
+    values = {"W": np.full((40, 40), 2.0), "A": np.eye(3)}
+    with pytest.raises(MathError) as info:
+        with monkeypatch.context() as arrays:
+            for name in ("ones", "zeros", "eye", "full", "empty", "array", "asarray"):
+                arrays.setattr(np, name, _refuse)
+            typed = mathlang.check(tree, shapes)  # builds no array
+        mathlang.evaluate(typed, values)
+    assert info.value.kind == kind
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("not allowed here")

@@ -261,7 +261,7 @@ ANY_VARIABLES |= {
 }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tree=trees(), indexed=st.booleans(), seed=st.integers(0, 2**32 - 1))
 def test_random_trees_raise_only_language_errors(tree, indexed, seed):
     """Shape errors, unknown names, limits and domain errors are values; nothing else escapes."""
