@@ -36,6 +36,7 @@ def diagnose(
     other_forms: list[Comparison] | None = None,
     sizes: dict[str, int] | None = None,
     piecewise: bool = False,
+    axis_names: list[str] | None = None,
 ) -> Diagnosis:
     """The diagnosis of an answer that failed on at least one of ``comparisons``.
 
@@ -64,7 +65,9 @@ def diagnose(
     return Diagnosis(
         "entries",
         wrong_entries=positions[:MAX_WRONG_ENTRIES],
-        description=describe_entries(wrong, piecewise=piecewise, zero_expected=zero_expected),
+        description=describe_entries(
+            wrong, piecewise=piecewise, zero_expected=zero_expected, axis_names=axis_names
+        ),
         heatmap=hmap,
     )
 
@@ -118,8 +121,18 @@ def factor_text(value: float, sizes: dict[str, int] | None = None) -> str:
     return f"{value:.4g}"
 
 
-def describe_entries(wrong: Mask, *, piecewise: bool = False, zero_expected: bool = False) -> str:
-    """A short phrase saying which entries are wrong (1-based positions)."""
+def describe_entries(
+    wrong: Mask,
+    *,
+    piecewise: bool = False,
+    zero_expected: bool = False,
+    axis_names: list[str] | None = None,
+) -> str:
+    """A short phrase saying which entries are wrong (1-based positions).
+
+    For tensors, a mistake confined to the entries off a "diagonal" of two axes of equal
+    length is named by the axes (``only where i != j``): that is the sparsity of dy/dW
+    (Learned-Miller §3), whose entries vanish unless the output index equals the row."""
     total = int(wrong.size)
     count = int(wrong.sum())
     if count == 0:
@@ -135,6 +148,11 @@ def describe_entries(wrong: Mask, *, piecewise: bool = False, zero_expected: boo
             return "only the off-diagonal entries"
         if not np.any(wrong & ~diagonal):
             return "only the diagonal entries"
+    if wrong.ndim >= 3:
+        pair = _axis_pair(wrong, axis_names)
+        if pair is not None:
+            zero = " (where the derivative is 0)" if zero_expected else ""
+            return f"only where {pair}{zero}"
     if count == 1:
         (idx,) = [tuple(int(i) + 1 for i in pos) for pos in zip(*np.nonzero(wrong), strict=True)]
         return f"only the entry {_position(idx)}"
@@ -148,6 +166,21 @@ def describe_entries(wrong: Mask, *, piecewise: bool = False, zero_expected: boo
     if count == total:
         return "every entry"
     return f"{count} of {total} entries"
+
+
+def _axis_pair(wrong: Mask, axis_names: list[str] | None) -> str | None:
+    """``i != j`` when every wrong entry lies off the diagonal of axes (i, j)."""
+    grid = np.indices(wrong.shape)
+    names = axis_names if axis_names and len(axis_names) == wrong.ndim else None
+    for a in range(wrong.ndim):
+        for b in range(a + 1, wrong.ndim):
+            if wrong.shape[a] != wrong.shape[b] or wrong.shape[a] < 2:
+                continue
+            if not np.any(wrong & (grid[a] == grid[b])):
+                first = names[a] if names else f"axis {a + 1}"
+                second = names[b] if names else f"axis {b + 1}"
+                return f"{first} != {second}"
+    return None
 
 
 def _position(idx: tuple[int, ...]) -> str:

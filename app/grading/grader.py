@@ -401,6 +401,7 @@ def _incorrect(
         other_forms=None,
         sizes=_size_names(setup),
         piecewise=bool(setup.sampler.sites),
+        axis_names=setup.problem.indices,
     )
     result.verdict = "incorrect"
     result.diagnosis = diag.kind

@@ -67,7 +67,7 @@ def diagnosis_message(diag: Diagnosis) -> str:
     if diag.kind == "entries":
         count = len(diag.wrong_entries)
         where = ", ".join("(" + ", ".join(map(str, p)) + ")" for p in diag.wrong_entries[:5])
-        more = "" if count <= 5 else ", ..."
+        more = "" if count <= 5 else " and more"
         return f"Some entries are wrong: {diag.description}. Wrong entries include {where}{more}."
     return "Your answer does not match the derivative."
 

@@ -52,6 +52,7 @@ def test_dy_dw_index_form() -> None:
     bad = grade(problem, "x[k]", seed=3)
     assert (bad["verdict"], bad["diagnosis"]) == ("incorrect", "entries")
     assert bad["wrong_entries"] and all(e[0] != e[1] for e in bad["wrong_entries"])
+    assert bad["description"].startswith("only where i != j")
 
 
 NEURON = Problem(
