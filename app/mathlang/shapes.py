@@ -81,7 +81,11 @@ def check(
         for index, size in ctx.indices.items():
             if not isinstance(size, int) or size < 1:
                 raise MathError("shape", f"index {index} needs a positive size, not {size}")
-    zero_root = expected is not None and isinstance(node, Number) and node.value == 0
+    # A bare 0 or ones answer is "the zero / all-ones matrix of the expected shape".
+    zero_root = expected is not None and (
+        (isinstance(node, Number) and node.value == 0)
+        or (isinstance(node, Name) and node.name == "ones" and "ones" not in variables)
+    )
     positions = {id(i) for n in postorder(node) if isinstance(n, Index) for i in n.indices}
     for current in postorder(node):
         if zero_root and current is node and expected is not None:
