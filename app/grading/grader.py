@@ -225,8 +225,9 @@ class _Instances:
         self.answer = answer
         self.count = count
         self.rng = np.random.default_rng(seed)
-        self.verified: np.ndarray[Any, np.dtype[np.bool_]] | None = None
         self.used = 0
+        self.measured: dict[int, numerics.Instance] = {}
+        """The instance behind each measured comparison (by the id of its dict)."""
 
     def measure(
         self, instance: numerics.Instance, layouts: list[str]
@@ -253,6 +254,7 @@ class _Instances:
                 value.reshape(expected.shape), expected, error, checked > 0.5, scale
             )
         self.used += 1
+        self.measured[id(out)] = instance
         return out
 
     def _block_scale(
@@ -384,8 +386,8 @@ def _incorrect(
     if all(c[primary].marginal() for c in failing) and not setup.all_pinned:
         return result.undecided("the answer misses only by about the finite-difference error")
     if not setup.all_pinned:  # confirm on a nearby instance (same branches)
-        index = next(i for i, c in enumerate(comparisons) if not c[primary].passed)
-        base = instances[index] if index < len(instances) else None
+        first_failing = next(c for c in comparisons if not c[primary].passed)
+        base = runner.measured.get(id(first_failing))
         if base is not None:
             near = numerics.jitter(base, setup.declarations, setup.pinned, runner.rng)
             confirm = runner.measure(near, layouts)

@@ -205,3 +205,28 @@ def test_result_has_exactly_the_design_keys() -> None:
 def test_hostile_answers_are_only_parsed() -> None:
     for answer in ("__import__('os').system('true')", "eval('1')", "W; import os", "x" * 5000):
         assert grade(WX, answer, seed=1)["verdict"] == "invalid"
+
+
+def test_exactly_at_the_kink_the_numbers_cannot_decide() -> None:
+    problem = Problem(
+        variables={"w": "2", "x": "2", "b": "scalar"},
+        function="relu(w^T x + b)",
+        wrt=["w"],
+        values={"w": [0.5, 0.25], "x": [2.0, 4.0], "b": -2.0},
+    )
+    for answer in ("step(w^T x + b) x^T", "x^T"):
+        result = grade(problem, answer, seed=1)
+        assert result["verdict"] == "undecided", result
+        assert "not counted as wrong" in result["message"]
+
+
+def test_wrong_answer_with_a_pinned_value_is_still_caught() -> None:
+    problem = Problem(
+        variables={"W": "3x4", "x": "4"},
+        function="W x",
+        wrt=["x"],
+        values={"x": [0.5, -1.5, 2.5, 0.75]},
+    )
+    assert grade(problem, "W", seed=1)["verdict"] == "correct"
+    assert grade(problem, "W .* (W > 0)", seed=1)["verdict"] in ("incorrect", "invalid")
+    assert grade(problem, "abs(W)", seed=1)["diagnosis"] == "entries"
