@@ -103,10 +103,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         message = str(exc.detail) if exc.detail else "error"
+        error: WebError
         if exc.status_code == 404:
-            message = "There is no page at this address."
-        error = WebError(message, status=exc.status_code)
-        error.title = "Not found" if exc.status_code == 404 else WebError.title
+            error = NotFound("There is no page at this address.")
+        elif exc.status_code == 413:
+            error = BodyTooLarge(message)
+        else:
+            error = WebError(message, status=exc.status_code)
         response = _respond(request, error)
         if exc.headers:
             response.headers.update(exc.headers)

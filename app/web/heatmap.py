@@ -20,16 +20,18 @@ CELL = 24
 
 def _as_grid(data: Any) -> list[list[float]] | None:
     """A rectangular 2-D list of finite floats; 3-D or 4-D data is folded to 2-D."""
-    if not isinstance(data, Sequence) or not data:
+    if not isinstance(data, Sequence) or isinstance(data, str) or not data:
         return None
     rows: list[list[float]] = []
     for row in data:
-        if not isinstance(row, Sequence) or not row:
+        if not isinstance(row, Sequence) or isinstance(row, str) or not row:
             return None
         flat: list[float] = []
         stack: list[Any] = [row]
         while stack:  # flatten trailing axes (dy/dW has three) without recursion
             item = stack.pop()
+            if isinstance(item, str):
+                return None
             if isinstance(item, Sequence):
                 stack.extend(reversed(item))
             elif isinstance(item, int | float):

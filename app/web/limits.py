@@ -1,8 +1,7 @@
 """A hard limit on request body size, enforced before any route reads the body.
 
 A declared ``Content-Length`` over the limit is refused at once; a body sent without one
-(chunked) is counted as it arrives and refused as soon as it passes the limit (the error
-handler turns the raised :class:`BodyTooLarge` into the response). Either way
+(chunked) is counted as it arrives and refused as soon as it passes the limit . Either way
 the client gets a 413 with a message, and the app never holds more than the limit.
 """
 
@@ -10,9 +9,9 @@ from __future__ import annotations
 
 import json
 
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web.errors import BodyTooLarge
 
 
 class BodySizeLimitMiddleware:
@@ -59,7 +58,11 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge(f"the request body is larger than {self.max_bytes} bytes")
+                    # FastAPI re-raises an HTTPException met while reading the body (any
+                    # other exception would become a 400); the error handler renders it.
+                    raise HTTPException(
+                        413, detail=f"the request body is larger than {self.max_bytes} bytes"
+                    )
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -70,6 +73,6 @@ class BodySizeLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
+        except HTTPException:
             if not started:
                 await self._refuse(send)

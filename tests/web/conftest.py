@@ -112,9 +112,10 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
     def make(*, bank: Any | None = None, **overrides: Any) -> TestClient:
-        url = f"sqlite:///{tmp_path / f'web{len(clients)}.db'}"
-        upgrade(url)
-        settings = Settings(database_url=url, **overrides)
+        if "database_url" not in overrides:
+            overrides["database_url"] = f"sqlite:///{tmp_path / f'web{len(clients)}.db'}"
+            upgrade(overrides["database_url"])
+        settings = Settings(**overrides)
         app = create_app(settings, bank=bank if bank is not None else default_stub_bank())
         client = TestClient(app)
         clients.append(client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -13,6 +14,11 @@ from app.web.deps import DatabaseDep, LearnerDep
 router = APIRouter(prefix="/api/v1", tags=["attempts"])
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def attempt_json(attempt: Attempt) -> dict[str, Any]:
     return {
         "id": attempt.id,
@@ -22,7 +28,7 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
         "verdict": attempt.verdict,
         "diagnosis": attempt.diagnosis,
         "counted": attempt.counted,
-        "created_at": attempt.created_at.isoformat(),
+        "created_at": _utc(attempt.created_at).isoformat(),
         "result": attempt.result,
     }
 

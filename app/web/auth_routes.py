@@ -1,0 +1,83 @@
+"""``/login`` and ``/logout`` for instructors (learners never sign in: a cookie is enough)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.web import auth
+from app.web.deps import DatabaseDep, SettingsDep
+from app.web.rendering import render
+
+router = APIRouter(route_class=auth.InstructorRoute, include_in_schema=False)
+
+MAX_EMAIL_CHARS = 254
+
+
+def _login_page(
+    request: Request, *, next_path: str, email: str = "", error: str | None = None, status: int
+) -> HTMLResponse:
+    context = {
+        "title": "Instructor sign-in",
+        "csrf_token": auth.login_csrf_token(request),
+        "next_path": next_path,
+        "email": email,
+        "error": error,
+        "instructor": auth.signed_in(request),
+    }
+    return render(request, "login.html", context, status_code=status)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return _login_page(request, next_path=auth.safe_next(next), status=200)
+
+
+@router.post("/login")
+async def login(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
+    await auth.check_login_csrf(request)
+    form = await request.form()
+    email = str(form.get("email") or "").strip()[:MAX_EMAIL_CHARS]
+    password = str(form.get("password") or "")
+    next_path = auth.safe_next(str(form.get("next") or ""))
+    if not email or not password:
+        return _login_page(
+            request,
+            next_path=next_path,
+            email=email,
+            error="Enter your e-mail address and your password.",
+            status=422,
+        )
+    client = request.client.host if request.client is not None else "unknown"
+    outcome = auth.sign_in(database, email=email, password=password, client=client)
+    if outcome.throttled:
+        return _login_page(
+            request,
+            next_path=next_path,
+            email=email,
+            error="Too many failed sign-ins. Wait 15 minutes, then try again.",
+            status=429,
+        )
+    if outcome.token is None:
+        return _login_page(
+            request,
+            next_path=next_path,
+            email=email,
+            error="That e-mail address and password do not match an instructor account.",
+            status=401,
+        )
+    response = RedirectResponse(next_path, status_code=303)
+    auth.set_session_cookie(response, outcome.token, secure=settings.https)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
+    who = auth.signed_in(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    await auth.require_csrf(request, who)
+    auth.sign_out(database, token=who.session_token)
+    response = RedirectResponse("/login", status_code=303)
+    auth.clear_session_cookie(response, secure=settings.https)
+    return response

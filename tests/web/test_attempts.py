@@ -1,0 +1,144 @@
+"""Attempts through the API and the forms: stored for the calling learner, and only theirs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+
+def test_an_attempt_is_graded_stored_and_listed(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/exercises/wx-jacobian/attempts", json={"answer": "W^T", "seed": 4}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["verdict"] == "incorrect" and body["diagnosis"] == "transposed"
+    assert isinstance(body["attempt_id"], int)
+    listed = client.get("/api/v1/attempts").json()["attempts"]
+    assert [(a["id"], a["answer"], a["seed"]) for a in listed] == [(body["attempt_id"], "W^T", 4)]
+    assert listed[0]["counted"] is True
+    assert listed[0]["created_at"].endswith("+00:00")
+
+
+def test_invalid_attempts_are_stored_but_not_counted(client: TestClient) -> None:
+    body = client.post(
+        "/api/v1/exercises/wx-jacobian/attempts", json={"answer": "W +", "seed": 1}
+    ).json()
+    assert body["verdict"] == "invalid"
+    assert body["counted"] is False
+    [stored] = client.get("/api/v1/attempts").json()["attempts"]
+    assert stored["counted"] is False
+
+
+def test_learners_see_only_their_own_attempts(make_client: Callable[..., TestClient]) -> None:
+    alice = make_client()
+    bob = TestClient(alice.app)
+    alice.post("/api/v1/exercises/wx-jacobian/attempts", json={"answer": "W"})
+    bob.post("/api/v1/exercises/wx-jacobian/attempts", json={"answer": "-W"})
+    bob.post("/api/v1/exercises/wx-jacobian/attempts", json={"answer": "W^T"})
+    assert [a["answer"] for a in alice.get("/api/v1/attempts").json()["attempts"]] == ["W"]
+    assert sorted(a["answer"] for a in bob.get("/api/v1/attempts").json()["attempts"]) == [
+        "-W",
+        "W^T",
+    ]
+    stranger = TestClient(alice.app)
+    assert stranger.get("/api/v1/attempts").json()["attempts"] == []
+
+
+def test_the_learner_cookie_is_signed_httponly_and_lax(client: TestClient) -> None:
+    response = client.get("/")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("jtutor_learner=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+    again = client.get("/lessons")
+    assert "set-cookie" not in again.headers  # the same learner on the next visit
+
+
+def test_the_cookie_is_secure_behind_https(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(https=True)
+    assert "Secure" in client.get("/").headers["set-cookie"]
+
+
+def test_a_forged_cookie_gets_a_new_learner(client: TestClient) -> None:
+    client.post("/api/v1/exercises/wx-jacobian/attempts", json={"answer": "W"})
+    client.cookies.clear()
+    client.cookies.set("jtutor_learner", "someone-else")
+    assert client.get("/api/v1/attempts").json()["attempts"] == []
+
+
+def test_submitting_the_form_grades_stores_and_updates_progress(client: TestClient) -> None:
+    wrong = client.post(
+        "/exercises/wx-jacobian/submit",
+        data={"answer": "W^T", "seed": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert wrong.status_code == 200
+    assert "<html" not in wrong.text
+    assert "transpose" in wrong.text
+    assert "3×4" in wrong.text and "4×3" in wrong.text
+    assert 'id="progress"' in wrong.text and "hx-swap-oob" in wrong.text
+    right = client.post(
+        "/exercises/wx-jacobian/submit",
+        data={"answer": "W", "seed": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Correct" in right.text
+    assert "solved" in right.text
+    assert "1 of 2 exercises solved" in client.get("/").text
+    assert "solved" in client.get("/lessons/y-equals-wx").text
+
+
+def test_the_form_works_without_javascript(client: TestClient) -> None:
+    response = client.post("/exercises/wx-jacobian/submit", data={"answer": "-W", "seed": "3"})
+    assert response.status_code == 200
+    assert "<html" in response.text
+    assert "sign" in response.text.lower()
+    assert 'value="-W"' in response.text
+
+
+def test_a_wrong_entry_answer_shows_a_heat_map(client: TestClient) -> None:
+    response = client.post(
+        "/exercises/wx-jacobian/submit",
+        data={"answer": "W .* [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 2]]", "seed": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Not quite" in response.text
+    assert '<svg class="heatmap"' in response.text
+    assert response.text.count("<rect") == 12
+
+
+def test_a_numeric_grid_is_submitted_as_a_matrix_literal(client: TestClient) -> None:
+    data = {"seed": "2"} | {f"cell-{i}-{j}": "1.5" for i in (1, 2) for j in (1, 2, 3)}
+    response = client.post(
+        "/exercises/xw-numeric/submit", data=data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    [stored] = client.get("/api/v1/attempts").json()["attempts"]
+    assert stored["answer"] == "[[1.5, 1.5, 1.5], [1.5, 1.5, 1.5]]"
+
+
+def test_an_empty_grid_cell_is_a_422_naming_the_cell(client: TestClient) -> None:
+    data = {"seed": "2", "cell-1-1": "1"}
+    response = client.post(
+        "/exercises/xw-numeric/submit", data=data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert "row 1, column 2" in response.text
+
+
+def test_the_preview_shows_latex_and_shape_or_a_caret(client: TestClient) -> None:
+    ok = client.post(
+        "/exercises/wx-jacobian/preview",
+        data={"answer": "W^T", "seed": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert "read your answer as" in ok.text
+    assert "4×3" in ok.text
+    bad = client.post(
+        "/exercises/wx-jacobian/preview",
+        data={"answer": "W x)", "seed": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert "W x)\n   ^" in bad.text
