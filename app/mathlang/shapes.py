@@ -15,6 +15,7 @@ limit of 10^6 entries (DESIGN §3).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -76,11 +77,14 @@ def check(
     a bare ``0``); it does not make a different known shape an error (the grader reports
     a wrong shape itself).
     """
-    ctx = Ctx(Dims(), dict(variables), dict(indices) if indices is not None else None)
-    if ctx.indices is not None:
-        for index, size in ctx.indices.items():
-            if not isinstance(size, int) or size < 1:
-                raise MathError("shape", f"index {index} needs a positive size, not {size}")
+    if expected is not None:
+        expected = (
+            _size(expected[0], "the expected shape"),
+            _size(expected[1], "the expected shape"),
+        )
+    ranges = None if indices is None else {i: _size(n, f"index {i}") for i, n in indices.items()}
+    shapes = {name: (_size(r, name), _size(c, name)) for name, (r, c) in variables.items()}
+    ctx = Ctx(Dims(), shapes, ranges)
     # A bare 0 or ones answer is "the zero / all-ones matrix of the expected shape".
     zero_root = expected is not None and (
         (isinstance(node, Number) and node.value == 0)
@@ -99,8 +103,7 @@ def check(
     root = ctx.shapes[id(node)]
     if expected is not None and ctx.indices is None:
         for d, size in zip(root, expected, strict=True):
-            if ctx.dims.can_unify(d, ctx.dims.new(size)):
-                ctx.dims.unify(d, ctx.dims.new(size))
+            ctx.dims.unify(d, ctx.dims.new(size))  # a conflict is left to the caller
     resolved = _resolve(ctx, node)
     if ctx.indices is not None:
         if resolved[id(node)] != (1, 1):
@@ -114,6 +117,13 @@ def check(
         sizes = tuple(ctx.indices.values())
         return Typed(node, sizes, resolved, ctx.indices, variables=ctx.variables)
     return Typed(node, resolved[id(node)], resolved, None, variables=ctx.variables)
+
+
+def _size(value: object, what: str) -> int:
+    """A positive whole size (numpy integers welcome), else a shape error."""
+    if isinstance(value, numbers.Integral) and int(value) >= 1:
+        return int(value)
+    raise MathError("shape", f"{what} needs positive whole sizes, not {value!r}")
 
 
 def _resolve(ctx: Ctx, root: Node) -> dict[int, tuple[int, int]]:

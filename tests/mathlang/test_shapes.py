@@ -281,3 +281,26 @@ def test_huge_number_literal_is_not_a_size():
     with pytest.raises(MathError) as info:
         mathlang.check(tree, {})
     assert info.value.kind in ("shape", "limit")
+
+
+def test_numpy_integer_sizes_are_accepted():
+    import numpy as np
+
+    typed = mathlang.check(
+        mathlang.parse("z I + x[k]"),
+        {"z": (np.int64(1), np.int64(1)), "x": (np.int64(4), 1)},
+        indices={"k": np.int64(4)},
+    )
+    assert typed.shape == (4,)
+    assert all(type(d) is int for d in typed.shape)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{"expected": (0, 3)}, {"expected": (2.5, 3)}, {"indices": {"k": 0}}, {"indices": {"k": -2}}],
+)
+def test_bad_sizes_are_shape_errors(kw):
+    with pytest.raises(MathError) as info:
+        mathlang.check(mathlang.parse("x"), {"x": (3, 1)}, **kw)
+    assert info.value.kind == "shape"
+    assert "positive whole sizes" in info.value.message
