@@ -287,7 +287,7 @@ def test_numpy_integer_sizes_are_accepted():
     import numpy as np
 
     typed = mathlang.check(
-        mathlang.parse("z I + x[k]"),
+        mathlang.parse("z + x[k]"),
         {"z": (np.int64(1), np.int64(1)), "x": (np.int64(4), 1)},
         indices={"k": np.int64(4)},
     )
