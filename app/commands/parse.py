@@ -123,14 +123,14 @@ def _index_sizes(
             if isinstance(index, Name):
                 found.setdefault(index.name, size)
     sizes: dict[str, int] = {}
-    for name, size in requested.items():
-        if size is None and name not in found:
+    for name, given in requested.items():
+        if given is None and name not in found:
             raise MathError(
                 "shape",
                 f"the range of the index {name} is not known: it indexes no declared variable; "
                 f"give it as --indices {name}=N",
             )
-        sizes[name] = size if size is not None else found[name]
+        sizes[name] = given if given is not None else found[name]
     return sizes
 
 
