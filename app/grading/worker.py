@@ -1,11 +1,13 @@
 """Grading in worker processes with a hard wall-clock limit and a memory limit (DESIGN §10).
 
 An answer is untrusted text: even though it is only parsed by our grammar, a pathological
-one could still make the evaluation slow or large. So grading runs in separate processes,
-each with ``RLIMIT_AS`` set, and a grading that exceeds its time is *killed* (SIGKILL),
-never abandoned; the pool then starts a fresh worker in its place. Workers are kept warm
-(numpy, Lark and the grammar loaded once), so grading many problems costs milliseconds
-each, not a process start.
+one could still make the evaluation slow or large. So grading runs in separate processes
+(``python -m app.grading.worker``, talking over two pipes), each with ``RLIMIT_AS`` set,
+and a grading that exceeds its time is *killed* (SIGKILL), never abandoned; the pool then
+starts a fresh worker in its place. Workers are kept warm (numpy, Lark and the grammar
+loaded once; the time a new worker takes to start is not counted against a grading), so
+grading many problems costs milliseconds each, not a process start. Workers are started
+afresh rather than forked, so a multi-threaded web server can own a pool safely.
 
 Usage, from the CLI or the web app (thread-safe; one pool per process)::
 
@@ -21,15 +23,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import multiprocessing as mp
 import os
 import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
-from multiprocessing.process import BaseProcess
 from typing import Any
 
 from app.grading.problem import Problem
@@ -37,36 +38,46 @@ from app.grading.problem import Problem
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MEMORY_MB = 1024
 DEFAULT_SIZE = 2
+START_TIMEOUT = 60.0
+"""Seconds a new worker may take to import numpy and the grammar (not counted as grading)."""
 
 
-def _serve(conn: Connection, memory_mb: int) -> None:  # pragma: no cover - runs in the child
-    """The worker loop: receive (problem dict, answer, seed, task name), send a result."""
+def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs in the child
+    """The worker process: ``python -m app.grading.worker IN_FD OUT_FD MEMORY_MB``.
+
+    Sets its own memory limit first, loads the grader, says ``ready`` and then answers
+    one (task, args) message at a time. Its stdout is kept for nothing: a library that
+    prints cannot corrupt the protocol, which runs on its own pipes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    inbox = Connection(int(args[0]), writable=False)
+    outbox = Connection(int(args[1]), readable=False)
     try:
         import resource
 
-        limit = memory_mb * 1024 * 1024
+        limit = int(args[2]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
     from app.grading.grader import grade_dict
 
     tasks: dict[str, Callable[..., dict[str, Any]]] = {"grade": grade_dict, "probe": _probe}
+    outbox.send("ready")
     while True:
         try:
-            message = conn.recv()
+            message = inbox.recv()
         except (EOFError, OSError):
             return
         if message is None:
             return
-        task, args = message
+        task, task_args = message
         try:
-            result = tasks[task](*args)
+            result = tasks[task](*task_args)
         except MemoryError:
             result = _limit_result("the grading ran out of memory")
         except Exception as exc:  # a bug must not take the pool down; it is reported
             result = _limit_result(f"the grading failed: {type(exc).__name__}: {exc}")
             result["error"]["kind"] = "internal"
-        conn.send(result)
+        outbox.send(result)
 
 
 def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no cover
@@ -95,29 +106,70 @@ def _limit_result(message: str, seed: int | None = None) -> dict[str, Any]:
 
 
 class _Worker:
-    def __init__(self, ctx: BaseContext, memory_mb: int) -> None:
-        parent, child = ctx.Pipe()
-        self.conn: Connection = parent
-        self.process: BaseProcess = ctx.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child, memory_mb), daemon=True
+    """One grading process, started with ``python -m app.grading.worker`` (no fork of a
+    possibly multi-threaded parent, no re-import of the parent's ``__main__``)."""
+
+    def __init__(self, memory_mb: int) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(
+            os.environ,
+            PYTHONPATH=path,
+            OPENBLAS_NUM_THREADS="1",
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
         )
-        self.process.start()
-        child.close()
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "app.grading.worker",
+                    str(to_child_r),
+                    str(from_child_w),
+                    str(memory_mb),
+                ],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=env,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.outbox = Connection(to_child_w, readable=False)
+        self.inbox = Connection(from_child_r, writable=False)
+        self.ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self) -> bool:
+        if not self.ready and self.inbox.poll(START_TIMEOUT):
+            self.ready = self.inbox.recv() == "ready"
+        return self.ready
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        with contextlib.suppress(OSError):
             self.process.kill()
-        self.process.join(timeout=5)
-        self.conn.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.outbox.close()
+        self.inbox.close()
 
     def stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
-            self.conn.send(None)
-        self.process.join(timeout=1)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=5)
-        self.conn.close()
+            self.outbox.send(None)
+        try:
+            self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return
+        self.outbox.close()
+        self.inbox.close()
 
 
 class GradingPool:
@@ -134,12 +186,6 @@ class GradingPool:
         self.size = size
         self.timeout = timeout
         self.memory_mb = memory_mb
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        methods = mp.get_all_start_methods()
-        self._ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if "forkserver" in methods:
-            self._ctx.set_forkserver_preload(["app.grading.grader"])
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
@@ -149,7 +195,7 @@ class GradingPool:
         self.restarts = 0
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._ctx, self.memory_mb)
+        worker = _Worker(self.memory_mb)
         with self._lock:
             self._all.append(worker)
         self._idle.put(worker)
@@ -202,9 +248,12 @@ class GradingPool:
             raise RuntimeError("the grading pool is closed")
         worker = self._idle.get()
         try:
-            worker.conn.send((task, args))
-            if worker.conn.poll(self.timeout):
-                result: dict[str, Any] = worker.conn.recv()
+            if not worker.wait_ready():
+                self._replace(worker)
+                return _limit_result("the grading process did not start", seed)
+            worker.outbox.send((task, args))
+            if worker.inbox.poll(self.timeout):
+                result: dict[str, Any] = worker.inbox.recv()
                 self._idle.put(worker)
                 return result
         except (EOFError, OSError, BrokenPipeError):
@@ -219,7 +268,7 @@ class GradingPool:
 
     def pids(self) -> list[int]:
         with self._lock:
-            return [w.process.pid for w in self._all if w.process.pid is not None]
+            return [w.pid for w in self._all]
 
     def close(self) -> None:
         with self._lock:
@@ -262,3 +311,7 @@ def grade_in_worker(
 ) -> dict[str, Any]:
     """Shorthand for ``default_pool().grade(...)``."""
     return default_pool().grade(problem, answer, seed)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
