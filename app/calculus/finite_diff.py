@@ -64,6 +64,18 @@ when it comes from truncation (or a kink), not from rounding."""
 MAX_ENTRIES = 2_000_000
 """At most this many numbers (inputs plus outputs) are built per call of f."""
 STENCIL = (-1.0, -0.5, 0.5, 1.0)
+Moves = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Array]
+"""Sparse displacements of a chunk of points: (point, stacked entry, amount)."""
+_FORMS = np.column_stack(
+    [
+        np.array([-1.0, 7.0, 7.0, -1.0]) / 12.0,  # Richardson (4 D2 - D1) / 3
+        np.array([-1.0, 1.0, 1.0, -1.0]) / 4.0,  # D2 - D1
+        kinks.SECOND,  # second differences of the slopes (2 columns)
+        np.array([-1.0, 3.0, -3.0, 1.0]) / 2.0,  # fourth difference a - 4b + 6c - 4d + e
+    ]
+)
+"""Every combination of the stencil an estimate needs, from its four slopes (differences
+first, so that an output that does not move gives exact zeros)."""
 
 
 @dataclass(frozen=True)
@@ -166,30 +178,38 @@ class _Point:
 
     def evaluate(self, f: BatchedFunction, displacements: Array) -> Array:
         """f at the instance moved by each row of ``displacements``, as (batch, M)."""
+
         return self.evaluate_generated(
             f, displacements.shape[0], lambda lo, hi: displacements[lo:hi]
         )
 
     def evaluate_generated(
-        self, f: BatchedFunction, count: int, rows: Callable[[int, int], Array]
+        self, f: BatchedFunction, count: int, moves: Callable[[int, int], Moves | Array]
     ) -> Array:
-        """Like :meth:`evaluate`, with the displacements built chunk by chunk."""
+        """f at ``count`` moved points, the moves of points lo..hi built by ``moves(lo, hi)``
+        one chunk at a time, as (count, M)."""
         out_size = max(1, int(np.prod(self.out_shape))) if self.out_shape else 1
         chunk = max(1, self.max_entries // (self._per_point + out_size))
         results = []
         for lo in range(0, count, chunk):
             hi = min(count, lo + chunk)
-            results.append(self._call(f, rows(lo, hi)))
+            results.append(self._call(f, hi - lo, moves(lo, hi)))
         return np.concatenate(results, axis=0)
 
-    def _call(self, f: BatchedFunction, displacement: Array) -> Array:
-        batch = displacement.shape[0]
+    def _call(self, f: BatchedFunction, batch: int, moves: Moves | Array) -> Array:
         # Values not differentiated keep a batch axis of one: f broadcasts it.
         values: dict[str, Array] = {name: value[None] for name, value in self.values.items()}
         for index, name in enumerate(self.wrt):
             lo, hi = self.offsets[index], self.offsets[index + 1]
-            moved = displacement[:, lo:hi].reshape(batch, *self.shapes[index])
-            moved += self.values[name][None, :, :]  # displacements are built per call
+            base = self.values[name][None]
+            if isinstance(moves, np.ndarray):  # dense (the probes move half the entries)
+                values[name] = moves[:, lo:hi].reshape(batch, *base.shape[1:]) + base
+                continue
+            row, col, amount = moves  # sparse (a stencil point moves one group)
+            moved = np.repeat(base, batch, axis=0)
+            mine = (col >= lo) & (col < hi)
+            # (point, entry) pairs are unique, so a buffered += adds each move once.
+            moved.reshape(batch, -1)[row[mine], col[mine] - lo] += amount[mine]
             values[name] = moved
         with np.errstate(all="ignore"):  # non-finite values are handled, not warned about
             result = np.asarray(f(values), dtype=np.float64)
@@ -217,17 +237,15 @@ def _stencil_values(
     sizes = np.bincount(groups.group_of, minlength=count)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
 
-    def rows(lo: int, hi: int) -> Array:
+    def moves(lo: int, hi: int) -> Moves:
         chunk_groups = group_index[lo:hi]
         counts = sizes[chunk_groups]
         row = np.repeat(np.arange(hi - lo), counts)
         first = np.repeat(starts[chunk_groups] - (np.cumsum(counts) - counts), counts)
         col = order[first + np.arange(row.size)]
-        out = np.zeros((hi - lo, steps.size))
-        out[row, col] = t[lo:hi][row] * steps[col]
-        return out
+        return row, col, t[lo:hi][row] * steps[col]
 
-    moved = point.evaluate_generated(f, group_index.size, rows)  # (S*4, M)
+    moved = point.evaluate_generated(f, group_index.size, moves)  # (S*4, M)
     moved = moved.reshape(selected.size, ts.size, -1).transpose(2, 0, 1)  # (M, S, 4)
     values = np.empty((*moved.shape[:2], 5))
     values[..., :2] = moved[..., :2]
@@ -273,17 +291,19 @@ class _Estimate:
         column = groups.column[:, selected]
         depends = column >= 0
         step = scaled[np.where(depends, column, 0)]
-        a, b, _, d, e = (values[..., k] for k in range(5))
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            wide = (e - a) / 2.0
-            narrow = d - b
+            slopes = kinks.slopes(values)
+            forms = slopes @ _FORMS
+            magnitude = np.abs(forms)
             noise = ROUNDING_SAFETY * EPS * np.max(np.abs(values), axis=-1)
-            indicator, aside = kinks.assess(values, noise)
-            truncation = np.abs(narrow - wide) + indicator
-            value = (4.0 * narrow - wide) / 3.0 / step
-            error = (truncation + 3.0 * np.maximum(noise, _row_noise(values, depends))) / step
+            indicator = np.max(magnitude[..., 2:4], axis=-1)
+            aside = kinks.flag(indicator, np.max(np.abs(slopes), axis=-1), noise)
+            truncation = magnitude[..., 1] + indicator
+            value = forms[..., 0] / step
+            noise = np.maximum(noise, _row_noise(magnitude[..., 4], depends))
+            error = (truncation + 3.0 * noise) / step
             truncating = truncation > 4.0 * noise
-        aside |= ~np.isfinite(value) | ~np.isfinite(error)
+            aside |= ~np.isfinite(value) | ~np.isfinite(error)
         value = np.where(depends, value, 0.0)
         error = np.where(depends, error, 0.0)
         return cls(value, error, aside & depends, truncating & depends, depends)
@@ -310,21 +330,20 @@ class _Estimate:
         self.aside[:, selected] = old_aside & finer.aside
 
 
-def _row_noise(values: Array, depends: BoolArray) -> Array:
+def _row_noise(fourth: Array, depends: BoolArray) -> Array:
     """Rounding noise of each output measured from the data, (M, 1).
 
-    ``|f|`` underestimates f's rounding when f cancels (y_i = sum_k W_ik x_k near 0 has the
-    rounding of its terms). The fourth difference a - 4b + 6c - 4d + e of a smooth stencil
-    is almost pure noise (about 8.4 times a value's noise); its (upper) median over an
-    output's directions, robust to a kinked direction, measures the noise of that output.
+    ``|f|`` underestimates the rounding of f when f cancels (y_i = sum_k W_ik x_k near 0
+    carries the rounding of its terms). The fourth difference |a - 4b + 6c - 4d + e| of a
+    smooth stencil is almost pure noise (about 8.4 times one value's noise); its upper
+    median over an output's directions, robust to a kinked direction, measures that
+    output's noise, and half of it is a generous noise level.
     """
-    fourth = np.abs(values @ np.array([1.0, -4.0, 6.0, -4.0, 1.0]))
     fourth = np.where(depends & np.isfinite(fourth), fourth, np.inf)
     count = np.sum(np.isfinite(fourth), axis=1)
     ordered = np.sort(fourth, axis=1)
-    middle = np.take_along_axis(
-        ordered, np.minimum(count // 2, np.maximum(count - 1, 0))[:, None], axis=1
-    )
+    pick = np.minimum(count // 2, np.maximum(count - 1, 0))[:, None]
+    middle = np.take_along_axis(ordered, pick, axis=1)
     return np.where(count[:, None] > 0, middle, 0.0) / 2.0
 
 

@@ -36,18 +36,25 @@ NOISE_FACTOR = 32.0
 twice that is still noise."""
 
 
+SECOND = np.array([[1.0, 0.0], [-2.0, 1.0], [1.0, -2.0], [0.0, 1.0]])
+"""``slopes @ SECOND``: s1 - 2 s2 + s3 and s2 - 2 s3 + s4."""
+
+
 def slopes(values: Array) -> Array:
-    """The four slopes of a 5-point stencil ``values[..., 0:5]`` at t = -1, -1/2, 0, 1/2, 1."""
-    return np.diff(values, axis=-1) * 2.0
+    """The four slopes of a 5-point stencil ``values[..., 0:5]`` at t = -1, -1/2, 0, 1/2, 1.
+
+    Differences first: equal values give slopes that are exactly zero.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.diff(values, axis=-1) * 2.0
 
 
 def kink_indicator(values: Array) -> Array:
-    """Largest second difference of the slopes: about g'''/4 when smooth, about the slope
-    jump when the stencil straddles a kink."""
-    s = slopes(values)
-    first = s[..., 0] - 2.0 * s[..., 1] + s[..., 2]
-    second = s[..., 1] - 2.0 * s[..., 2] + s[..., 3]
-    return np.maximum(np.abs(first), np.abs(second))
+    """Largest second difference of the slopes: a quarter of the third derivative of g
+    when smooth, about the slope jump when the stencil straddles a kink."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        indicator: Array = np.max(np.abs(slopes(values) @ SECOND), axis=-1)
+    return indicator
 
 
 def straddles_kink(values: Array, noise: Array) -> npt.NDArray[np.bool_]:
@@ -56,17 +63,14 @@ def straddles_kink(values: Array, noise: Array) -> npt.NDArray[np.bool_]:
     ``noise`` is the rounding noise of one value (same shape as ``values[..., 0]``).
     Non-finite stencils are set aside too: a value that cannot be trusted is not used.
     """
-    return assess(values, noise)[1]
-
-
-def assess(values: Array, noise: Array) -> tuple[Array, npt.NDArray[np.bool_]]:
-    """The kink indicator and the set-aside flags together (one pass over the slopes)."""
-    s = slopes(values)
     with np.errstate(invalid="ignore", over="ignore"):
-        first = s[..., 0] - 2.0 * s[..., 1] + s[..., 2]
-        second = s[..., 1] - 2.0 * s[..., 2] + s[..., 3]
-        indicator = np.maximum(np.abs(first), np.abs(second))
-        scale = np.max(np.abs(s), axis=-1)
-        kinked = indicator > RELATIVE_JUMP * scale + NOISE_FACTOR * noise
+        slope_scale = np.max(np.abs(slopes(values)), axis=-1)
+    return flag(kink_indicator(values), slope_scale, noise)
+
+
+def flag(indicator: Array, slope_scale: Array, noise: Array) -> npt.NDArray[np.bool_]:
+    """The set-aside rule, from the indicator, the largest |slope| and the value noise."""
+    with np.errstate(invalid="ignore"):
+        kinked = indicator > RELATIVE_JUMP * slope_scale + NOISE_FACTOR * noise
     flagged: npt.NDArray[np.bool_] = kinked | ~np.isfinite(indicator)
-    return indicator, flagged
+    return flagged
