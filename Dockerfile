@@ -24,6 +24,10 @@ WORKDIR /srv/jtutor
 COPY templates ./templates
 COPY static ./static
 COPY exercises ./exercises
+# The bank loader looks for exercises/ beside the installed package (site-packages/exercises);
+# point that at the shipped bank so the installed package finds it as a checkout would.
+RUN ln -s /srv/jtutor/exercises "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/exercises" \
+ && python -c "from app.bank.loader import default_bank; b = default_bank(); assert b.exercises, 'no exercises'; print(len(b.exercises), 'exercises')"
 USER jtutor
 VOLUME ["/data"]
 EXPOSE 8000
