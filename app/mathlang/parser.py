@@ -37,10 +37,12 @@ Edge cases, decided once (the grammar's header has the precedence table):
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from typing import ClassVar
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -97,6 +99,8 @@ def parse(text: str) -> Node:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
         raise _describe(exc, text) from None
+    except _BareFunction as exc:
+        raise exc.explained(text) from None
     except LarkError as exc:  # pragma: no cover - every parse failure is an UnexpectedInput
         raise MathError("syntax", "the expression could not be read", None) from exc
     assert isinstance(tree, Node)
@@ -198,11 +202,7 @@ class _Build(Transformer[Token, Node]):
 
     def bare_function(self, children: list[Token]) -> Node:
         (token,) = children
-        example = {"eye": "eye(3)", "zeros": "zeros(3)", "max": "max(a, b)", "min": "min(a, b)"}
-        call = example.get(str(token), f"{token}(x)")
-        raise MathError(
-            "syntax", f"`{token}` needs parentheses around its argument: {call}", _at(token)
-        )
+        raise _BareFunction(str(token), _at(token))
 
     def call(self, children: list[Token | Node | list[Node]]) -> Node:
         callee, _, arguments, right = children
@@ -316,6 +316,36 @@ def _clip(text: str, limit: int = 24) -> str:
 
 
 # --- syntax errors a learner can act on -------------------------------------------------
+
+
+class _BareFunction(MathError):
+    """A built-in function name without its parentheses (``sin x``, ``sin^2(x)``)."""
+
+    EXAMPLES: ClassVar[dict[str, str]] = {
+        "eye": "eye(3)",
+        "zeros": "zeros(3)",
+        "max": "max(a, b)",
+        "min": "min(a, b)",
+    }
+
+    def __init__(self, func: str, position: int) -> None:
+        super().__init__("syntax", f"`{func}` needs parentheses", position)
+        self.func = func
+
+    def explained(self, text: str) -> MathError:
+        position = self.position or 0
+        rest = text[position + len(self.func) :].lstrip()
+        power = re.match(r"\^\s*([0-9]+)\s*\(", rest)
+        if power:
+            message = (
+                f"write {self.func}(x)^{power.group(1)} for the power of {self.func}, "
+                f"not {self.func}^{power.group(1)}(x)"
+            )
+        else:
+            call = self.EXAMPLES.get(self.func, f"{self.func}(x)")
+            message = f"`{self.func}` needs parentheses around its argument: {call}"
+        return MathError("syntax", message, position)
+
 
 _OPERATOR_TOKENS = {*_OPERATORS, "EQEQ"}
 _CLOSERS = {"RPAR": ("(", ")"), "RBRACK": ("[", "]")}

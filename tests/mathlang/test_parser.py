@@ -237,6 +237,7 @@ def error(text: str) -> MathError:
         ("sin x", 0, "`sin` needs parentheses around its argument: sin(x)"),
         ("max", 0, "max(a, b)"),
         ("eye + x", 0, "eye(3)"),
+        ("2 sin^2(x)", 2, "write sin(x)^2 for the power of sin, not sin^2(x)"),
         ("x, y", 1, "unexpected ','"),
         ("x == y", 2, "only used inside brackets"),
         ("'x", 0, "a transpose follows what it transposes"),
