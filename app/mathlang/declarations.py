@@ -91,13 +91,14 @@ def parse_declaration(name: str, spec: str) -> Declaration:
     if not _NAME.match(name):
         raise MathError("syntax", f"{name!r} is not a variable name (letters, digits, _)")
     shape_text, _, domain = spec.partition(":")
-    domain = domain.strip() or "real"
-    if domain not in DOMAINS:
-        raise MathError(
-            "syntax", f"unknown domain {domain!r} for {name}; use one of {', '.join(DOMAINS)}"
-        )
-    rows, cols = parse_shape(shape_text)
-    return Declaration(name=name, rows=rows, cols=cols, domain=domain)  # type: ignore[arg-type]
+    domain_text = domain.strip() or "real"
+    for known in DOMAINS:
+        if domain_text == known:
+            rows, cols = parse_shape(shape_text)
+            return Declaration(name=name, rows=rows, cols=cols, domain=known)
+    raise MathError(
+        "syntax", f"unknown domain {domain_text!r} for {name}; use one of {', '.join(DOMAINS)}"
+    )
 
 
 def parse_assignment(text: str) -> Declaration:
