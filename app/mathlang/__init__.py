@@ -25,7 +25,7 @@ from app.mathlang.ast import Node
 from app.mathlang.declarations import Declaration, parse_assignment, parse_declaration
 from app.mathlang.errors import ErrorKind, MathError
 from app.mathlang.evaluate import evaluate
-from app.mathlang.latex import to_latex
+from app.mathlang.latex import shape_label, to_latex
 from app.mathlang.parser import parse
 from app.mathlang.printer import to_text
 from app.mathlang.shapes import Typed, check
@@ -41,6 +41,7 @@ __all__ = [
     "parse",
     "parse_assignment",
     "parse_declaration",
+    "shape_label",
     "to_latex",
     "to_text",
 ]
