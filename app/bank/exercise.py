@@ -133,7 +133,7 @@ class Exercise:
     def variant(self, seed: int) -> dict[str, Any]:
         """What the learner's page shows for ``seed``: sizes, pinned values, shapes of the
         variables and the shape the answer must have."""
-        from app.grading.grader import expected_shape
+        from app.grading.setup import expected_shape
 
         problem = self.problem(seed)
         return {

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.grading.grader import expected_shape
 from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
+from app.grading.setup import expected_shape
 from app.grading.worker import GradingPool, default_pool
 from app.mathlang import MathError
 

@@ -16,5 +16,14 @@ Public API::
 from app.grading.grader import grade, grade_dict, grade_result
 from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
+from app.grading.setup import expected_shape
 
-__all__ = ["GradeResult", "Problem", "ProblemError", "grade", "grade_dict", "grade_result"]
+__all__ = [
+    "GradeResult",
+    "Problem",
+    "ProblemError",
+    "expected_shape",
+    "grade",
+    "grade_dict",
+    "grade_result",
+]

@@ -13,90 +13,28 @@ entry verified on at least one instance; when the numbers cannot decide the verd
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from app import mathlang
-from app.grading import forms, messages, numerics
+from app.grading import messages, numerics
 from app.grading.compare import Comparison, heatmap
 from app.grading.diagnosis import diagnose
+from app.grading.measure import (
+    MAX_SET_ASIDE,
+    AnswerFn,
+    Instances,
+    answer_function,
+    compact_answer_function,
+)
 from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
+from app.grading.setup import ProblemSetup
 from app.mathlang import MathError
-from app.mathlang.declarations import parse_declaration
 
 K = 3
 EXTRA = 3
-MAX_SET_ASIDE = 0.5
-RESAMPLES = 4
-
-
-class _Setup:
-    """Everything about a problem that does not depend on the answer."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.declarations = problem.declarations()
-        self.shapes = problem.shapes()
-        self.pinned = problem.pinned()
-        try:
-            tree = mathlang.parse(problem.function)
-            self.typed = mathlang.check(tree, self.shapes)
-        except MathError as exc:
-            raise ProblemError("function", exc.message) from exc
-        if len(self.typed.shape) != 2:
-            raise ProblemError("function", "the function must be a scalar, vector or matrix")
-        self.out_shape: tuple[int, int] = (int(self.typed.shape[0]), int(self.typed.shape[1]))
-        self.wrt_shapes = [self.shapes[name] for name in problem.wrt]
-        self.out_axes = forms.vector_axes(self.out_shape)
-        self.in_axes = forms.input_axes(self.wrt_shapes)
-        self.layouts = ["numerator", "denominator"] if problem.layout == "any" else [problem.layout]
-        self.other = {"numerator": "denominator", "denominator": "numerator"}.get(problem.layout)
-        self.sampler = numerics.make_sampler(tree, self.declarations, self.shapes, self.pinned)
-        self.all_pinned = set(self.pinned) >= set(self.shapes)
-        self.compact_shape: tuple[int, int] | None = None
-        if problem.compact is not None:
-            try:
-                compact = parse_declaration(problem.compact["name"], problem.compact["shape"])
-            except MathError as exc:
-                raise ProblemError("compact.shape", exc.message) from exc
-            self.compact_shape = compact.shape()
-
-    def func(self, values: numerics.Instance) -> numerics.Array:
-        return np.asarray(mathlang.evaluate(self.typed, values, finite=False), dtype=np.float64)
-
-    def canonical(self, flat: numerics.Array) -> numerics.Array:
-        return flat.reshape(self.out_axes + self.in_axes)
-
-    def form(self, tensor: numerics.Array, layout: str, count: int | None) -> numerics.Array | None:
-        if count is None:
-            return forms.to_form(tensor, self.out_axes, self.in_axes, layout)
-        return forms.index_form(tensor, self.out_axes, self.in_axes, layout, count)
-
-    def form_shape(self, layout: str, count: int | None) -> tuple[int, ...] | None:
-        probe = np.zeros(self.out_axes + self.in_axes)
-        shaped = self.form(probe, layout, count)
-        return None if shaped is None else tuple(shaped.shape)
-
-    def wrt_text(self) -> str:
-        if len(self.wrt_shapes) > 1:
-            total = sum(r * c for r, c in self.wrt_shapes)
-            return f"the stacked vector of {', '.join(self.problem.wrt)} ({total} entries)"
-        return messages.shape_text(self.wrt_shapes[0])
-
-
-def expected_shape(problem: Problem) -> tuple[int, ...]:
-    """The shape an answer to ``problem`` must have (the compact shape for compact ones)."""
-    setup = _Setup(problem)
-    if setup.compact_shape is not None:
-        return setup.compact_shape
-    count = len(problem.indices) if problem.indices else None
-    shape = setup.form_shape(setup.layouts[0], count)
-    if shape is None:
-        raise ProblemError("indices", "the number of indices does not fit the derivative")
-    return shape
 
 
 def grade(problem: Problem, answer: str, *, seed: int | None = None) -> dict[str, Any]:
@@ -116,7 +54,7 @@ def grade_dict(data: dict[str, Any], answer: str, seed: int | None = None) -> di
 def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> GradeResult:
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     try:
-        setup = _Setup(problem)
+        setup = ProblemSetup(problem)
     except ProblemError as exc:
         return GradeResult.problem_error(str(exc), seed)
     primary = setup.layouts[0]
@@ -153,7 +91,7 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             )
             return result
         try:
-            answer_fn = _compact_answer(setup, typed, full_shape)
+            answer_fn = compact_answer_function(setup, typed, full_shape)
         except MathError as exc:
             return GradeResult.problem_error(f"compact.expand: {exc.message}", seed)
         return _numeric(setup, answer_fn, result, [setup.layouts[0]], False, count, seed)
@@ -166,43 +104,11 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), problem.layout
         )
         return result
-    return _numeric(setup, _answer_fn(typed), result, matching, other_fits, count, seed)
-
-
-AnswerFn = Callable[[numerics.Instance], numerics.Array]
-
-
-def _answer_fn(typed: mathlang.Typed) -> AnswerFn:
-    def run(instance: numerics.Instance) -> numerics.Array:
-        with np.errstate(all="ignore"):
-            return np.asarray(mathlang.evaluate(typed, instance, finite=False), dtype=np.float64)
-
-    return run
-
-
-def _compact_answer(setup: _Setup, typed: mathlang.Typed, full: tuple[int, ...]) -> AnswerFn:
-    """The full derivative implied by a compact answer: ``expand`` with the answer bound."""
-    compact = setup.problem.compact
-    indices = setup.problem.indices
-    assert compact is not None and indices is not None and setup.compact_shape is not None
-    shapes = dict(setup.shapes)
-    shapes[compact["name"]] = setup.compact_shape
-    expand = mathlang.check(
-        mathlang.parse(compact["expand"]), shapes, indices=dict(zip(indices, full, strict=True))
-    )
-    inner = _answer_fn(typed)
-
-    def run(instance: numerics.Instance) -> numerics.Array:
-        values = dict(instance)
-        values[compact["name"]] = inner(instance)
-        with np.errstate(all="ignore"):
-            return np.asarray(mathlang.evaluate(expand, values, finite=False), dtype=np.float64)
-
-    return run
+    return _numeric(setup, answer_function(typed), result, matching, other_fits, count, seed)
 
 
 def _check_answer(
-    setup: _Setup, answer: str, expected: tuple[int, ...], count: int | None
+    setup: ProblemSetup, answer: str, expected: tuple[int, ...], count: int | None
 ) -> mathlang.Typed:
     tree = mathlang.parse(answer)
     if count is not None and setup.problem.indices:
@@ -217,79 +123,8 @@ def _check_answer(
         return mathlang.check(tree, setup.shapes)
 
 
-class _Instances:
-    """Draws instances and compares the answer at each."""
-
-    def __init__(self, setup: _Setup, answer: AnswerFn, seed: int, count: int | None):
-        self.setup = setup
-        self.answer = answer
-        self.count = count
-        self.rng = np.random.default_rng(seed)
-        self.used = 0
-        self.measured: dict[int, numerics.Instance] = {}
-        """The instance behind each measured comparison (by the id of its dict)."""
-
-    def measure(
-        self, instance: numerics.Instance, layouts: list[str]
-    ) -> dict[str, Comparison] | None:
-        setup = self.setup
-        deriv = numerics.reference_derivative(
-            setup.func, setup.sampler.sites, instance, setup.problem.wrt
-        )
-        if not deriv.finite:
-            return None
-        value = self.answer(instance)
-        checked_flat = ~deriv.set_aside
-        scale_flat = self._block_scale(deriv.values, checked_flat)
-        out: dict[str, Comparison] = {}
-        for layout in layouts:
-            parts = [
-                setup.form(setup.canonical(flat), layout, self.count)
-                for flat in (deriv.values, deriv.error, checked_flat.astype(np.float64), scale_flat)
-            ]
-            expected, error, checked, scale = parts
-            assert expected is not None and error is not None
-            assert checked is not None and scale is not None
-            out[layout] = Comparison(
-                value.reshape(expected.shape), expected, error, checked > 0.5, scale
-            )
-        self.used += 1
-        self.measured[id(out)] = instance
-        return out
-
-    def _block_scale(
-        self, values: numerics.Array, checked: np.ndarray[Any, np.dtype[np.bool_]]
-    ) -> numerics.Array:
-        """Per entry, the largest checked |fd| among the columns of the same ``wrt``
-        variable: the absolute part of the tolerance is relative to that block's scale."""
-        magnitude = np.where(checked, np.abs(values), 0.0)
-        scale = np.zeros_like(values)
-        start = 0
-        for rows, cols in self.setup.wrt_shapes:
-            stop = start + rows * cols
-            scale[:, start:stop] = float(magnitude[:, start:stop].max(initial=0.0))
-            start = stop
-        return scale
-
-    def fresh(self, layouts: list[str]) -> dict[str, Comparison] | None:
-        """A new instance, resampled while too many entries are set aside."""
-        best: dict[str, Comparison] | None = None
-        for _ in range(RESAMPLES):
-            instance = self.setup.sampler.sample(1, self.rng)[0]
-            comps = self.measure(instance, layouts)
-            if comps is None:
-                continue
-            share = float(next(iter(comps.values())).checked.mean())
-            if share >= 1 - MAX_SET_ASIDE:
-                return comps
-            best = comps if best is None else best
-            if self.setup.all_pinned:
-                break
-        return best
-
-
 def _numeric(
-    setup: _Setup,
+    setup: ProblemSetup,
     typed: AnswerFn,
     result: GradeResult,
     matching: list[str],
@@ -298,7 +133,7 @@ def _numeric(
     seed: int,
 ) -> GradeResult:
     layouts = list(matching) + ([setup.other] if other_fits and setup.other else [])
-    runner = _Instances(setup, typed, seed, count)
+    runner = Instances(setup, typed, seed, count)
     if setup.all_pinned:
         instances = [setup.sampler.draw(runner.rng)]
     else:
@@ -332,7 +167,7 @@ def _numeric(
 
 
 def _passes(
-    runner: _Instances,
+    runner: Instances,
     comparisons: list[dict[str, Comparison]],
     layout: str,
     instances: list[numerics.Instance],
@@ -357,8 +192,8 @@ def _passes(
 
 
 def _incorrect(
-    setup: _Setup,
-    runner: _Instances,
+    setup: ProblemSetup,
+    runner: Instances,
     comparisons: list[dict[str, Comparison]],
     instances: list[numerics.Instance],
     result: GradeResult,
@@ -417,7 +252,7 @@ def _incorrect(
 
 
 def _transposed(
-    setup: _Setup, result: GradeResult, comparisons: list[dict[str, Comparison]]
+    setup: ProblemSetup, result: GradeResult, comparisons: list[dict[str, Comparison]]
 ) -> GradeResult:
     assert setup.other is not None
     result.verdict = "incorrect"
@@ -434,7 +269,7 @@ def matching_layouts(comparisons: list[dict[str, Comparison]]) -> set[str]:
     return set(comparisons[0]) if comparisons else set()
 
 
-def _size_names(setup: _Setup) -> dict[str, int]:
+def _size_names(setup: ProblemSetup) -> dict[str, int]:
     """Names for the problem's sizes, used to speak of a factor such as 1/N."""
     names: dict[str, int] = dict(setup.problem.sizes or {})
     for name, (rows, cols) in setup.shapes.items():

@@ -1,0 +1,125 @@
+"""Measuring an answer at instances: the finite-difference derivative in the layout forms
+the answer may take, side by side with the answer's own values (DESIGN §5).
+
+An instance with too many entries set aside by the kink tests is resampled; each
+comparison remembers its instance so that a failure can be confirmed next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from app import mathlang
+from app.grading import numerics
+from app.grading.compare import Comparison
+from app.grading.setup import ProblemSetup
+
+MAX_SET_ASIDE = 0.5
+RESAMPLES = 4
+
+AnswerFn = Callable[[numerics.Instance], numerics.Array]
+
+
+def answer_function(typed: mathlang.Typed) -> AnswerFn:
+    def run(instance: numerics.Instance) -> numerics.Array:
+        with np.errstate(all="ignore"):
+            return np.asarray(mathlang.evaluate(typed, instance, finite=False), dtype=np.float64)
+
+    return run
+
+
+def compact_answer_function(
+    setup: ProblemSetup, typed: mathlang.Typed, full: tuple[int, ...]
+) -> AnswerFn:
+    """The full derivative implied by a compact answer: ``expand`` with the answer bound."""
+    compact = setup.problem.compact
+    indices = setup.problem.indices
+    assert compact is not None and indices is not None and setup.compact_shape is not None
+    shapes = dict(setup.shapes)
+    shapes[compact["name"]] = setup.compact_shape
+    expand = mathlang.check(
+        mathlang.parse(compact["expand"]), shapes, indices=dict(zip(indices, full, strict=True))
+    )
+    inner = answer_function(typed)
+
+    def run(instance: numerics.Instance) -> numerics.Array:
+        values = dict(instance)
+        values[compact["name"]] = inner(instance)
+        with np.errstate(all="ignore"):
+            return np.asarray(mathlang.evaluate(expand, values, finite=False), dtype=np.float64)
+
+    return run
+
+
+class Instances:
+    """Draws instances and compares the answer at each."""
+
+    def __init__(self, setup: ProblemSetup, answer: AnswerFn, seed: int, count: int | None):
+        self.setup = setup
+        self.answer = answer
+        self.count = count
+        self.rng = np.random.default_rng(seed)
+        self.used = 0
+        self.measured: dict[int, numerics.Instance] = {}
+        """The instance behind each measured comparison (by the id of its dict)."""
+
+    def measure(
+        self, instance: numerics.Instance, layouts: list[str]
+    ) -> dict[str, Comparison] | None:
+        setup = self.setup
+        deriv = numerics.reference_derivative(
+            setup.func, setup.sampler.sites, instance, setup.problem.wrt
+        )
+        if not deriv.finite:
+            return None
+        value = self.answer(instance)
+        checked_flat = ~deriv.set_aside
+        scale_flat = self._block_scale(deriv.values, checked_flat)
+        out: dict[str, Comparison] = {}
+        for layout in layouts:
+            parts = [
+                setup.form(setup.canonical(flat), layout, self.count)
+                for flat in (deriv.values, deriv.error, checked_flat.astype(np.float64), scale_flat)
+            ]
+            expected, error, checked, scale = parts
+            assert expected is not None and error is not None
+            assert checked is not None and scale is not None
+            out[layout] = Comparison(
+                value.reshape(expected.shape), expected, error, checked > 0.5, scale
+            )
+        self.used += 1
+        self.measured[id(out)] = instance
+        return out
+
+    def _block_scale(
+        self, values: numerics.Array, checked: np.ndarray[Any, np.dtype[np.bool_]]
+    ) -> numerics.Array:
+        """Per entry, the largest checked |fd| among the columns of the same ``wrt``
+        variable: the absolute part of the tolerance is relative to that block's scale."""
+        magnitude = np.where(checked, np.abs(values), 0.0)
+        scale = np.zeros_like(values)
+        start = 0
+        for rows, cols in self.setup.wrt_shapes:
+            stop = start + rows * cols
+            scale[:, start:stop] = float(magnitude[:, start:stop].max(initial=0.0))
+            start = stop
+        return scale
+
+    def fresh(self, layouts: list[str]) -> dict[str, Comparison] | None:
+        """A new instance, resampled while too many entries are set aside."""
+        best: dict[str, Comparison] | None = None
+        for _ in range(RESAMPLES):
+            instance = self.setup.sampler.sample(1, self.rng)[0]
+            comps = self.measure(instance, layouts)
+            if comps is None:
+                continue
+            share = float(next(iter(comps.values())).checked.mean())
+            if share >= 1 - MAX_SET_ASIDE:
+                return comps
+            best = comps if best is None else best
+            if self.setup.all_pinned:
+                break
+        return best
