@@ -1,0 +1,263 @@
+"""Random instances for grading (DESIGN §5): seeded, in each variable's domain, and
+covering both sides of every kink of the function.
+
+Values are never integers, 0 or ±1 (magnitudes in [0.3, 2] with random signs, avoiding
+1 ± 0.05), so that an answer with a stray factor, a dropped term or a transposed operand
+cannot agree with the reference by accident. Domains:
+
+* ``real``: those magnitudes with random signs; ``positive``: the magnitudes;
+* ``spd``: Q diag(λ) Q^T with a random orthogonal Q and λ in [0.5, 2.5]: symmetric,
+  well conditioned (cond <= 5) and not diagonal;
+* ``invertible``: U diag(σ) V^T with independent random orthogonal U, V, σ in [0.6, 2] and
+  random signs: well conditioned (cond <= 3.4) and not symmetric.
+
+**Branch coverage.** An answer that is right only where a ReLU unit is active must be
+rejected (Parr & Howard §5–6), so the K instances must put every kinked site — the
+argument z of ``relu``, ``step``, ``abs`` and ``sign``, and a - b of ``max(a, b)``,
+``min(a, b)`` — on both sides. Sites with one entry alternate between sides from
+instance to instance (starting on the negative side, so that with K = 3 an inactive unit
+is seen twice and a failure there can be confirmed); sites with several entries (a
+batch of pre-activations) should have entries on both sides in every instance. No entry
+of a site may lie within a small margin of its kink (a few percent of the site's typical
+size, far more than a finite-difference step), so the reference is never taken across a
+kink. Candidates are drawn in batches and evaluated in one call per site; the first that
+fits each instance's target is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from app.mathlang import MathError, Typed, check, evaluate
+from app.mathlang.ast import Call, Node, walk
+from app.mathlang.declarations import Declaration, Domain
+
+Array = npt.NDArray[np.float64]
+Instance = dict[str, Array]
+
+LOW, HIGH, GAP = 0.3, 2.0, 0.05
+"""Magnitudes are drawn from [LOW, 1 - GAP] and [1 + GAP, HIGH]."""
+MARGIN = 0.02
+"""No site entry within MARGIN times the site's root-mean-square size of its kink."""
+POOL = 32
+"""Candidates drawn (and evaluated together) per round."""
+ROUNDS = 6
+
+KINKED = {"relu": 1, "step": 1, "abs": 1, "sign": 1, "max": 2, "min": 2}
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place where the function is not differentiable: the sign of ``argument`` (or of
+    ``left - right`` for max/min) picks the branch."""
+
+    call: Call
+    argument: Node
+    right: Node | None = None
+
+
+def kinked_sites(tree: Node) -> list[Site]:
+    """Every relu/step/abs/sign/max/min call of ``tree``, outermost first."""
+    sites = []
+    for node in walk(tree):
+        if isinstance(node, Call) and KINKED.get(node.func) == len(node.args):
+            if len(node.args) == 1:
+                sites.append(Site(node, node.args[0]))
+            else:
+                sites.append(Site(node, node.args[0], node.args[1]))
+    return sites
+
+
+def magnitudes(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
+    """Uniform on [LOW, 1 - GAP] ∪ [1 + GAP, HIGH]: never near 0 or 1, never an integer."""
+    left = 1.0 - GAP - LOW
+    right = HIGH - 1.0 - GAP
+    u = rng.uniform(0.0, left + right, size=shape)
+    value: Array = np.where(u < left, LOW + u, 1.0 + GAP + (u - left))
+    return value
+
+
+def draw_value(rng: np.random.Generator, shape: tuple[int, int], domain: Domain) -> Array:
+    """One random value of ``shape`` in ``domain``."""
+    rows, cols = shape
+    if domain in ("spd", "invertible") and rows != cols:
+        raise MathError("shape", f"a {domain} matrix must be square, not {rows}x{cols}")
+    if domain == "positive" or (domain == "spd" and rows == 1):
+        return magnitudes(rng, shape)
+    if domain == "real" or rows == 1:
+        signed: Array = magnitudes(rng, shape) * rng.choice((-1.0, 1.0), size=shape)
+        return signed
+    if domain == "spd":
+        q = _orthogonal(rng, rows)
+        value = (q * rng.uniform(0.5, 2.5, size=rows)) @ q.T
+        return (value + value.T) / 2.0
+    while True:  # invertible, well conditioned, not symmetric
+        u, v = _orthogonal(rng, rows), _orthogonal(rng, rows)
+        sigma = rng.uniform(0.6, 2.0, size=rows) * rng.choice((-1.0, 1.0), size=rows)
+        matrix: Array = (u * sigma) @ v.T
+        if np.linalg.norm(matrix - matrix.T) > 0.1 * np.linalg.norm(matrix):
+            return matrix
+
+
+def _orthogonal(rng: np.random.Generator, n: int) -> Array:
+    q, r = np.linalg.qr(rng.normal(size=(n, n)))
+    return q * np.sign(np.diag(r))  # Haar-distributed
+
+
+def sample_sizes(
+    ranges: Mapping[str, int | Sequence[int]], rng: np.random.Generator
+) -> dict[str, int]:
+    """Draw each size symbol from its inclusive ``[low, high]`` range (or a fixed int).
+
+    Distinct symbols get distinct values, and not 1, whenever the ranges allow: a 3x4 W
+    catches a transposed answer by its shape alone, a 3x3 one does not.
+    """
+    fixed = {name: int(r) for name, r in ranges.items() if isinstance(r, int | np.integer)}
+    spans = {
+        name: (int(r[0]), int(r[1]))
+        for name, r in ranges.items()
+        if not isinstance(r, int | np.integer)
+    }
+    for name, (low, high) in spans.items():
+        if low > high or low < 1:
+            raise MathError("limit", f"the size range {name}: [{low}, {high}] is empty")
+    sizes = dict(fixed)
+    for name in sorted(spans, key=lambda n: (spans[n][1] - spans[n][0], n)):
+        low, high = spans[name]
+        options = list(range(low, high + 1))
+        taken = set(sizes.values())
+        tiers = (
+            [v for v in options if v not in taken and v != 1],
+            [v for v in options if v not in taken],
+            options,
+        )
+        preferred = next(tier for tier in tiers if tier)
+        sizes[name] = int(rng.choice(preferred))
+    return sizes
+
+
+def sample_instances(
+    function_tree: Node,
+    declarations: Sequence[Declaration] | Mapping[str, Declaration],
+    sizes: Mapping[str, int] | None = None,
+    k: int = 3,
+    seed: int = 0,
+    *,
+    pinned: Mapping[str, npt.ArrayLike] | None = None,
+) -> list[Instance]:
+    """``k`` instances (name -> 2-D array) for grading ``function_tree``.
+
+    Every instance gives a finite function value; together they cover both sides of every
+    kinked site (see the module docstring) whenever the function allows it. ``pinned``
+    variables keep the given value in every instance. The same arguments and seed give
+    the same instances.
+    """
+    decls = list(declarations.values()) if isinstance(declarations, Mapping) else declarations
+    shapes = {d.name: d.shape(sizes) for d in decls}
+    fixed = {
+        n: np.asarray(v, dtype=np.float64).reshape(shapes[n]) for n, v in (pinned or {}).items()
+    }
+    typed = check(function_tree, shapes)
+    sites = [_SiteProgram(site, typed) for site in kinked_sites(function_tree)]
+    rng = np.random.default_rng(seed)
+    chosen: list[Instance] = []
+    fallback: list[tuple[int, Instance]] = []
+    for _ in range(ROUNDS):
+        pool = [_draw(rng, decls, shapes, fixed) for _ in range(POOL)]
+        batch = {n: np.stack([p[n] for p in pool]) for n in shapes}
+        usable = _finite(typed, batch)
+        signs = [site.signs(batch) for site in sites]  # each (POOL, entries) in {-1, 0, 1}
+        for c in range(POOL):
+            if len(chosen) == k or not usable[c] or any(np.any(s[c] == 0) for s in signs):
+                continue
+            score = _fit(len(chosen), [s[c] for s in signs])
+            if score == len(sites):
+                chosen.append(pool[c])
+            else:
+                fallback.append((score, pool[c]))
+        if len(chosen) == k:
+            return chosen
+    fallback.sort(key=lambda item: -item[0])
+    extra = [inst for _, inst in fallback]
+    if len(chosen) + len(extra) < k:  # nothing clear of the kinks: settle for finite values
+        extra += [_draw(rng, decls, shapes, fixed) for _ in range(k)]
+    return chosen + extra[: k - len(chosen)]
+
+
+def _fit(index: int, site_signs: list[npt.NDArray[np.int8]]) -> int:
+    """How many sites of a candidate meet the target of instance ``index``."""
+    met = 0
+    for number, signs in enumerate(site_signs):
+        if signs.size == 1:
+            wanted = -1 if (index + number) % 2 == 0 else 1
+            met += int(signs[0] == wanted)
+        else:
+            met += int(np.any(signs > 0) and np.any(signs < 0))
+    return met
+
+
+def branch_sides(
+    function_tree: Node, shapes: Mapping[str, tuple[int, int]], instance: Instance
+) -> list[tuple[bool, bool]]:
+    """For each kinked site: (some entry below its kink, some entry above) at ``instance``."""
+    typed = check(function_tree, shapes)
+    batch = {n: v[None] for n, v in instance.items()}
+    out = []
+    for site in kinked_sites(function_tree):
+        signs = _SiteProgram(site, typed).signs(batch)[0]
+        out.append((bool(np.any(signs < 0)), bool(np.any(signs > 0))))
+    return out
+
+
+class _SiteProgram:
+    """Evaluates a site's argument (or a - b) with the shapes of the whole checked tree,
+    so context-sized constants (``max(0, z)``, ``ones``) keep the size they have there."""
+
+    def __init__(self, site: Site, typed: Typed) -> None:
+        self.parts = [self._typed(site.argument, typed)]
+        if site.right is not None:
+            self.parts.append(self._typed(site.right, typed))
+
+    @staticmethod
+    def _typed(node: Node, whole: Typed) -> Typed:
+        shape = whole.node_shapes[id(node)]
+        return Typed(node, shape, whole.node_shapes, None, whole.variables)
+
+    def signs(self, batch: Mapping[str, Array]) -> npt.NDArray[np.int8]:
+        """(candidates, entries): -1 / +1 by side, 0 within the margin of the kink."""
+        values = [
+            np.asarray(evaluate(t, batch, finite=False), dtype=np.float64) for t in self.parts
+        ]
+        count = next(iter(batch.values())).shape[0]
+        z = values[0] if len(values) == 1 else values[0] - values[1]
+        z = np.broadcast_to(z, (count, *z.shape[1:])).reshape(count, -1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scale = np.sqrt(np.mean(z**2, axis=1, keepdims=True))
+            clear = (np.abs(z) > MARGIN * scale) & np.isfinite(z)
+        signs: npt.NDArray[np.int8] = (np.sign(z) * clear).astype(np.int8)
+        return signs
+
+
+def _draw(
+    rng: np.random.Generator,
+    decls: Sequence[Declaration],
+    shapes: Mapping[str, tuple[int, int]],
+    fixed: Mapping[str, Array],
+) -> Instance:
+    return {
+        d.name: fixed[d.name] if d.name in fixed else draw_value(rng, shapes[d.name], d.domain)
+        for d in decls
+    }
+
+
+def _finite(typed: Typed, batch: Mapping[str, Array]) -> npt.NDArray[np.bool_]:
+    with np.errstate(all="ignore"):
+        value = np.asarray(evaluate(typed, batch, finite=False), dtype=np.float64)
+    count = next(iter(batch.values())).shape[0]
+    value = np.broadcast_to(value, (count, *value.shape[1:])).reshape(count, -1)
+    finite: npt.NDArray[np.bool_] = np.all(np.isfinite(value), axis=1)
+    return finite
