@@ -50,7 +50,8 @@ STARTER = {
     "rest": "variables:\n  W: m x n\n  x: n\nsizes:\n  m: [2, 4]\n  n: [3, 5]\nhints:\n"
     "  - Write one entry $y_i = \\sum_k W_{ik} x_k$.\ntests:\n"
     "  - {answer: W, verdict: correct}\n"
-    "  - {answer: W^T, verdict: incorrect, diagnosis: wrong_shape}\n",
+    "  - {answer: W^T, verdict: incorrect, diagnosis: transposed}\n"
+    "  - {answer: -W, verdict: incorrect, diagnosis: sign}\n",
 }
 
 
@@ -67,7 +68,20 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=numbers)
+
+
+def _mapping(dumper: yaml.SafeDumper, value: dict[Any, Any]) -> yaml.MappingNode:
+    flat = all(not isinstance(v, dict | list) and "\n" not in str(v) for v in value.values())
+    short = sum(len(str(k)) + len(str(v)) + 4 for k, v in value.items()) < 80
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value, flow_style=flat and short)
+
+
 _Dumper.add_representer(str, _text)
+_Dumper.add_representer(list, _list)
+_Dumper.add_representer(dict, _mapping)
 
 
 def dump(data: Mapping[str, Any]) -> str:

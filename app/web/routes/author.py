@@ -1,0 +1,383 @@
+"""``/author``: instructors list, write, check, save, duplicate, delete, import and export
+exercises in the browser (DESIGN §7). The dashboard lives in ``author_dashboard``.
+
+File-bank exercises are read-only here (they live in git); duplicating one copies it into
+the database, where it can be edited. Nothing is saved unless the self-check passes: the
+schema, the reference against finite differences, and every test's verdict, the same
+checks as ``jtutor check`` (see ``author_checks``). Every route needs a signed-in
+instructor and, when it changes anything, the session's CSRF token (``app.web.auth``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.datastructures import FormData, UploadFile
+
+from app.store.authored import (
+    create_authored,
+    delete_authored,
+    get_authored,
+    list_authored,
+    update_authored,
+)
+from app.web.auth import SignedIn, instructor_router, require_instructor
+from app.web.deps import DatabaseDep
+from app.web.errors import BadInput, NotFound, WebError
+from app.web.rendering import render
+from app.web.routes import author_dashboard
+from app.web.routes.author_checks import CheckOutcome, compose_failed, run_checks
+from app.web.routes.author_exercises import LearnerServices, lifespan, services_of
+from app.web.routes.author_forms import FORM_KEYS, STARTER, ComposeError, compose, dump, split
+
+router = instructor_router(lifespan=lifespan)
+router.include_router(author_dashboard.router)
+
+InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
+CatalogueDep = Annotated[LearnerServices, Depends(services_of)]
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MAX_UPLOAD_BYTES = 200_000
+
+
+def grade_with(services: LearnerServices) -> Any:
+    """The self-check's grading function: the app's worker pool, errors as invalid."""
+
+    def grade(problem: Any, answer: str, seed: int) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = services.grade(problem, answer, seed=seed)
+        except WebError as exc:
+            return {"verdict": "invalid", "diagnosis": None, "message": exc.message}
+        return result
+
+    return grade
+
+
+async def check_form(services: LearnerServices, values: dict[str, str]) -> CheckOutcome:
+    try:
+        text = compose(values)
+    except ComposeError as exc:
+        return compose_failed(exc)
+    return await run_in_threadpool(run_checks, text, grade_with(services))
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    return {key: str(form.get(key) or "") for key in (*FORM_KEYS, "rest")}
+
+
+def _editor(
+    request: Request,
+    who: SignedIn,
+    *,
+    values: dict[str, str],
+    mode: str,
+    exercise_id: str | None = None,
+    report: CheckOutcome | None = None,
+    notice: str | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    from app.bank.curriculum import LESSONS
+
+    context = {
+        "title": "Edit exercise" if mode == "edit" else "New exercise",
+        "who": who,
+        "csrf_token": who.csrf_token,
+        "values": values,
+        "mode": mode,
+        "exercise_id": exercise_id,
+        "report": report,
+        "notice": notice,
+        "problem": problem,
+        "lessons": LESSONS,
+    }
+    return render(
+        request, "author/edit.html", context, partial="author/_check.html", status_code=status
+    )
+
+
+def _taken(services: LearnerServices, database: Any, exercise_id: str) -> bool:
+    if services.file_exercise(exercise_id) is not None:
+        return True
+    with database.read() as session:
+        return get_authored(session, exercise_id=exercise_id) is not None
+
+
+def _file_text(exercise: Any) -> str:
+    path = Path(str(getattr(exercise, "source_path", "")))
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise NotFound(f"the file of exercise {exercise.id!r} cannot be read") from exc
+
+
+def _source_text(services: LearnerServices, database: Any, exercise_id: str) -> tuple[str, bool]:
+    """(YAML, editable): a database exercise is editable, a file exercise is not."""
+    with database.read() as session:
+        row = get_authored(session, exercise_id=exercise_id)
+        if row is not None:
+            return row.yaml_text, True
+    exercise = services.file_exercise(exercise_id)
+    if exercise is None:
+        raise NotFound(f"There is no exercise {exercise_id!r}.")
+    return _file_text(exercise), False
+
+
+async def _store_new(
+    request: Request,
+    who: SignedIn,
+    services: LearnerServices,
+    database: Any,
+    values: dict[str, str],
+    *,
+    notice: str,
+) -> Response:
+    report = await check_form(services, values)
+    exercise = report.exercise
+    if exercise is not None and _taken(services, database, exercise.id):
+        report.failures.insert(0, f"id: {exercise.id!r} is already used by another exercise")
+    if not report.ok or exercise is None:
+        problem = "Not saved: " + (report.failures[0] if report.failures else "the check failed")
+        return _editor(
+            request, who, values=values, mode="new", report=report, problem=problem, status=422
+        )
+    with database.write() as session:
+        create_authored(
+            session, exercise_id=exercise.id, yaml_text=report.yaml_text, author_email=who.email
+        )
+    return RedirectResponse(f"/author/exercises/{exercise.id}?notice={notice}", status_code=303)
+
+
+@router.get("/author", response_class=HTMLResponse)
+def author_home(
+    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
+) -> HTMLResponse:
+    with database.read() as session:
+        rows = [(r.id, r.version, r.author_email, r.updated_at) for r in list_authored(session)]
+    loaded = {e.id: e for e in services.catalogue.all()}
+    authored = [
+        {"id": i, "version": v, "author": a, "updated_at": u, "exercise": loaded.get(i)}
+        for i, v, a, u in rows
+    ]
+    context = {
+        "title": "Authoring",
+        "who": who,
+        "csrf_token": who.csrf_token,
+        "files": services.file_exercises(),
+        "authored": authored,
+        "bank_error": services.bank_error,
+    }
+    return render(request, "author/list.html", context)
+
+
+@router.get("/author/new", response_class=HTMLResponse)
+def new_form(request: Request, who: InstructorDep) -> HTMLResponse:
+    values = {key: "" for key in (*FORM_KEYS, "rest")}
+    values.update(STARTER)
+    return _editor(request, who, values=values, mode="new")
+
+
+@router.post("/author/new")
+async def create(
+    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
+) -> Response:
+    values = form_values(await request.form())
+    return await _store_new(request, who, services, database, values, notice="created")
+
+
+@router.get("/author/exercises/{exercise_id}", response_class=HTMLResponse)
+def edit_form(
+    exercise_id: str,
+    request: Request,
+    who: InstructorDep,
+    services: CatalogueDep,
+    database: DatabaseDep,
+    notice: str | None = None,
+) -> HTMLResponse:
+    text, editable = _source_text(services, database, exercise_id)
+    notices = {
+        "created": "Saved. Learners now find it with the other exercises of its lesson.",
+        "saved": "Saved. Learners see the new version from now on.",
+        "imported": "Imported and saved.",
+        "duplicated": "Duplicated into the database; this copy is yours to edit.",
+    }
+    return _editor(
+        request,
+        who,
+        values=split(text),
+        mode="edit" if editable else "view",
+        exercise_id=exercise_id,
+        notice=notices.get(notice or ""),
+    )
+
+
+@router.post("/author/exercises/{exercise_id}")
+async def update(
+    exercise_id: str,
+    request: Request,
+    who: InstructorDep,
+    services: CatalogueDep,
+    database: DatabaseDep,
+) -> Response:
+    _, editable = _source_text(services, database, exercise_id)
+    if not editable:
+        raise WebError("File-bank exercises are read-only; duplicate one to edit it.", status=403)
+    values = form_values(await request.form())
+    report = await check_form(services, values)
+    if report.exercise is not None and report.exercise.id != exercise_id:
+        report.failures.insert(
+            0, f"id: an exercise keeps its id ({exercise_id}); duplicate it for a new id"
+        )
+    if not report.ok:
+        problem = "Not saved: " + (report.failures[0] if report.failures else "the check failed")
+        return _editor(
+            request,
+            who,
+            values=values,
+            mode="edit",
+            exercise_id=exercise_id,
+            report=report,
+            problem=problem,
+            status=422,
+        )
+    with database.write() as session:
+        update_authored(
+            session, exercise_id=exercise_id, yaml_text=report.yaml_text, author_email=who.email
+        )
+    return RedirectResponse(f"/author/exercises/{exercise_id}?notice=saved", status_code=303)
+
+
+def _copy_id(services: LearnerServices, database: Any, exercise_id: str) -> str:
+    base = f"{exercise_id[:70]}-copy"
+    candidate, n = base, 2
+    while _taken(services, database, candidate):
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+@router.post("/author/exercises/{exercise_id}/duplicate")
+async def duplicate(
+    exercise_id: str,
+    request: Request,
+    who: InstructorDep,
+    services: CatalogueDep,
+    database: DatabaseDep,
+) -> Response:
+    text, _ = _source_text(services, database, exercise_id)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise BadInput("the exercise to duplicate is not a YAML mapping")
+    data["id"] = _copy_id(services, database, exercise_id)
+    data["title"] = f"{data.get('title') or exercise_id} (copy)"
+    return await _store_new(
+        request, who, services, database, split(dump(data)), notice="duplicated"
+    )
+
+
+@router.post("/author/exercises/{exercise_id}/delete")
+async def delete(exercise_id: str, who: InstructorDep, database: DatabaseDep) -> Response:
+    with database.write() as session:
+        removed = delete_authored(session, exercise_id=exercise_id)
+    if not removed:
+        raise NotFound(f"There is no exercise {exercise_id!r} in the database to delete.")
+    return RedirectResponse("/author", status_code=303)
+
+
+def _yaml_download(text: str, exercise_id: str | None) -> Response:
+    name = exercise_id if exercise_id and _ID.match(exercise_id) else "exercise"
+    return Response(
+        text,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+    )
+
+
+@router.get("/author/exercises/{exercise_id}/export.yaml")
+def export_saved(
+    exercise_id: str, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
+) -> Response:
+    text, _ = _source_text(services, database, exercise_id)
+    return _yaml_download(text, exercise_id)
+
+
+@router.post("/author/export")
+async def export_form(request: Request, who: InstructorDep) -> Response:
+    values = form_values(await request.form())
+    try:
+        text = compose(values)
+    except ComposeError as exc:
+        raise BadInput(str(exc), field="rest") from exc
+    return _yaml_download(text, values.get("id", "").strip())
+
+
+@router.post("/author/check", response_class=HTMLResponse)
+async def live_check(request: Request, who: InstructorDep, services: CatalogueDep) -> HTMLResponse:
+    """The live panel (htmx); without JavaScript, the editor page with the panel filled."""
+    form = await request.form()
+    values = form_values(form)
+    mode = str(form.get("mode") or "new")
+    report = await check_form(services, values)
+    exercise_id = str(form.get("exercise_id") or "") or None
+    return _editor(
+        request,
+        who,
+        values=values,
+        mode=mode if mode in ("new", "edit") else "new",
+        exercise_id=exercise_id,
+        report=report,
+    )
+
+
+async def _uploaded_text(form: FormData) -> str:
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(MAX_UPLOAD_BYTES + 1)
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise BadInput(f"the file is larger than {MAX_UPLOAD_BYTES} bytes", field="file")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadInput("the file is not UTF-8 text", field="file") from exc
+    return str(form.get("yaml") or "")
+
+
+@router.post("/author/import")
+async def import_yaml(
+    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
+) -> Response:
+    text = await _uploaded_text(await request.form())
+    if not text.strip():
+        raise BadInput("choose a YAML file (or paste its text) to import", field="file")
+    try:
+        values = split(text)
+    except yaml.YAMLError as exc:
+        raise BadInput(f"the file is not valid YAML: {exc}", field="file") from exc
+    return await _store_new(request, who, services, database, values, notice="imported")
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+class CheckRequest(BaseModel):
+    yaml: str = Field(description="an exercise file's text", max_length=200_000)
+
+
+@router.get("/author/api/exercises")
+def api_exercises(who: InstructorDep, services: CatalogueDep) -> dict[str, Any]:
+    files = [{"id": e.id, "title": e.title, "source": "file"} for e in services.file_exercises()]
+    stored = [
+        {"id": e.id, "title": e.title, "source": "database"} for e in services.catalogue.all()
+    ]
+    return {"exercises": files + stored}
+
+
+@router.post("/author/api/check")
+async def api_check(body: CheckRequest, who: InstructorDep, services: CatalogueDep) -> Any:
+    report = await run_in_threadpool(run_checks, body.yaml, grade_with(services))
+    return report.to_dict()

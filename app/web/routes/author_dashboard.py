@@ -1,0 +1,126 @@
+"""The instructor's dashboard: how learners do on each exercise, and every attempt as CSV.
+
+Per exercise: attempts, learners, the share of learners right on their first counted try,
+the most common diagnoses of wrong answers (a bar chart drawn on the server), and the
+latest wrong answers with the feedback they got. Learner ids are the opaque cookie ids;
+no learner has a name. Learner text in the CSV that a spreadsheet would run as a formula
+(a cell starting with ``= + - @``) is prefixed with ``'`` (OWASP's CSV-injection advice).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+
+from app.store import Database
+from app.store.instructors import (
+    CSV_COLUMNS,
+    ExerciseStats,
+    attempt_rows,
+    exercise_stats,
+    recent_wrong_attempts,
+)
+from app.web.auth import SignedIn, instructor_router, require_instructor
+from app.web.deps import DatabaseDep
+from app.web.rendering import render
+from app.web.routes.author_chart import bar_chart
+from app.web.routes.author_exercises import LearnerServices, services_of
+
+router = instructor_router()
+
+InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
+CatalogueDep = Annotated[LearnerServices, Depends(services_of)]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _titles(services: LearnerServices) -> dict[str, str]:
+    return {e.id: e.title for e in services.exercises()}
+
+
+@router.get("/author/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
+) -> HTMLResponse:
+    with database.read() as session:
+        stats = exercise_stats(session)
+    titles = _titles(services)
+    ids = list(titles) + sorted(set(stats) - set(titles))
+    rows = [(i, titles.get(i), stats.get(i, ExerciseStats(i))) for i in ids]
+    context = {"title": "Dashboard", "who": who, "csrf_token": who.csrf_token, "rows": rows}
+    return render(request, "author/dashboard.html", context)
+
+
+def _label(diagnosis: str) -> str:
+    return "no diagnosis" if diagnosis == "unexplained" else diagnosis.replace("_", " ")
+
+
+@router.get("/author/dashboard/{exercise_id}", response_class=HTMLResponse)
+def exercise_dashboard(
+    exercise_id: str,
+    request: Request,
+    who: InstructorDep,
+    services: CatalogueDep,
+    database: DatabaseDep,
+) -> HTMLResponse:
+    with database.read() as session:
+        stats = exercise_stats(session).get(exercise_id, ExerciseStats(exercise_id))
+        wrong = [
+            {
+                "answer": a.answer,
+                "diagnosis": a.diagnosis,
+                "message": (a.result or {}).get("message", ""),
+                "created_at": a.created_at,
+            }
+            for a in recent_wrong_attempts(session, exercise_id=exercise_id)
+        ]
+    title = _titles(services).get(exercise_id)
+    chart = bar_chart(
+        [(_label(d), n) for d, n in stats.diagnoses],
+        title=f"Diagnoses of wrong answers to {exercise_id}",
+    )
+    context = {
+        "title": f"Dashboard: {exercise_id}",
+        "who": who,
+        "csrf_token": who.csrf_token,
+        "exercise_id": exercise_id,
+        "exercise_title": title,
+        "stats": stats,
+        "chart": chart,
+        "wrong": wrong,
+        "diagnosis_label": _label,
+    }
+    return render(request, "author/exercise_dashboard.html", context)
+
+
+def csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_lines(database: Database) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    with database.read() as session:
+        for row in attempt_rows(session):
+            writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
+            if buffer.tell() > 16_384:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
+
+
+@router.get("/author/attempts.csv")
+def attempts_csv(who: InstructorDep, database: DatabaseDep) -> StreamingResponse:
+    return StreamingResponse(
+        _csv_lines(database),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="attempts.csv"'},
+    )
