@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from app.bank.loader import exercise_files, load_exercise_file
@@ -49,25 +48,22 @@ def run(args: argparse.Namespace) -> int:
     passed = failed = 0
     seen: dict[str, str] = {}
     total = len(files)
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        outcomes = executor.map(_check_one, [str(f) for f in files])
-        for done, (path, (ok, line, lines, exercise_id)) in enumerate(
-            zip(files, outcomes, strict=True), start=1
-        ):
-            if ok and exercise_id is not None and exercise_id in seen:
-                ok, line = (
-                    False,
-                    f"FAIL {path}: id: {exercise_id!r} is also used by {seen[exercise_id]}",
-                )
-            if exercise_id is not None:
-                seen.setdefault(exercise_id, str(path))
-            print(line, flush=True)
-            if args.verbose:
-                for detail in lines:
-                    print(f"    {detail}")
-            passed += ok
-            failed += not ok
-            if total >= PROGRESS_EVERY and done % PROGRESS_EVERY == 0:
-                print(f"checked {done}/{total}", file=sys.stderr, flush=True)
+    for done, path in enumerate(files, start=1):
+        ok, line, lines, exercise_id = _check_one(str(path))
+        if ok and exercise_id is not None and exercise_id in seen:
+            ok, line = (
+                False,
+                f"FAIL {path}: id: {exercise_id!r} is also used by {seen[exercise_id]}",
+            )
+        if exercise_id is not None:
+            seen.setdefault(exercise_id, str(path))
+        print(line, flush=True)
+        if args.verbose:
+            for detail in lines:
+                print(f"    {detail}")
+        passed += ok
+        failed += not ok
+        if total >= PROGRESS_EVERY and done % PROGRESS_EVERY == 0:
+            print(f"checked {done}/{total}", file=sys.stderr, flush=True)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

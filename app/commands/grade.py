@@ -127,8 +127,17 @@ def _readable(result: dict[str, Any], answer: str) -> str:
     error = result.get("error")
     if error and error.get("position") is not None:
         lines.append(MathError(error["kind"], error["message"], error["position"]).caret(answer))
+    if result.get("factor") is not None:
+        lines.append(f"factor: {result.get('factor_text') or result['factor']}")
+    if result.get("wrong_entries"):
+        shown = ", ".join("(" + ", ".join(map(str, e)) + ")" for e in result["wrong_entries"])
+        lines.append(f"wrong entries: {shown}")
     shape = "x".join(map(str, result["expected_shape"])) or "scalar"
-    lines.append(f"expected shape {shape}; instances {result['instances']}; seed {result['seed']}")
+    got = result.get("answer_shape")
+    got_text = f"; answer shape {'x'.join(map(str, got))}" if got else ""
+    lines.append(
+        f"expected shape {shape}{got_text}; instances {result['instances']}; seed {result['seed']}"
+    )
     return "\n".join(line for line in lines if line)
 
 
@@ -142,6 +151,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         print(f"jtutor grade: cannot read {args.batch}: {exc}", file=sys.stderr)
         return 2
     items: list[tuple[int, dict[str, Any], str, int | None]] = []
+    ids: dict[int, object] = {}
     results: list[dict[str, Any] | None] = [None] * len(lines)
     for number, line in enumerate(lines):
         if not line.strip():
@@ -165,6 +175,8 @@ def _run_batch(args: argparse.Namespace) -> int:
             results[number] = GradeResult.problem_error(f"line {number + 1}: {exc}", None).to_dict()
             continue
         items.append((number, problem.to_dict(), answer, seed))
+        if "id" in data:
+            ids[number] = data["id"]
     total = len(items)
     show = total >= PROGRESS_EVERY and sys.stderr is not None
 
@@ -174,7 +186,7 @@ def _run_batch(args: argparse.Namespace) -> int:
 
     graded = _pool(args).grade_many([(p, a, s) for _, p, a, s in items], progress=progress)
     for (number, _, _, _), result in zip(items, graded, strict=True):
-        results[number] = result
+        results[number] = {**result, "id": ids[number]} if number in ids else result
     for result in results:
         print(json.dumps(result))
     return 0

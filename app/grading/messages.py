@@ -66,6 +66,8 @@ def diagnosis_message(diag: Diagnosis) -> str:
         )
     if diag.kind == "entries":
         count = len(diag.wrong_entries)
+        if count <= 1 or diag.description.startswith("only the entry"):
+            return f"Some entries are wrong: {diag.description}."
         where = ", ".join("(" + ", ".join(map(str, p)) + ")" for p in diag.wrong_entries[:5])
         more = "" if count <= 5 else " and more"
         return f"Some entries are wrong: {diag.description}. Wrong entries include {where}{more}."
