@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from pathlib import Path
 from typing import Any, Protocol
 
 from app.settings import Settings
@@ -42,19 +43,30 @@ class Services:
 
     @property
     def bank(self) -> Any | None:
-        """The exercise bank, or None (with ``bank_error`` saying why) when it cannot load."""
+        """The exercise bank, or None (with ``bank_error`` saying why) when it cannot load.
+
+        The shipped bank is ``exercises/`` under the app's home folder (``JTUTOR_HOME``, so
+        an installed package finds it too), plus any ``JTUTOR_EXERCISE_DIRS``."""
         if self._bank is None and self.bank_error is None:
             module = _optional("app.bank")
-            loader = getattr(module, "default_bank", None)
-            if loader is None:
+            if module is None or not hasattr(module, "load_bank"):
                 self.bank_error = "the exercise bank is not installed"
                 return None
             try:
-                self._bank = loader()
+                self._bank = self._load_bank(module)
             except Exception as exc:  # a broken bank must not take the lessons down
                 log.exception("the exercise bank failed to load")
                 self.bank_error = f"the exercise bank failed to load: {exc}"
         return self._bank
+
+    def _load_bank(self, module: Any) -> Any:
+        shipped = (self.settings.home / "exercises").resolve()
+        folders = [shipped, *(Path(d).resolve() for d in self.settings.exercise_dirs)]
+        folders = [folder for folder in folders if folder.is_dir()]
+        default_dir = getattr(importlib.import_module("app.bank.loader"), "EXERCISES_DIR", None)
+        if default_dir is not None and folders == [Path(default_dir).resolve()]:
+            return module.default_bank()  # shared with the rest of the process
+        return module.load_bank(*folders)
 
     def exercises(self, lesson: str | None = None) -> list[Any]:
         bank = self.bank

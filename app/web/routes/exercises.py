@@ -90,6 +90,17 @@ def _context(
     }
 
 
+def _reading(
+    services: Services, exercise: Any, variant: dict[str, Any], text: str
+) -> dict[str, Any] | None:
+    """How the answer was read (None for an empty answer)."""
+    if not text.strip():
+        return None
+    shapes = shapes_from_declarations(variant.get("shapes") or {})
+    indices = variant.get("indices") if exercise.answer_form == "index" else None
+    return read_math(text, shapes, indices=indices, max_chars=services.settings.max_answer_chars)
+
+
 @router.get("/exercises/{exercise_id}", response_class=HTMLResponse)
 def exercise_page(
     exercise_id: str,
@@ -117,13 +128,7 @@ async def preview(exercise_id: str, request: Request, services: ServicesDep) -> 
         text = answer_from_form(form, exercise, variant)
     except BadInput:
         text = ""
-    reading = None
-    if text.strip():
-        shapes = shapes_from_declarations(variant.get("shapes") or {})
-        indices = variant.get("indices") if exercise.answer_form == "index" else None
-        reading = read_math(
-            text, shapes, indices=indices, max_chars=services.settings.max_answer_chars
-        )
+    reading = _reading(services, exercise, variant, text)
     return render(
         request, "_preview.html", {"reading": reading, "text": text}, partial="_preview.html"
     )
@@ -154,6 +159,7 @@ async def submit(
         )
     context = _context(services, exercise, seed, variant, 0)
     context.update(
+        reading=_reading(services, exercise, variant, answer),
         result=result,
         answer=answer,
         progress=exercise_progress(database, learner).get(exercise.id),
