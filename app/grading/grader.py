@@ -94,7 +94,7 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             answer_fn = compact_answer_function(setup, typed, full_shape)
         except MathError as exc:
             return GradeResult.problem_error(f"compact.expand: {exc.message}", seed)
-        return _numeric(setup, answer_fn, result, [setup.layouts[0]], False, count, seed)
+        return _guarded(setup, answer_fn, result, [setup.layouts[0]], False, count, seed)
     matching = [lay for lay in setup.layouts if setup.form_shape(lay, count) == answer_shape]
     other_fits = setup.other is not None and setup.form_shape(setup.other, count) == answer_shape
     if not matching and not other_fits:
@@ -104,7 +104,23 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), problem.layout
         )
         return result
-    return _numeric(setup, answer_function(typed), result, matching, other_fits, count, seed)
+    return _guarded(setup, answer_function(typed), result, matching, other_fits, count, seed)
+
+
+def _guarded(
+    setup: ProblemSetup,
+    answer: AnswerFn,
+    result: GradeResult,
+    matching: list[str],
+    other_fits: bool,
+    count: int | None,
+    seed: int,
+) -> GradeResult:
+    """The numeric part; a limit met while evaluating the answer makes it ``invalid``."""
+    try:
+        return _numeric(setup, answer, result, matching, other_fits, count, seed)
+    except MathError as exc:
+        return result.invalid(exc)
 
 
 def _check_answer(
