@@ -62,12 +62,15 @@ def diagnose(
         wrong |= mask
         zero_expected &= bool(np.all(np.abs(comp.expected[mask]) <= comp.tol[mask]))
     positions = [[int(i) + 1 for i in idx] for idx in zip(*np.nonzero(wrong), strict=True)]
+    description = describe_entries(
+        wrong, piecewise=piecewise, zero_expected=zero_expected, axis_names=axis_names
+    )
+    if any(not np.all(np.isfinite(c.answer)) for c in failing):
+        description += " (your answer is not finite there: a division by zero or an overflow?)"
     return Diagnosis(
         "entries",
         wrong_entries=positions[:MAX_WRONG_ENTRIES],
-        description=describe_entries(
-            wrong, piecewise=piecewise, zero_expected=zero_expected, axis_names=axis_names
-        ),
+        description=description,
         heatmap=hmap,
     )
 
