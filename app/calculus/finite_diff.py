@@ -54,8 +54,8 @@ FLOOR = 0.3
 """An entry's magnitude for the step is at least this fraction of its variable's largest."""
 ROUNDING_SAFETY = 8.0
 """f's own rounding error, in units of eps |f|: a few operations deep, some cancellation."""
-LEVELS = 4
-"""Step levels tried: h, h/16, h/256, h/4096 (only where a smaller step can help)."""
+LEVELS = 6
+"""Step levels tried: h, h/16, ..., h/16^5 (only where a smaller step can help)."""
 REFINE_FACTOR = 16.0
 REFINE_REL = 1e-8
 REFINE_ABS = 1e-10
@@ -123,13 +123,19 @@ def jacobian(
         groups = column_groups.group_columns(codes, changed)
     else:
         groups = column_groups.ungrouped(n_out, n_in)
-    best = _Estimate.at_level(f, point, steps, groups, center, 0, np.arange(groups.count))
+    everything = np.arange(groups.count)
+    stencil = _stencil_values(f, point, steps, groups, center, everything)
+    first_try = _Estimate.from_stencil(stencil, steps, groups.column, np.zeros((n_out, 1)))
+    floor = _condition_noise(first_try, groups, point)
+    best = _Estimate.from_stencil(stencil, steps, groups.column, floor)
     evaluations = first_out.shape[0] + len(STENCIL) * groups.count
     for level in range(1, LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
         if todo.size == 0:
             break
-        finer = _Estimate.at_level(f, point, steps, groups, center, level, todo)
+        finer_steps = steps * REFINE_FACTOR ** (-level)
+        stencil = _stencil_values(f, point, finer_steps, groups, center, todo)
+        finer = _Estimate.from_stencil(stencil, finer_steps, groups.column[:, todo], floor)
         best.improve(finer, todo)
         evaluations += len(STENCIL) * todo.size
     value, error, aside = _scatter(best, groups, steps.size)
@@ -164,6 +170,10 @@ class _Point:
         self.max_entries = max_entries
         self.out_shape: tuple[int, ...] = ()
         self._per_point = sum(v.size for v in self.values.values())
+
+    def stacked(self) -> Array:
+        """The differentiated entries as one vector (row-major, variable by variable)."""
+        return np.concatenate([self.values[name].ravel() for name in self.wrt])
 
     def steps(self) -> Array:
         """Outer step per stacked entry: a power of two near STEP * magnitude."""
@@ -276,31 +286,25 @@ class _Estimate:
         self.depends = depends
 
     @classmethod
-    def at_level(
-        cls,
-        f: BatchedFunction,
-        point: _Point,
-        steps: Array,
-        groups: column_groups.Grouping,
-        center: Array,
-        level: int,
-        selected: npt.NDArray[np.intp],
+    def from_stencil(
+        cls, values: Array, steps: Array, column: npt.NDArray[np.int64], floor: Array
     ) -> _Estimate:
-        scaled = steps * REFINE_FACTOR ** (-level)
-        values = _stencil_values(f, point, scaled, groups, center, selected)
-        column = groups.column[:, selected]
+        """Estimates from stencil values (M, S, 5) along directions whose entries have the
+        outer ``steps``; ``column`` (M, S) names the entry each output reads (-1: none);
+        ``floor`` (M, 1) is a lower bound on each output's rounding noise."""
         depends = column >= 0
-        step = scaled[np.where(depends, column, 0)]
+        step = steps[np.where(depends, column, 0)]
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             slopes = kinks.slopes(values)
             forms = slopes @ _FORMS
             magnitude = np.abs(forms)
             noise = ROUNDING_SAFETY * EPS * np.max(np.abs(values), axis=-1)
+            noise = np.maximum(noise, floor)
             indicator = np.max(magnitude[..., 2:4], axis=-1)
             aside = kinks.flag(indicator, np.max(np.abs(slopes), axis=-1), noise)
             truncation = magnitude[..., 1] + indicator
             value = forms[..., 0] / step
-            noise = np.maximum(noise, _row_noise(magnitude[..., 4], depends))
+            noise = np.maximum(noise, _row_noise(magnitude[..., 4], depends & ~aside))
             error = (truncation + 3.0 * noise) / step
             truncating = truncation > 4.0 * noise
             aside |= ~np.isfinite(value) | ~np.isfinite(error)
@@ -317,10 +321,20 @@ class _Estimate:
         return self.depends & (self.aside | (loose & self.truncating))
 
     def improve(self, finer: _Estimate, selected: npt.NDArray[np.intp]) -> None:
-        """Keep, per entry, the finer estimate when it is usable and better (or the old one
-        was set aside)."""
+        """Keep, per entry, the finer estimate when it is usable and better, or when the old
+        one was set aside.
+
+        "Better" also asks the two to agree within their error estimates: at tiny steps an
+        output that cancels (z = w^T x + b near 0) moves by a few units in the last place
+        of its terms, and such quantised values can look perfectly smooth, with an error
+        estimate far below their true error. The coarser estimate, when it was usable, is
+        the check on that.
+        """
         old_aside = self.aside[:, selected]
-        better = ~finer.aside & (old_aside | (finer.error < self.error[:, selected]))
+        old_value, old_error = self.value[:, selected], self.error[:, selected]
+        with np.errstate(invalid="ignore"):
+            agree = np.abs(finer.value - old_value) <= old_error + finer.error
+            better = ~finer.aside & (old_aside | ((finer.error < old_error) & agree))
         for mine, theirs in (
             (self.value, finer.value),
             (self.error, finer.error),
@@ -330,14 +344,33 @@ class _Estimate:
         self.aside[:, selected] = old_aside & finer.aside
 
 
+def _condition_noise(first: _Estimate, groups: column_groups.Grouping, point: _Point) -> Array:
+    """A floor under each output's rounding noise from the size of its terms, (M, 1).
+
+    Evaluating f rounds its inputs and intermediates by about eps relative, which moves
+    output i by about eps * sum_j |df_i/dx_j| |x_j| (the condition of f at x). For
+    z = w^T x + b near 0 that is eps times the size of the terms w_j x_j, far more than
+    eps |z|: without this floor, values at tiny steps, which move by a few units in the
+    last place of those terms, can look smooth and claim an accuracy they do not have.
+    """
+    magnitudes = np.abs(point.stacked())
+    entry = np.where(first.depends, groups.column, 0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        terms = np.where(first.depends, np.abs(first.value) * magnitudes[entry], 0.0)
+        total = np.sum(np.nan_to_num(terms, nan=0.0, posinf=0.0), axis=1, keepdims=True)
+    floor: Array = ROUNDING_SAFETY * EPS * total
+    return floor
+
+
 def _row_noise(fourth: Array, depends: BoolArray) -> Array:
     """Rounding noise of each output measured from the data, (M, 1).
 
     ``|f|`` underestimates the rounding of f when f cancels (y_i = sum_k W_ik x_k near 0
     carries the rounding of its terms). The fourth difference |a - 4b + 6c - 4d + e| of a
     smooth stencil is almost pure noise (about 8.4 times one value's noise); its upper
-    median over an output's directions, robust to a kinked direction, measures that
-    output's noise, and half of it is a generous noise level.
+    median over an output's directions (those not set aside), robust to a kinked
+    direction the test let through, measures that output's noise, and half of it is a
+    generous noise level.
     """
     fourth = np.where(depends & np.isfinite(fourth), fourth, np.inf)
     count = np.sum(np.isfinite(fourth), axis=1)
