@@ -92,7 +92,7 @@ def test_bad_flags_exit_2() -> None:
 
 def test_batch_keeps_order_and_survives_bad_lines(tmp_path: Path) -> None:
     base = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
-    lines = [json.dumps({**base, "answer": a}) for a in ("W", "W^T", "-W")]
+    lines = [json.dumps({**base, "answer": a, "id": n}) for n, a in enumerate(("W", "W^T", "-W"))]
     lines.insert(1, "{not json")
     lines.append(json.dumps({"variables": {"x": "4"}, "function": "x", "answer": "x"}))
     path = tmp_path / "batch.jsonl"
@@ -109,6 +109,7 @@ def test_batch_keeps_order_and_survives_bad_lines(tmp_path: Path) -> None:
     ]
     assert results[2]["diagnosis"] == "transposed" and results[3]["diagnosis"] == "sign"
     assert "line 2" in results[1]["error"]["message"]
+    assert [r.get("id") for r in results] == [0, None, 1, 2, None]
     assert "wrt" in results[4]["error"]["message"]
 
 

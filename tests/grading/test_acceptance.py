@@ -230,3 +230,13 @@ def test_wrong_answer_with_a_pinned_value_is_still_caught() -> None:
     assert grade(problem, "W", seed=1)["verdict"] == "correct"
     assert grade(problem, "W .* (W > 0)", seed=1)["verdict"] in ("incorrect", "invalid")
     assert grade(problem, "abs(W)", seed=1)["diagnosis"] == "entries"
+
+
+def test_non_finite_answers_are_incorrect_and_json_safe() -> None:
+    import json
+
+    for answer in ("W ./ 0", "exp(1000 W)", "0 ./ 0 * W"):
+        result = grade(WX, answer, seed=1)
+        assert (result["verdict"], result["diagnosis"]) == ("incorrect", "entries")
+        assert "not finite" in result["description"]
+        json.dumps(result, allow_nan=False)
