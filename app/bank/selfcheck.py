@@ -53,15 +53,20 @@ def check_exercise(exercise: Exercise, seeds: tuple[int, ...] = CHECK_SEEDS) -> 
                 f"not correct: {result['message']}"
             )
     for i, test in enumerate(exercise.tests):
-        seed = seeds[i % len(seeds)]
-        result = grade(exercise.problem(seed), test.answer, seed=seed)
-        got = _outcome(result)
         want = test.verdict + (f"/{test.diagnosis}" if test.diagnosis else "")
-        report.lines.append(f"tests[{i}] {test.answer!r}: {got}")
-        if result["verdict"] != test.verdict or (
-            test.diagnosis is not None and result["diagnosis"] != test.diagnosis
-        ):
-            report.failures.append(f"tests[{i}]: {test.answer!r} gave {got}, expected {want}")
+        outcomes = []
+        for seed in seeds:  # every test on every variant: a test must not pass by luck
+            result = grade(exercise.problem(seed), test.answer, seed=seed)
+            got = _outcome(result)
+            outcomes.append(got)
+            if result["verdict"] != test.verdict or (
+                test.diagnosis is not None and result["diagnosis"] != test.diagnosis
+            ):
+                report.failures.append(
+                    f"tests[{i}]: {test.answer!r} gave {got} on seed {seed}, expected {want}"
+                )
+                break
+        report.lines.append(f"tests[{i}] {test.answer!r}: {', '.join(sorted(set(outcomes)))}")
     return report
 
 
