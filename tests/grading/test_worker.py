@@ -14,7 +14,7 @@ PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
 
 @pytest.fixture(scope="module")
 def pool() -> GradingPool:
-    with GradingPool(size=2, timeout=1.0, memory_mb=512) as created:
+    with GradingPool(size=2, timeout=3.0, memory_mb=512) as created:
         yield created
 
 
