@@ -18,7 +18,7 @@ def test_corpus_through_batch_grading(tmp_path: Path) -> None:
     batch = tmp_path / "batch.jsonl"
     batch.write_text("".join(json.dumps({**row["problem"], "seed": 7}) + "\n" for row in rows))
     run = subprocess.run(
-        [sys.executable, "-m", "app", "grade", "--batch", str(batch)],
+        [sys.executable, "-m", "app", "grade", "--batch", str(batch), "--timeout", "10"],
         capture_output=True,
         text=True,
         timeout=300,
