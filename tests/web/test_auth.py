@@ -1,0 +1,228 @@
+"""Instructor sign-in: argon2 accounts, the session cookie, throttling, sign-out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from app.settings import DEFAULT_SECRET, Settings
+from app.store.instructors import Instructor, InstructorSession
+from app.web import auth
+from tests.web import test_author_support as support
+from tests.web.test_author_support import (
+    EMAIL,
+    PASSWORD,
+    add_account,
+    database_of,
+    login_token,
+    sign_in,
+)
+
+make_database = support.make_database
+make_app_client = support.make_app_client
+anon = support.anon
+instructor = support.instructor
+
+
+def _post_login(client: TestClient, password: str, email: str = EMAIL) -> int:
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": login_token(client)},
+        follow_redirects=False,
+    )
+    return response.status_code
+
+
+def test_hash_is_argon2_and_verifies() -> None:
+    hashed = auth.hash_password("s3cret-words")
+    assert hashed.startswith("$argon2id$")
+    assert "s3cret-words" not in hashed
+    assert auth.verify_password(hashed, "s3cret-words")
+    assert not auth.verify_password(hashed, "s3cret-wordz")
+    assert not auth.verify_password("not a hash", "s3cret-words")
+
+
+def test_sign_in_sets_a_hardened_session_cookie(anon: TestClient) -> None:
+    response = anon.post(
+        "/login",
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": login_token(anon)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/author"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{auth.SESSION_COOKIE}=")
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Secure" not in cookie
+    assert anon.get("/author").status_code == 200
+
+
+def test_cookie_is_secure_behind_https(make_app_client: Callable[..., TestClient]) -> None:
+    client = make_app_client(https=True)
+    add_account(client)
+    client.base_url = client.base_url.copy_with(scheme="https")  # type: ignore[misc]
+    response = client.post(
+        "/login",
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": login_token(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert "Secure" in response.headers["set-cookie"]
+
+
+def test_email_is_case_insensitive_and_next_is_kept_local(anon: TestClient) -> None:
+    token = login_token(anon)
+    response = anon.post(
+        "/login",
+        data={
+            "email": EMAIL.upper(),
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/author/dashboard",
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/author/dashboard"
+    for hostile in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        assert auth.safe_next(hostile) == "/author"
+
+
+def test_wrong_password_and_unknown_account_are_refused_alike(anon: TestClient) -> None:
+    wrong = anon.post(
+        "/login",
+        data={"email": EMAIL, "password": "nope", "csrf_token": login_token(anon)},
+    )
+    unknown = anon.post(
+        "/login",
+        data={"email": "who@example.org", "password": "nope", "csrf_token": login_token(anon)},
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "do not match" in wrong.text and "do not match" in unknown.text
+    assert auth.SESSION_COOKIE not in wrong.headers.get("set-cookie", "")
+    assert anon.get("/author", follow_redirects=False).status_code == 303
+
+
+def test_login_form_without_its_token_is_refused(anon: TestClient) -> None:
+    response = anon.post("/login", data={"email": EMAIL, "password": PASSWORD})
+    assert response.status_code == 403
+    forged = anon.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": "0" * 64}
+    )
+    assert forged.status_code == 403
+    assert anon.get("/author", follow_redirects=False).status_code == 303
+
+
+def test_failures_are_throttled_per_email_even_with_the_right_password(anon: TestClient) -> None:
+    for _ in range(auth.MAX_FAILURES_PER_EMAIL):
+        assert _post_login(anon, "wrong-password") == 401
+    assert _post_login(anon, PASSWORD) == 429
+    assert (
+        "Too many failed sign-ins"
+        in anon.post(
+            "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": login_token(anon)}
+        ).text
+    )
+
+
+def test_throttling_holds_across_two_server_processes(
+    make_app_client: Callable[..., TestClient],
+) -> None:
+    first = make_app_client()
+    add_account(first)
+    second = make_app_client()  # another app on the same database, as a second process
+    for i in range(auth.MAX_FAILURES_PER_EMAIL):
+        client = first if i % 2 else second
+        assert _post_login(client, "wrong") == 401
+    assert _post_login(first, PASSWORD) == 429
+    assert _post_login(second, PASSWORD) == 429
+
+
+def test_failures_are_throttled_per_client(
+    anon: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "MAX_FAILURES_PER_CLIENT", 3)
+    for i in range(3):
+        assert _post_login(anon, "wrong", email=f"guess{i}@example.org") == 401
+    assert _post_login(anon, PASSWORD) == 429
+
+
+def test_success_clears_the_email_failures(anon: TestClient) -> None:
+    for _ in range(auth.MAX_FAILURES_PER_EMAIL - 1):
+        assert _post_login(anon, "wrong") == 401
+    assert _post_login(anon, PASSWORD) == 303
+    for _ in range(auth.MAX_FAILURES_PER_EMAIL - 1):
+        assert _post_login(anon, "wrong") == 401
+    assert _post_login(anon, PASSWORD) == 303
+
+
+def test_sign_out_ends_the_session_everywhere(instructor: tuple[TestClient, str]) -> None:
+    client, token = instructor
+    cookie = client.cookies.get(auth.SESSION_COOKIE)
+    assert cookie
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert "Max-Age=0" in response.headers["set-cookie"] or "expires=" in (
+        response.headers["set-cookie"].lower()
+    )
+    client.cookies.set(auth.SESSION_COOKIE, cookie)  # a copy of the old cookie is dead too
+    assert client.get("/author", follow_redirects=False).status_code == 303
+
+
+def test_sign_out_needs_the_csrf_token(instructor: tuple[TestClient, str]) -> None:
+    client, _ = instructor
+    assert client.post("/logout", follow_redirects=False).status_code == 403
+    assert client.get("/author").status_code == 200
+
+
+def test_expired_session_is_refused(instructor: tuple[TestClient, str]) -> None:
+    client, _ = instructor
+    with database_of(client).write() as session:
+        for row in session.scalars(select(InstructorSession)):
+            row.expires_at = auth.now() - timedelta(seconds=1)
+    assert client.get("/author", follow_redirects=False).status_code == 303
+
+
+def test_database_keeps_only_hashes(instructor: tuple[TestClient, str]) -> None:
+    client, _ = instructor
+    cookie = client.cookies.get(auth.SESSION_COOKIE) or ""
+    with database_of(client).read() as session:
+        account = session.scalars(select(Instructor)).one()
+        sessions = list(session.scalars(select(InstructorSession)))
+    assert account.password_hash.startswith("$argon2id$") and PASSWORD not in account.password_hash
+    assert [s.token_hash for s in sessions] == [auth.token_hash(cookie)]
+    assert cookie not in sessions[0].token_hash
+
+
+def test_a_new_sign_in_gets_a_new_session(anon: TestClient) -> None:
+    sign_in(anon)
+    first = anon.cookies.get(auth.SESSION_COOKIE)
+    anon.cookies.clear()
+    sign_in(anon)
+    assert anon.cookies.get(auth.SESSION_COOKIE) != first
+
+
+def test_login_page_escapes_the_echoed_email(anon: TestClient) -> None:
+    response = anon.post(
+        "/login",
+        data={
+            "email": '"><script>window.x=1</script>@x.org',
+            "password": "nope",
+            "csrf_token": login_token(anon),
+        },
+    )
+    assert response.status_code == 401
+    assert "<script>window.x=1</script>" not in response.text
+    assert re.search(r"&lt;script&gt;|&#34;&gt;&lt;script", response.text)
+
+
+def test_production_refuses_the_default_secret() -> None:
+    with pytest.raises(ValidationError):
+        Settings(production=True, secret_key=DEFAULT_SECRET)
+    assert Settings(production=True, secret_key="x" * 40).production
