@@ -39,23 +39,23 @@ def read_math(
     shapes: Mapping[str, tuple[int, int]],
     *,
     indices: Mapping[str, int] | None = None,
+    expected: tuple[int, int] | None = None,
     max_chars: int = 2_000,
 ) -> dict[str, Any]:
-    """The DESIGN §11 parse result, plus ``caret`` (text and a ``^`` line) on errors."""
+    """The DESIGN §11 parse result, plus ``caret`` (text and a ``^`` line) on errors.
+
+    ``expected`` (the answer's shape, when known) sizes a context-sized answer such as a
+    bare ``0``, ``I`` or ``ones``, as the grader does."""
     if len(text) > max_chars:
         error = MathError("limit", f"the text is {len(text)} characters; the limit is {max_chars}")
         return {"ok": False, "error": error.to_dict(), "caret": ""}
     try:
         tree = parse(text)
-        typed = (
-            check(tree, dict(shapes), indices=dict(indices))
-            if indices
-            else check(tree, dict(shapes))
-        )
+        if indices:
+            typed = check(tree, dict(shapes), indices=dict(indices))
+        else:
+            typed = check(tree, dict(shapes), expected=expected)
         latex = to_latex(tree)
     except MathError as error:
         return {"ok": False, "error": error.to_dict(), "caret": error.caret(text)}
-    except NotImplementedError:
-        error = MathError("syntax", "the expression reader is not available on this server yet")
-        return {"ok": False, "error": error.to_dict(), "caret": ""}
     return {"ok": True, "shape": [int(n) for n in typed.shape], "latex": latex}

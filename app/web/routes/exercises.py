@@ -86,8 +86,17 @@ def _context(
         "hints": hints,
         "hints_shown": max(0, min(hints_shown, len(hints))),
         "grid": _grid_shape(variant) if exercise.answer_form == "numeric" else None,
+        "index_names": _index_names(exercise, variant),
         "siblings": services.exercises(exercise.lesson),
     }
+
+
+def _index_names(exercise: Any, variant: dict[str, Any]) -> list[str] | None:
+    """The index names of an index-form answer (``D[i,j,k]`` as a formula in i, j, k)."""
+    if exercise.answer_form != "index":
+        return None
+    names = getattr(exercise.problem(variant.get("seed")), "indices", None)
+    return list(names) if names else None
 
 
 def _reading(
@@ -97,8 +106,17 @@ def _reading(
     if not text.strip():
         return None
     shapes = shapes_from_declarations(variant.get("shapes") or {})
-    indices = variant.get("indices") if exercise.answer_form == "index" else None
-    return read_math(text, shapes, indices=indices, max_chars=services.settings.max_answer_chars)
+    names = _index_names(exercise, variant)
+    target = [int(n) for n in variant.get("expected_shape") or []]
+    indices = dict(zip(names, target, strict=False)) if names else None
+    expected = (target[0], target[1]) if len(target) == 2 and not names else None
+    return read_math(
+        text,
+        shapes,
+        indices=indices,
+        expected=expected,
+        max_chars=services.settings.max_answer_chars,
+    )
 
 
 @router.get("/exercises/{exercise_id}", response_class=HTMLResponse)
