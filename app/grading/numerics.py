@@ -5,12 +5,11 @@ variable is drawn from its domain, and the K instances together put every piecew
 (``relu``, ``step``, ``abs``, ``max``, ``min``) on both sides of its kink, away from it
 (Parr & Howard §5: an answer right only where the unit is active must be caught).
 
-Derivatives are central differences in float64 with a relative step ~ eps^(1/3) scaled
-to each entry (with a floor relative to the variable's own scale, so ill-scaled variables
-work), at h and h/2, Richardson-extrapolated, with a per-entry error estimate from their
-difference plus a rounding term. All perturbations of an instance are evaluated in one
-batched call. A column whose stencil changes the sign of any piecewise argument is
-"set aside" (the kink test, done structurally on the function's own sub-expressions).
+Derivatives come from the finite-difference engine of :mod:`app.calculus.finite_diff`
+(central differences, Richardson extrapolation, per-entry error estimates, the 5-point
+kink test). On top of it, an input whose stencil changes the sign of any piecewise
+argument is "set aside" too: a structural kink test on the function's own
+sub-expressions, which cannot be fooled by a kink whose slopes differ little.
 """
 
 from __future__ import annotations
@@ -30,7 +29,8 @@ Instance = dict[str, Array]
 Evaluator = Callable[[Instance], Array]
 
 EPS = float(np.finfo(np.float64).eps)
-STEP = EPS ** (1.0 / 3.0)
+REACH = 16.0 * EPS ** (1.0 / 3.0)
+"""How far (relative) the structural kink test looks: beyond the engine's outer step."""
 _PIECEWISE = {"relu", "step", "abs", "max", "min", "sign"}
 _CANDIDATES = 24
 _MARGIN = 0.02
@@ -176,8 +176,7 @@ def reference_derivative(
     error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)
     aside = np.asarray(deriv.set_aside, dtype=bool).reshape(-1, n_in)
     if sites:
-        own = derivative(func, sites, instance, wrt)
-        aside = aside | own.set_aside
+        aside = aside | structural_set_aside(sites, instance, wrt)[None, :]
     finite = bool(np.all(np.isfinite(values[~aside])) and np.all(np.isfinite(error[~aside])))
     return Derivative(values, error, aside, finite)
 
@@ -204,27 +203,30 @@ def jitter(
     return out
 
 
-def derivative(
-    func: Callable[[Instance], Array],
-    sites: list[Callable[[Instance], Array]],
-    instance: Instance,
-    wrt: list[str],
-) -> Derivative:
-    """Central differences at h and h/2 over the stacked ``wrt`` entries, in one batch."""
+def structural_set_aside(
+    sites: list[Callable[[Instance], Array]], instance: Instance, wrt: list[str]
+) -> npt.NDArray[np.bool_]:
+    """Inputs whose finite-difference stencil would change the side of a piecewise site.
+
+    Every stacked ``wrt`` entry is moved by +-REACH times its magnitude (floored at a
+    fraction of its variable's largest entry, as the engine's steps are; REACH is larger
+    than the engine's outermost step), all in one batch; an input is set aside when any
+    site argument changes sign or sits at 0. Complements the engine's numeric 5-point
+    test, which can miss a kink whose slopes differ little."""
     flat = np.concatenate([instance[name].ravel() for name in wrt])
     n_in = flat.size
-    scales = []
+    reaches = []
     for name in wrt:
-        value = instance[name]
-        floor = float(np.abs(value).mean()) or 1.0
-        scales.append(np.maximum(np.abs(value.ravel()), 0.1 * floor))
-    h = STEP * np.concatenate(scales)
-    offsets = np.array([1.0, -1.0, 0.5, -0.5])
-    steps = (offsets[:, None] * h[None, :]).reshape(-1)  # (4 * n_in,)
-    columns = np.tile(np.arange(n_in), 4)
-    batch = 4 * n_in + 1
+        entries = np.abs(instance[name]).ravel()
+        top = float(entries.max()) if entries.size and np.isfinite(entries.max()) else 0.0
+        top = top or 1.0
+        reaches.append(REACH * np.maximum(entries, 0.3 * top))
+    h = np.concatenate(reaches)
+    batch = 2 * n_in + 1
     perturbed = np.repeat(flat[None, :], batch, axis=0)
-    perturbed[np.arange(4 * n_in), columns] += steps
+    index = np.arange(n_in)
+    perturbed[index, index] += h
+    perturbed[n_in + index, index] -= h
     values = dict(instance)
     start = 0
     for name in wrt:
@@ -235,23 +237,11 @@ def derivative(
     for name, value in instance.items():
         if name not in wrt:
             values[name] = np.broadcast_to(value, (batch, *value.shape))
-    with np.errstate(all="ignore"):
-        out = np.asarray(func(values), dtype=np.float64).reshape(batch, -1)
-        f0 = out[-1]
-        fp, fm, fp2, fm2 = (out[i * n_in : (i + 1) * n_in] for i in range(4))
-        d1 = (fp - fm) / (2 * h[:, None])
-        d2 = (fp2 - fm2) / h[:, None]
-        rich = (4 * d2 - d1) / 3
-        rounding = 4 * EPS * (np.abs(f0)[None, :] + np.abs(fp) + np.abs(fm)) / h[:, None]
-        err = np.abs(d2 - d1) / 3 + rounding
     set_aside = np.zeros(n_in, dtype=bool)
     for site in sites:
         with np.errstate(all="ignore"):
             z = np.asarray(site(values), dtype=np.float64).reshape(batch, -1)
         base = z[-1] > 0
-        flips = (z[:-1] > 0) != base[None, :]
-        flips |= z[:-1] == 0
-        set_aside |= flips.reshape(4, n_in, -1).any(axis=(0, 2))
-    finite = bool(np.all(np.isfinite(rich)) and np.all(np.isfinite(err)))
-    aside = np.broadcast_to(set_aside[None, :], (rich.shape[1], n_in)).copy()
-    return Derivative(rich.T.copy(), err.T.copy(), aside, finite)
+        flips = ((z[:-1] > 0) != base[None, :]) | (z[:-1] == 0) | (z[-1] == 0)[None, :]
+        set_aside |= flips.reshape(2, n_in, -1).any(axis=(0, 2))
+    return set_aside
