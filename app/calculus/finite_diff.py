@@ -125,8 +125,7 @@ def jacobian(
         groups = column_groups.ungrouped(n_out, n_in)
     everything = np.arange(groups.count)
     stencil = _stencil_values(f, point, steps, groups, center, everything)
-    first_try = _Estimate.from_stencil(stencil, steps, groups.column, np.zeros((n_out, 1)))
-    floor = _condition_noise(first_try, groups, point)
+    floor = _condition_noise(stencil, steps, groups, point)
     best = _Estimate.from_stencil(stencil, steps, groups.column, floor)
     evaluations = first_out.shape[0] + len(STENCIL) * groups.count
     for level in range(1, LEVELS):
@@ -344,7 +343,9 @@ class _Estimate:
         self.aside[:, selected] = old_aside & finer.aside
 
 
-def _condition_noise(first: _Estimate, groups: column_groups.Grouping, point: _Point) -> Array:
+def _condition_noise(
+    stencil: Array, steps: Array, groups: column_groups.Grouping, point: _Point
+) -> Array:
     """A floor under each output's rounding noise from the size of its terms, (M, 1).
 
     Evaluating f rounds its inputs and intermediates by about eps relative, which moves
@@ -352,11 +353,15 @@ def _condition_noise(first: _Estimate, groups: column_groups.Grouping, point: _P
     z = w^T x + b near 0 that is eps times the size of the terms w_j x_j, far more than
     eps |z|: without this floor, values at tiny steps, which move by a few units in the
     last place of those terms, can look smooth and claim an accuracy they do not have.
+    Along a direction, |df_i/dx_j| |x_j| is about the slope of the stencil times
+    |x_j| / h_j, and h_j is a fixed fraction of |x_j| (or of its floor).
     """
-    magnitudes = np.abs(point.stacked())
-    entry = np.where(first.depends, groups.column, 0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        terms = np.where(first.depends, np.abs(first.value) * magnitudes[entry], 0.0)
+    depends = groups.column >= 0
+    entry = np.where(depends, groups.column, 0)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        slope = np.abs(stencil[..., 4] - stencil[..., 0]) / 2.0
+        ratio = np.abs(point.stacked())[entry] / steps[entry]
+        terms = np.where(depends, slope * ratio, 0.0)
         total = np.sum(np.nan_to_num(terms, nan=0.0, posinf=0.0), axis=1, keepdims=True)
     floor: Array = ROUNDING_SAFETY * EPS * total
     return floor
