@@ -351,7 +351,11 @@ async def _uploaded_text(form: FormData) -> str:
 async def import_yaml(
     request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
 ) -> Response:
-    text = await _uploaded_text(await request.form())
+    form = await request.form()
+    try:
+        text = await _uploaded_text(form)
+    finally:
+        await form.close()
     if not text.strip():
         raise BadInput("choose a YAML file (or paste its text) to import", field="file")
     try:
