@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     for spec in args.var:
         try:
             declaration = parse_assignment(spec)
+            declaration.shape()  # sizes must be numbers here, not symbols
         except MathError as exc:
             return _fail(f"--var {spec}: {exc.message}", args.json, status=2)
         variables[declaration.name] = declaration.spelled()

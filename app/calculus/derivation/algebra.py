@@ -71,10 +71,6 @@ def mul(a: Node, b: Node) -> Node:
         return neg(mul(a.operand, b))
     if isinstance(b, Unary) and b.op == "-":
         return neg(mul(a, b.operand))
-    if is_call(a, "eye"):
-        return b
-    if is_call(b, "eye"):
-        return a
     if isinstance(b, Number) and not isinstance(a, Number):
         return mul(b, a)
     if (
@@ -85,6 +81,15 @@ def mul(a: Node, b: Node) -> Node:
     ):
         return mul(num(a.value * b.left.value), b.right)
     return Binary("*", a, b)
+
+
+def matmul(a: Node, b: Node) -> Node:
+    """A product of two matrices (never a scalar factor), where ``I`` may be dropped."""
+    if is_call(a, "eye"):
+        return b
+    if is_call(b, "eye"):
+        return a
+    return mul(a, b)
 
 
 def hadamard(a: Node, b: Node) -> Node:

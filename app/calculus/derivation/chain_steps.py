@@ -6,6 +6,7 @@ from app.calculus.derivation import latex as tex
 from app.calculus.derivation import verify
 from app.calculus.derivation.context import Problem
 from app.calculus.derivation.forward import ChainView, chain_view
+from app.calculus.derivation import jacobian as jc
 from app.calculus.derivation.jacobian import Jac
 from app.calculus.derivation.rules import Rule
 from app.calculus.derivation.steps import Step
@@ -42,11 +43,13 @@ def _check_local(problem: Problem, view: ChainView, inter_index: int) -> bool:
     inter = view.intermediates[inter_index]
     names = {i.name: i.node for i in view.intermediates[:inter_index]}
     shapes, values = problem.with_values(names)
+    totals: dict[str, Jac] = {}
+    for local in inter.locals:  # an operand used twice (x ⊙ x) contributes twice
+        previous = totals.get(local.by)
+        totals[local.by] = local.jac if previous is None else jc.plus(previous, local.jac)
     ok = True
-    for local in inter.locals:
-        ok = ok and verify.derivative_holds(
-            inter.display, shapes, values, [local.by], local.jac.to_ast()
-        )
+    for by, jac in totals.items():
+        ok = ok and verify.derivative_holds(inter.display, shapes, values, [by], jac.to_ast())
     return ok
 
 

@@ -130,6 +130,7 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
                 out_idx[0] if out_idx else None,
                 wrt_idx[0] if wrt_idx else None,
                 var_shapes,
+                sizes,
             )
         except NoRule:
             matrix = None

@@ -136,10 +136,17 @@ def entry(
     if isinstance(node, Call) and node.func == "sum" and len(node.args) == 1:
         inner_shape = shapes[id(node.args[0])]
         ir, ic = slots(inner_shape, names)
-        return [
-            replace(t, summed=t.summed + _present(ir, ic))
-            for t in entry(node.args[0], ir, ic, shapes, names)
-        ]
+        out = []
+        for t in entry(node.args[0], ir, ic, shapes, names):
+            used = {i for f in t.factors for i in f.indices} | {i for d in t.deltas for i in d}
+            coef, summed = t.coef, t.summed
+            for index in _present(ir, ic):
+                if index in used:
+                    summed = (*summed, index)
+                else:  # a term without the index: Σ_i c = n c
+                    coef *= names.sizes[index]
+            out.append(replace(t, coef=coef, summed=summed))
+        return out
     raise NoRule("the component view handles sums of products of entries (linear forms)")
 
 
@@ -204,7 +211,11 @@ def to_index_form(terms: Sequence[Term]) -> Node:
 
 
 def to_matrix(
-    terms: Sequence[Term], row: str | None, col: str | None, shapes: Mapping[str, Shape]
+    terms: Sequence[Term],
+    row: str | None,
+    col: str | None,
+    shapes: Mapping[str, Shape],
+    sizes: Mapping[str, int],
 ) -> Node:
     """Read a 2-D pattern back as a matrix expression: ``Σ_k V_{i,k} W_{k,j}`` is ``V W``.
 
@@ -213,58 +224,51 @@ def to_matrix(
     """
     total: Node = al.num(0)
     for t in terms:
-        factors = list(t.factors)
-        scalars = [f for f in factors if not f.indices]
-        chain = [f for f in factors if f.indices]
         node: Node = al.num(t.coef)
-        for f in scalars:
-            node = al.mul(node, Name(f.var))
+        for f in t.factors:
+            if not f.indices:
+                node = al.mul(node, Name(f.var))
+        chain = [f for f in t.factors if f.indices]
         deltas = list(t.deltas)
         current = row
         pieces: list[Node] = []
         while chain or deltas:
-            if deltas and current is not None and any(current in d for d in deltas):
-                d = next(d for d in deltas if current in d)
+            linked = [d for d in deltas if current is not None and current in d]
+            if linked:
+                d = linked[0]
                 deltas.remove(d)
-                current = d[1] if d[0] == current else d[0]
+                nxt = d[1] if d[0] == current else d[0]
+                if current != nxt:
+                    pieces.append(al.eye(sizes[nxt]))
+                current = nxt
                 continue
             found = next(
-                (
-                    f
-                    for f in chain
-                    if current in f.indices or (current is None and len(f.indices) == 1)
-                ),
+                (f for f in chain if current in f.indices or (current is None and len(f.indices) == 1)),
                 None,
             )
             if found is None:
                 raise NoRule("the pattern is not a product of matrices")
             chain.remove(found)
-            var_shape = shapes[found.var]
+            v: Node = Name(found.var)
             if len(found.indices) == 1:
-                (only,) = found.indices
-                as_col = var_shape[1] == 1
-                v: Node = Name(found.var)
-                if current is None:  # starts a row: v^T
+                as_col = shapes[found.var][1] == 1
+                if current is None:  # a row: v^T
                     pieces.append(al.transpose(v) if as_col else v)
-                    current = only
-                else:  # ends a column
+                    current = found.indices[0]
+                else:  # a column ends the chain
                     pieces.append(v if as_col else al.transpose(v))
                     current = None
                 continue
             first, second = found.indices
-            if first == current:
-                pieces.append(Name(found.var))
-                current = second
-            else:
-                pieces.append(al.transpose(Name(found.var)))
-                current = first
+            pieces.append(v if first == current else al.transpose(v))
+            current = second if first == current else first
         if current != col:
-            if (current is None and col is not None) or current is not None:
-                raise NoRule("the pattern is not a product of matrices")
+            raise NoRule("the pattern is not a product of matrices")
+        product: Node | None = None
         for piece in pieces:
-            node = al.mul(node, piece)
-        if not pieces and row is not None and row == col:
-            raise NoRule("identity pattern needs a size")
+            product = piece if product is None else al.matmul(product, piece)
+        if product is not None:
+            node = al.mul(node, product)
         total = al.add(total, node)
     return total
 

@@ -153,11 +153,22 @@ def compose(a: Jac, b: Jac) -> Jac:
     return full(al.mul(a.to_ast(), b.to_ast()), rows, cols)
 
 
+def _identity_factor(a: Jac) -> Node | None:
+    if a.kind == "eye":
+        return al.num(1)
+    if a.kind == "scaled":
+        return a.expr
+    return None
+
+
 def plus(a: Jac, b: Jac) -> Jac:
     if a.is_zero:
         return b
     if b.is_zero:
         return a
+    ca, cb = _identity_factor(a), _identity_factor(b)
+    if ca is not None and cb is not None:  # c I + d I = (c + d) I
+        return scaled(al.add(ca, cb), a.rows)
     if a.kind == "diag" and b.kind == "diag":
         assert a.expr is not None and b.expr is not None
         return diagonal(al.add(a.expr, b.expr), a.rows)

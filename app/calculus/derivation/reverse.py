@@ -104,9 +104,9 @@ def _adjoints(
                     res.append((1 - s_k, al.mul(s, g)))
                 return RULES["scalar_product"], sorted(res, key=lambda p: p[0])
             if depends[0]:
-                res.append((0, al.mul(g, al.transpose(b))))
+                res.append((0, al.matmul(g, al.transpose(b))))
             if depends[1]:
-                res.append((1, al.mul(al.transpose(a), g)))
+                res.append((1, al.matmul(al.transpose(a), g)))
             return BACK_RULES["back_product"], res
         if op == ".*":
             if sa != sb:

@@ -365,7 +365,8 @@ def local_jacobians(
             d = derivative_of_function(f, args[0], shapes[0])
             if d is None:
                 return RULES["elementwise_fn"], [(0, jc.zero(m, m))]
-            return RULES["elementwise_fn"], [(0, jc.diagonal(column(d, shapes[0]), m))]
+            rule = RULES["max"] if f == "relu" else RULES["elementwise_fn"]
+            return rule, [(0, jc.diagonal(column(d, shapes[0]), m))]
         raise NoRule(f"no chain-rule entry for {f}()")
     raise NoRule(f"no chain-rule entry for {type(node).__name__}")
 

@@ -1,0 +1,151 @@
+"""The derivation engine: the acceptance problems, layouts, views and error cases.
+
+Every problem is derived, every step must be numerically verified, and the result must be
+graded ``correct`` by the grader for the same problem and layout (DESIGN §6, §11).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.calculus.derivation import NoRule, derive
+from app.grading import Problem, grade
+from app.mathlang import MathError
+
+NEURON = {"w": "4", "x": "4", "b": "scalar"}
+LOSS = {"X": "5x3", "w": "3", "b": "scalar", "y": "5"}
+
+ACCEPTANCE = [
+    ("W x", {"W": "3x4", "x": "4"}, "x"),
+    ("x W", {"W": "4x3", "x": "1x4"}, "x"),
+    ("W x", {"W": "3x4", "x": "4"}, "W"),
+    ("relu(w^T x + b)", NEURON, "w"),
+    ("relu(w^T x + b)", NEURON, "b"),
+    ("mean((y - relu(X w + b)).^2)", LOSS, "w"),
+    ("V W x", {"V": "2x3", "W": "3x4", "x": "4"}, "x"),
+    ("sum(w .* x)", {"w": "4", "x": "4"}, "w"),
+]
+
+MORE = [
+    ("[3 x^2 y, 2 x + y^8]", {"x": "scalar", "y": "scalar"}, "x,y"),
+    ("x W", {"W": "4x3", "x": "1x4"}, "W"),
+    ("X W", {"X": "3x4", "W": "4x2"}, "W"),
+    ("V W x", {"V": "2x3", "W": "3x4", "x": "4"}, "W"),
+    ("sum((W x + b - y).^2)", {"W": "3x4", "x": "4", "b": "3", "y": "3"}, "W"),
+    ("sigmoid(W x + b)", {"W": "3x4", "x": "4", "b": "3"}, "x"),
+    ("trace(A B)", {"A": "3x4", "B": "4x3"}, "A"),
+    ("sum(X .* X)", {"X": "2x3"}, "X"),
+    ("mean((y - relu(X w + b)).^2)", LOSS, "b"),
+    ("tanh(x) ./ (1 + x .* x)", {"x": "3"}, "x"),
+    ("norm(A x - c)", {"A": "3x2", "x": "2", "c": "3"}, "x"),
+    ("exp(a^T x) * x", {"a": "3", "x": "3"}, "x"),
+]
+
+
+def _graded(function: str, variables: dict[str, str], wrt: str, layout: str) -> None:
+    d = derive(function, variables, wrt, layout, seed=2)
+    assert len(d.steps) >= 3
+    for step in d.steps:
+        assert step.verified, step.title
+        assert step.latex and step.title and step.source
+    problem = Problem(
+        variables=variables, function=function, wrt=wrt.split(","), layout=layout,
+        indices=d.indices,
+    )
+    result = grade(problem, d.expression, seed=11)
+    assert result["verdict"] == "correct", (d.expression, result["message"])
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize(("function", "variables", "wrt"), ACCEPTANCE)
+def test_acceptance_problems(function: str, variables: dict[str, str], wrt: str, layout: str) -> None:
+    _graded(function, variables, wrt, layout)
+
+
+@pytest.mark.parametrize(("function", "variables", "wrt"), MORE)
+def test_more_problems(function: str, variables: dict[str, str], wrt: str) -> None:
+    _graded(function, variables, wrt, "numerator")
+
+
+def test_wx_reads_w_and_its_component_view_comes_first() -> None:
+    d = derive("W x", {"W": "3x4", "x": "4"}, "x")
+    assert d.expression == "W"
+    assert d.steps[0].view == "component"
+    assert "\\sum" in d.steps[0].latex
+    assert any(s.view == "chain" for s in d.steps)
+
+
+def test_xw_is_w_transposed_in_numerator_and_w_in_denominator() -> None:
+    variables = {"W": "4x3", "x": "1x4"}
+    assert derive("x W", variables, "x", "numerator").expression == "W^T"
+    assert derive("x W", variables, "x", "denominator").expression == "W"
+
+
+def test_dydw_is_index_form_with_a_compact_slice() -> None:
+    d = derive("W x", {"W": "3x4", "x": "4"}, "W")
+    assert d.indices == ["i", "j", "k"]
+    assert d.shape == [3, 3, 4]
+    assert d.compact is not None
+    assert d.compact["indices"] == ["i", "k"]
+    assert d.compact["expression"] == "x[k]"
+    assert any("compact" in s.title for s in d.steps)
+
+
+def test_denominator_index_form_puts_the_variable_axes_first() -> None:
+    d = derive("W x", {"W": "3x4", "x": "4"}, "W", "denominator")
+    assert d.indices == ["j", "k", "i"]
+    assert d.shape == [3, 4, 3]
+
+
+def test_neuron_result_carries_the_relu_mask() -> None:
+    d = derive("relu(w^T x + b)", NEURON, "w")
+    assert "step(" in d.expression
+    assert any("Maximum" in s.title or "ReLU" in s.title for s in d.steps)
+
+
+def test_simplification_rules_fire() -> None:
+    assert derive("sum(w .* x)", {"w": "4", "x": "4"}, "w").expression == "x^T"
+    assert derive("trace(A B)", {"A": "3x4", "B": "4x3"}, "A", "denominator").expression == "B^T"
+
+
+def test_stacked_scalars_give_the_parr_howard_jacobian() -> None:
+    d = derive("[3 x^2 y, 2 x + y^8]", {"x": "scalar", "y": "scalar"}, "x,y")
+    assert d.shape == [2, 2]
+    assert d.expression.startswith("[[")
+
+
+def test_to_dict_follows_the_contract() -> None:
+    data = derive("W x", {"W": "3x4", "x": "4"}, "x").to_dict()
+    assert set(data) >= {"steps", "result"}
+    assert set(data["result"]) >= {"expression", "latex", "indices"}
+    assert all({"title", "latex", "verified"} <= set(s) for s in data["steps"])
+
+
+def test_a_wrong_step_is_not_marked_verified() -> None:
+    from app.calculus.derivation import verify
+    from app.mathlang import parse
+
+    shapes = {"W": (3, 4), "x": (4, 1)}
+    values = verify.instance(parse("W x"), {}, {}, 1) or {}
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    values = {"W": rng.standard_normal((3, 4)), "x": rng.standard_normal((4, 1))}
+    assert verify.derivative_holds(parse("W x"), shapes, values, ["x"], parse("W"))
+    assert not verify.derivative_holds(parse("W x"), shapes, values, ["x"], parse("2 W"))
+    assert not verify.derivative_holds(parse("W x"), shapes, values, ["x"], parse("W^T"))
+
+
+@pytest.mark.parametrize(
+    ("function", "variables", "wrt", "error"),
+    [
+        ("W x +", {"W": "3x4", "x": "4"}, "x", MathError),
+        ("W x", {"W": "3x4", "x": "4"}, "z", MathError),
+        ("W y", {"W": "3x4", "x": "4"}, "x", MathError),
+        ("det(A) x", {"A": "3x3", "x": "3"}, "A", NoRule),
+        ("x^T A x", {"A": "3x3", "x": "3"}, "A,x", NoRule),
+    ],
+)
+def test_errors(function: str, variables: dict[str, str], wrt: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        derive(function, variables, wrt)

@@ -1,0 +1,73 @@
+"""Property: for expressions built from the rule table, every step verifies and the
+result agrees with finite differences (and the grader) at fresh instances."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.calculus.derivation import derive, verify
+from app.grading import Problem, grade
+from app.mathlang import parse
+
+VARIABLES = {"x": "3", "a": "3", "c": "scalar", "M": "2x3"}
+SHAPES = {"x": (3, 1), "a": (3, 1), "c": (1, 1), "M": (2, 3)}
+
+FUNCTIONS = ("exp", "sin", "cos", "tanh", "sigmoid")
+
+
+def vectors(depth: int) -> st.SearchStrategy[str]:
+    leaf = st.sampled_from(["x", "a", "x", "(2 x)"])
+    if depth == 0:
+        return leaf
+    sub = vectors(depth - 1)
+    scalar = scalars(depth - 1)
+    return st.one_of(
+        leaf,
+        st.tuples(sub, st.sampled_from(["+", "-", ".*"]), sub).map(
+            lambda t: f"(({t[0]}) {t[1]} ({t[2]}))"
+        ),
+        st.tuples(st.sampled_from(FUNCTIONS), sub).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(scalar, sub).map(lambda t: f"({t[0]}) * ({t[1]})"),
+        st.tuples(sub, sub).map(lambda t: f"({t[0]}) ./ (2 + ({t[1]}) .* ({t[1]}))"),
+        st.tuples(sub, scalar).map(lambda t: f"(({t[0]}) + ({t[1]}))"),
+    )
+
+
+def scalars(depth: int) -> st.SearchStrategy[str]:
+    leaf = st.sampled_from(["c", "sum(x)", "(a^T x)"])
+    if depth == 0:
+        return leaf
+    sub = vectors(depth - 1)
+    return st.one_of(
+        leaf,
+        sub.map(lambda v: f"sum({v})"),
+        sub.map(lambda v: f"mean({v})"),
+        st.tuples(sub, sub).map(lambda t: f"dot({t[0]}, {t[1]})"),
+        sub.map(lambda v: f"a^T ({v})"),
+        scalars(depth - 1).map(lambda s: f"tanh({s})"),
+    )
+
+
+functions = st.one_of(vectors(2), scalars(2), vectors(2).map(lambda v: f"M ({v})"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(function=functions, layout=st.sampled_from(["numerator", "denominator"]))
+def test_derivations_verify_and_agree_with_finite_differences(function: str, layout: str) -> None:
+    d = derive(function, VARIABLES, "x", layout, seed=5)
+    assert all(step.verified for step in d.steps), [s.title for s in d.steps if not s.verified]
+    rng = np.random.default_rng(17)
+    values = {n: rng.uniform(0.4, 1.3, s) * rng.choice([-1.0, 1.0], s) for n, s in SHAPES.items()}
+    assert verify.derivative_holds(
+        parse(function), SHAPES, values, ["x"], parse(d.expression), layout  # type: ignore[arg-type]
+    )
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(function=functions)
+def test_derivation_results_are_graded_correct(function: str) -> None:
+    d = derive(function, VARIABLES, "x", "numerator", seed=3)
+    problem = Problem(variables=VARIABLES, function=function, wrt=["x"], layout="numerator")
+    assert grade(problem, d.expression, seed=23)["verdict"] == "correct"
