@@ -94,30 +94,42 @@ def _scipy_function(case: Case) -> Callable[[Array], Array]:
     return fun
 
 
-def _best(call: Callable[[], object], repeat: int) -> float:
+def _number(call: Callable[[], object]) -> int:
+    """Calls per timing so that one timing lasts at least 20 ms."""
     number = 1
-    while min(timeit.repeat(call, number=number, repeat=1)) * number < 0.05 and number < 1000:
+    while timeit.timeit(call, number=number) < 0.02 and number < 1000:
         number *= 4
-    return min(timeit.repeat(call, number=number, repeat=repeat)) / number
+    return number
 
 
-def run_case(case: Case, repeat: int = 5) -> list[tuple[str, float, float]]:
-    """(method, seconds, max error) for ours, SciPy 3-point and SciPy 2-point."""
-    ours = jacobian(case.batched, case.instance, case.wrt)
-    rows = [
-        (
-            "ours",
-            _best(lambda: jacobian(case.batched, case.instance, case.wrt), repeat),
-            float(np.max(np.abs(ours.value - case.exact))),
-        )
-    ]
+def run_case(case: Case, repeat: int = 7) -> list[tuple[str, float, float]]:
+    """(method, seconds per call, max error) for ours, SciPy 3-point and SciPy 2-point.
+
+    The three are timed in turn within each repeat and the best repeat of each is kept,
+    so that load from other processes on the machine affects them alike.
+    """
     fun = _scipy_function(case)
     x0 = case.instance[case.wrt].reshape(-1)
+    calls: dict[str, Callable[[], object]] = {
+        "ours": lambda: jacobian(case.batched, case.instance, case.wrt),
+        "scipy 3-point": lambda: approx_derivative(fun, x0, method="3-point"),
+        "scipy 2-point": lambda: approx_derivative(fun, x0, method="2-point"),
+    }
+    errors = {
+        "ours": float(
+            np.max(np.abs(jacobian(case.batched, case.instance, case.wrt).value - case.exact))
+        ),
+    }
     for method in ("3-point", "2-point"):
         value = approx_derivative(fun, x0, method=method).reshape(case.exact.shape)
-        seconds = _best(lambda m=method: approx_derivative(fun, x0, method=m), repeat)
-        rows.append((f"scipy {method}", seconds, float(np.max(np.abs(value - case.exact)))))
-    return rows
+        errors[f"scipy {method}"] = float(np.max(np.abs(value - case.exact)))
+    numbers = {name: _number(call) for name, call in calls.items()}
+    best = dict.fromkeys(calls, float("inf"))
+    for _ in range(repeat):
+        for name, call in calls.items():
+            seconds = timeit.timeit(call, number=numbers[name]) / numbers[name]
+            best[name] = min(best[name], seconds)
+    return [(name, best[name], errors[name]) for name in calls]
 
 
 def cases() -> list[Case]:

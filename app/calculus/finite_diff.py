@@ -47,10 +47,11 @@ BatchedFunction = Callable[[Mapping[str, Array]], npt.ArrayLike]
 numpy operations and ``mathlang.evaluate`` do)."""
 
 EPS = float(np.finfo(np.float64).eps)
-STEP = 4.0 * EPS ** (1.0 / 3.0)
-"""Outer step h relative to an entry's magnitude (inner h/2 = 2 eps^(1/3)): Richardson
-extrapolation leaves an O(h^4) truncation error, so a slightly larger step buys less rounding."""
-FLOOR = 0.3
+STEP = 8.0 * EPS ** (1.0 / 3.0)
+"""Outer step h relative to an entry's magnitude (about 5e-5; inner h/2 = 4 eps^(1/3)).
+Richardson extrapolation leaves an O(h^4) truncation error, so a step a few times eps^(1/3)
+buys less rounding at no visible cost; the finer levels take over where it is too large."""
+FLOOR = 0.5
 """An entry's magnitude for the step is at least this fraction of its variable's largest."""
 ROUNDING_SAFETY = 8.0
 """f's own rounding error, in units of eps |f|: a few operations deep, some cancellation."""
