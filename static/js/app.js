@@ -7,7 +7,9 @@
 
   function renderMath(root) {
     if (!window.katex) return;
-    root.querySelectorAll("[data-latex]").forEach(function (el) {
+    var nodes = Array.prototype.slice.call(root.querySelectorAll("[data-latex]"));
+    if (root.matches && root.matches("[data-latex]")) nodes.push(root);
+    nodes.forEach(function (el) {
       var display = el.classList.contains("display");
       try {
         window.katex.render(el.getAttribute("data-latex"), el, Object.assign({ displayMode: display }, OPTIONS));
@@ -50,7 +52,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { renderMath(document.body); });
-  document.addEventListener("htmx:afterSwap", function (e) { renderMath(e.detail.target || document.body); });
-  document.addEventListener("htmx:oobAfterSwap", function (e) { renderMath(e.detail.target || document.body); });
+  // htmx:load fires for every piece of swapped-in content, out-of-band swaps included
+  // (the element an oob swap replaces is detached, so its own events are no use).
+  document.addEventListener("htmx:load", function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (elt && elt !== document.body && elt.nodeType === 1) renderMath(elt);
+  });
   document.addEventListener("keydown", moveInGrid);
 })();
