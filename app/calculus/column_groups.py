@@ -87,9 +87,9 @@ def probe_displacements(codes: Codes, steps: Array) -> Array:
     moved by random steps of one to one and a half finite-difference steps (reaching past
     the stencil); then the same moves with the opposite sign, because an input sitting
     on a kink (relu at 0) is seen to matter from one side only."""
-    pattern = _probe_pattern(codes)  # (2 * n_bits, N): 0, or a random factor with a sign
-    moves = pattern * steps[None, :]
-    return np.vstack([moves, -moves])
+    pattern = _probe_pattern(codes)  # (4 * n_bits, N): 0, or a random factor with a sign
+    moves: Array = pattern * steps[None, :]
+    return moves
 
 
 @functools.lru_cache(maxsize=64)
@@ -101,7 +101,8 @@ def _probe_pattern(codes: Codes) -> Array:
     members = np.empty((2 * codes.n_bits, n), dtype=bool)
     members[0::2] = table.T
     members[1::2] = ~table.T
-    pattern = np.where(members, factors[None, :], 0.0)
+    once = np.where(members, factors[None, :], 0.0)
+    pattern = np.vstack([once, -once])
     pattern.flags.writeable = False
     return pattern
 
@@ -152,12 +153,13 @@ def group_columns(codes: Codes, changed: BoolArray) -> Grouping:
     row_code = (allow_one[:, fixed].astype(np.int64) * weights[fixed]).sum(axis=1)
     row_nonempty = np.all(allow_one[:, fixed] | allow_zero[:, fixed], axis=1)
     candidate = group_codes[None, :] | row_code[:, None]  # (M, G)
-    inside = row_nonempty[:, None] & np.ones_like(candidate, dtype=bool)
-    for bit in np.flatnonzero(free):
-        has_one = ((group_codes >> bit) & 1).astype(bool)
-        inside &= np.where(
-            has_one[None, :], allow_one[:, bit : bit + 1], allow_zero[:, bit : bit + 1]
-        )
+    # Inside output i's box on every free bit: the group's value of the bit is allowed.
+    free_bits = np.flatnonzero(free)
+    has_one = ((group_codes[:, None] >> free_bits) & 1).astype(bool)  # (G, F)
+    allowed = np.where(
+        has_one[None, :, :], allow_one[:, None, free_bits], allow_zero[:, None, free_bits]
+    )  # (M, G, F)
+    inside = row_nonempty[:, None] & np.all(allowed, axis=-1)
     # Codes increase with the entry index (row-major, variable by variable).
     position = np.minimum(np.searchsorted(codes.codes, candidate), n_in - 1)
     exists = codes.codes[position] == candidate

@@ -115,8 +115,10 @@ def jacobian(
     n_in = steps.size
     codes = column_groups.entry_codes(point.shapes)
     group_probe = grouping and n_in > 1 and codes.n_bits > 0
-    first = column_groups.probe_displacements(codes, steps) if group_probe else np.zeros((0, n_in))
-    first_out = point.evaluate(f, np.vstack([np.zeros((1, n_in)), first]))
+    first = np.zeros((1, n_in))  # the instance itself, then the probes
+    if group_probe:
+        first = np.vstack([first, column_groups.probe_displacements(codes, steps)])
+    first_out = point.evaluate(f, first)
     center = first_out[0]
     n_out = center.size
     if group_probe and n_out > 1:
@@ -363,7 +365,7 @@ def _condition_noise(
         slope = np.abs(stencil[..., 4] - stencil[..., 0]) / 2.0
         ratio = np.abs(point.stacked())[entry] / steps[entry]
         terms = np.where(depends, slope * ratio, 0.0)
-        total = np.sum(np.nan_to_num(terms, nan=0.0, posinf=0.0), axis=1, keepdims=True)
+        total = np.sum(np.where(np.isfinite(terms), terms, 0.0), axis=1, keepdims=True)
     floor: Array = ROUNDING_SAFETY * EPS * total
     return floor
 
