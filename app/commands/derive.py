@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
 
 def readable(derivation: Derivation) -> str:
     """The derivation as text for a terminal: numbered steps, their LaTeX and check marks."""
-    lines = [f"d({derivation.function}) / d({', '.join(derivation.wrt)}), {derivation.layout} layout", ""]
+    lines = [
+        f"d({derivation.function}) / d({', '.join(derivation.wrt)}), {derivation.layout} layout",
+        "",
+    ]
     for n, step in enumerate(derivation.steps, 1):
         mark = "verified" if step.verified else "NOT verified"
         lines.append(f"{n}. {step.title}  [{mark}]")

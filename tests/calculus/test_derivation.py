@@ -49,7 +49,10 @@ def _graded(function: str, variables: dict[str, str], wrt: str, layout: str) -> 
         assert step.verified, step.title
         assert step.latex and step.title and step.source
     problem = Problem(
-        variables=variables, function=function, wrt=wrt.split(","), layout=layout,
+        variables=variables,
+        function=function,
+        wrt=wrt.split(","),
+        layout=layout,
         indices=d.indices,
     )
     result = grade(problem, d.expression, seed=11)
@@ -58,7 +61,9 @@ def _graded(function: str, variables: dict[str, str], wrt: str, layout: str) -> 
 
 @pytest.mark.parametrize("layout", ["numerator", "denominator"])
 @pytest.mark.parametrize(("function", "variables", "wrt"), ACCEPTANCE)
-def test_acceptance_problems(function: str, variables: dict[str, str], wrt: str, layout: str) -> None:
+def test_acceptance_problems(
+    function: str, variables: dict[str, str], wrt: str, layout: str
+) -> None:
     _graded(function, variables, wrt, layout)
 
 

@@ -61,7 +61,12 @@ def test_derivations_verify_and_agree_with_finite_differences(function: str, lay
     rng = np.random.default_rng(17)
     values = {n: rng.uniform(0.4, 1.3, s) * rng.choice([-1.0, 1.0], s) for n, s in SHAPES.items()}
     assert verify.derivative_holds(
-        parse(function), SHAPES, values, ["x"], parse(d.expression), layout  # type: ignore[arg-type]
+        parse(function),
+        SHAPES,
+        values,
+        ["x"],
+        parse(d.expression),
+        layout,  # type: ignore[arg-type]
     )
 
 

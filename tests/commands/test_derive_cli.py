@@ -34,14 +34,27 @@ def test_derive_json_is_verified_and_graded_correct(
     capsys: pytest.CaptureFixture[str], specs: list[str], function: str, wrt: str, layout: str
 ) -> None:
     flags = _var_flags(specs)
-    status = main(["derive", *flags, "--function", function, "--wrt", wrt, "--layout", layout, "--json"])
+    status = main(
+        ["derive", *flags, "--function", function, "--wrt", wrt, "--layout", layout, "--json"]
+    )
     assert status == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["steps"]) >= 3
     assert all(step["verified"] is True and step["latex"] for step in data["steps"])
     result = data["result"]
-    grade_args = ["grade", *flags, "--function", function, "--wrt", wrt, "--layout", layout,
-                  "--answer", result["expression"], "--json"]
+    grade_args = [
+        "grade",
+        *flags,
+        "--function",
+        function,
+        "--wrt",
+        wrt,
+        "--layout",
+        layout,
+        "--answer",
+        result["expression"],
+        "--json",
+    ]
     if result["indices"]:
         grade_args += ["--indices", ",".join(result["indices"])]
     assert main(grade_args) == 0
@@ -50,7 +63,9 @@ def test_derive_json_is_verified_and_graded_correct(
 
 
 def test_readable_output_lists_numbered_steps(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["derive", "--var", "W=3x4", "--var", "x=4", "--function", "W x", "--wrt", "x"]) == 0
+    assert (
+        main(["derive", "--var", "W=3x4", "--var", "x=4", "--function", "W x", "--wrt", "x"]) == 0
+    )
     out = capsys.readouterr().out
     assert "1. Write one entry as a sum  [verified]" in out
     assert "result: W" in out
@@ -72,8 +87,23 @@ def test_json_error_has_kind_message_position(capsys: pytest.CaptureFixture[str]
 def test_unknown_wrt_and_missing_rule_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["derive", "--var", "x=4", "--function", "x", "--wrt", "y", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["kind"] == "unknown_name"
-    assert main(["derive", "--var", "A=3x3", "--var", "x=3", "--function", "det(A) x",
-                 "--wrt", "A", "--json"]) == 1
+    assert (
+        main(
+            [
+                "derive",
+                "--var",
+                "A=3x3",
+                "--var",
+                "x=3",
+                "--function",
+                "det(A) x",
+                "--wrt",
+                "A",
+                "--json",
+            ]
+        )
+        == 1
+    )
     assert json.loads(capsys.readouterr().out)["error"]["kind"] == "no_rule"
 
 

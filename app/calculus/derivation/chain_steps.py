@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
+from app.calculus.derivation import jacobian as jc
 from app.calculus.derivation import latex as tex
 from app.calculus.derivation import verify
 from app.calculus.derivation.context import Problem
 from app.calculus.derivation.forward import ChainView, chain_view
-from app.calculus.derivation import jacobian as jc
 from app.calculus.derivation.jacobian import Jac
 from app.calculus.derivation.rules import Rule
 from app.calculus.derivation.steps import Step
 from app.mathlang.ast import Name, Node
 
 EXPLAIN = {
-    "sum_diff": "Adding or subtracting vectors entry by entry: each entry of the result depends only on "
+    "sum_diff": "Adding or subtracting vectors entry by entry: each entry of the result depends "
+    "only on "
     "the same entry of each operand, with slope ±1, so the Jacobian is ±I.",
-    "scalar_expansion": "A scalar added to every entry of a vector is first expanded to a vector of "
-    "copies; every output entry moves one-for-one with the scalar, so the derivative is a column of ones.",
-    "hadamard": "In an element-wise product, output entry k is a_k b_k: it depends only on entry k of "
+    "scalar_expansion": "A scalar added to every entry of a vector is first expanded to a vector "
+    "of "
+    "copies; every output entry moves one-for-one with the scalar, so the derivative is a column "
+    "of ones.",
+    "hadamard": "In an element-wise product, output entry k is a_k b_k: it depends only on entry "
+    "k of "
     "each operand, so the Jacobian is diagonal with the other operand on its diagonal.",
-    "ew_divide": "An element-wise quotient, entry by entry: diagonal Jacobians from the quotient rule.",
-    "scalar_product": "A scalar times a vector: with respect to the vector it is the scalar times I; "
+    "ew_divide": "An element-wise quotient, entry by entry: diagonal Jacobians from the quotient "
+    "rule.",
+    "scalar_product": "A scalar times a vector: with respect to the vector it is the scalar times "
+    "I; "
     "with respect to the scalar it is the vector itself.",
-    "matrix_product": "A matrix times a vector is linear in the vector: entry i is a sum of row i's "
-    "entries times the vector's, so the Jacobian is the matrix (its transpose for a row vector on the left).",
-    "dot": "A dot product is a sum of entry-wise products: its derivative with respect to one vector "
+    "matrix_product": "A matrix times a vector is linear in the vector: entry i is a sum of row "
+    "i's "
+    "entries times the vector's, so the Jacobian is the matrix (its transpose for a row vector on "
+    "the left).",
+    "dot": "A dot product is a sum of entry-wise products: its derivative with respect to one "
+    "vector "
     "is the other vector, written as a row.",
-    "sum": "Summing the entries: each entry contributes with slope 1, so the derivative is a row of ones.",
+    "sum": "Summing the entries: each entry contributes with slope 1, so the derivative is a row "
+    "of ones.",
     "mean": "The mean is the sum divided by the number of entries n: a row of 1/n.",
-    "elementwise_fn": "A function applied to each entry separately: entry k of the output depends only "
+    "elementwise_fn": "A function applied to each entry separately: entry k of the output depends "
+    "only "
     "on entry k of the input, so the Jacobian is diagonal, with f' of each entry on the diagonal.",
-    "max": "max(a, b) follows whichever operand is larger: its derivative is 1 where that operand wins "
+    "max": "max(a, b) follows whichever operand is larger: its derivative is 1 where that operand "
+    "wins "
     "and 0 elsewhere, a step mask on the diagonal.",
     "power": "The power rule, entry by entry.",
     "transpose": "Transposing a vector lists the same entries, so it does not change the Jacobian.",
@@ -70,7 +82,8 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
             Step(
                 title=f"Name the intermediate results{suffix}",
                 explanation="Give every operation that involves "
-                f"{wrt} a name, innermost first, so that each one is a simple function of the previous ones.",
+                f"{wrt} a name, innermost first, so that each one is a simple function of the "
+                f"previous ones.",
                 latex=tex.aligned(listing),
                 view="chain",
                 verified=verify.value_holds(
@@ -130,14 +143,16 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
     steps.append(
         Step(
             title=f"Substitute back{suffix}",
-            explanation="Replace every intermediate name by the expression it stands for and simplify "
+            explanation="Replace every intermediate name by the expression it stands for and "
+            "simplify "
             "(diag(1) = I, 1ᵀ diag(v) = vᵀ, diag(a) b = a ⊙ b).",
             latex=f"{tex.partial(tex.sym(out), x)} = {tex.expression(result.to_ast())}",
             view="chain",
             verified=verify.derivative_holds(
                 problem.tree, problem.shapes, problem.values, [wrt], result.to_ast()
             ),
-            rule=r"\frac{\partial y}{\partial x} = \frac{\partial y}{\partial u}\frac{\partial u}{\partial x}",
+            rule=r"\frac{\partial y}{\partial x} = "
+            r"\frac{\partial y}{\partial u}\frac{\partial u}{\partial x}",
             source="Parr & Howard, “The Matrix Calculus You Need For Deep Learning”, §4.5.3",
             shapes={f"d{out}/d{wrt}": [result.rows, result.cols]},
         )

@@ -31,7 +31,7 @@ class ComponentResult:
 
 
 def component_steps(problem: Problem, wrt: str) -> ComponentResult:
-    """Learned-Miller's method; raises :class:`NoRule` unless the function is a linear form in ``wrt``."""
+    """Learned-Miller's method; raises :class:`NoRule` unless the function is linear in ``wrt``."""
     names = cp.IndexNames(set(problem.shapes))
     r, c = cp.slots(problem.out_shape, names)
     out_idx = [s for s in (r, c) if s is not None]
@@ -54,7 +54,8 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     steps.append(
         Step(
             title="Write one entry as a sum",
-            explanation="Take one entry of the output, with general indices, and write it out as a sum of "
+            explanation="Take one entry of the output, with general indices, and write it out as "
+            "a sum of "
             "products of scalar entries. Every quantity in it is now an ordinary number.",
             latex=f"{y_entry} = {tex.terms(terms)}",
             view="component",
@@ -71,8 +72,10 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     steps.append(
         Step(
             title="Differentiate the entry",
-            explanation=f"Only the terms that contain an entry of {wrt} survive. The derivative of one "
-            f"entry of {wrt} with respect to another is 1 when they are the same entry and 0 otherwise: "
+            explanation=f"Only the terms that contain an entry of {wrt} survive. The derivative "
+            f"of one "
+            f"entry of {wrt} with respect to another is 1 when they are the same entry and 0 "
+            f"otherwise: "
             "the Kronecker delta δ.",
             latex=f"{d_entry} = {tex.terms(d_terms)}",
             view="component",
@@ -109,7 +112,8 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     steps.append(
         Step(
             title="Remove the sum",
-            explanation="A sum over k of a_k δ_{k,j} keeps only the term k = j. What is left holds for every "
+            explanation="A sum over k of a_k δ_{k,j} keeps only the term k = j. What is left "
+            "holds for every "
             "choice of the indices: it is the pattern of the whole derivative.",
             latex=f"{d_entry} = {tex.terms(reduced)}",
             view="component",
@@ -138,8 +142,10 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
             steps.append(
                 Step(
                     title="Assemble the matrix",
-                    explanation="Place entry (i, j) of the pattern in row i, column j: the rows follow the "
-                    "output, the columns the variable (numerator layout). Read back as a matrix expression.",
+                    explanation="Place entry (i, j) of the pattern in row i, column j: the rows "
+                    "follow the "
+                    "output, the columns the variable (numerator layout). Read back as a matrix "
+                    "expression.",
                     latex=f"{tex.partial(tex.sym(out), tex.sym(wrt))} = {tex.expression(matrix)}",
                     view="component",
                     verified=verify.derivative_holds(problem.tree, shapes, values, [wrt], matrix),
@@ -152,12 +158,14 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
         pair = cp.compact_pair(reduced, out_idx, wrt_idx)
         if pair is not None and index_form is not None:
             compact_terms = cp.drop_delta(reduced, pair)
+            on_slice = [pair[0] if i == pair[1] else i for i in wrt_idx]
             kept = [i for i in both if i != pair[1]]
             compact_form = cp.to_index_form(compact_terms)
             compact = {
                 "expression": _text(compact_form),
                 "indices": kept,
-                "mapping": f"G[{','.join(kept)}] = D[{','.join(pair[0] if i == pair[1] else i for i in both)}]",
+                "mapping": f"G[{','.join(kept)}] = "
+                f"D[{','.join(pair[0] if i == pair[1] else i for i in both)}]",
             }
             ok = _compact_holds(
                 problem, wrt, compact_form, kept, both, pair, {i: sizes[i] for i in kept}
@@ -165,10 +173,13 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
             steps.append(
                 Step(
                     title="Keep the non-zero slice: the compact form",
-                    explanation=f"The delta δ_{{{pair[0]},{pair[1]}}} makes every entry with {pair[0]} ≠ "
-                    f"{pair[1]} zero, so the {n_axes}-axis array is almost empty. All its information sits "
+                    explanation=f"The delta δ_{{{pair[0]},{pair[1]}}} makes every entry with "
+                    f"{pair[0]} ≠ "
+                    f"{pair[1]} zero, so the {n_axes}-axis array is almost empty. All its "
+                    f"information sits "
                     f"on the slice {pair[1]} = {pair[0]}, a smaller array G.",
-                    latex=f"G_{{{','.join(kept)}}} = {tex.partial(y_entry, tex.entry(wrt, [pair[0] if i == pair[1] else i for i in wrt_idx]))}"
+                    latex=f"G_{{{','.join(kept)}}} = "
+                    f"{tex.partial(y_entry, tex.entry(wrt, on_slice))}"
                     f" = {tex.terms(compact_terms)}",
                     view="component",
                     verified=ok,

@@ -122,12 +122,12 @@ def entry(
                     entry(node.left, ra, ca, shapes, names),
                     entry(node.right, rb, cb, shapes, names),
                 )
-            inner = names.next(sa[1]) if sa[1] > 1 else None
+            mid = names.next(sa[1]) if sa[1] > 1 else None
             terms = _product(
-                entry(node.left, r, inner, shapes, names),
-                entry(node.right, inner, c, shapes, names),
+                entry(node.left, r, mid, shapes, names),
+                entry(node.right, mid, c, shapes, names),
             )
-            return [replace(t, summed=t.summed + ((inner,) if inner else ())) for t in terms]
+            return [replace(t, summed=t.summed + ((mid,) if mid else ())) for t in terms]
         if node.op == "/" and isinstance(node.right, Number) and node.right.value != 0:
             return [
                 replace(t, coef=t.coef / node.right.value)
@@ -243,7 +243,11 @@ def to_matrix(
                 current = nxt
                 continue
             found = next(
-                (f for f in chain if current in f.indices or (current is None and len(f.indices) == 1)),
+                (
+                    f
+                    for f in chain
+                    if current in f.indices or (current is None and len(f.indices) == 1)
+                ),
                 None,
             )
             if found is None:

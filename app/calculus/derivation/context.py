@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from app import mathlang
 from app.calculus.derivation import verify
 from app.calculus.derivation.rules import node_with
-from app import mathlang
+from app.calculus.layouts import Layout
 from app.mathlang.ast import Name, Node, walk
 from app.mathlang.declarations import Declaration
 
@@ -25,7 +26,7 @@ class Problem:
     shapes: dict[str, Shape]
     node_shapes: dict[int, Shape]
     wrt: list[str]
-    layout: str
+    layout: Layout
     values: dict[str, Array]
     out_shape: Shape
     taken: set[str] = field(default_factory=set)
@@ -44,7 +45,7 @@ class Problem:
             self.operations.append((name, f"{name} = {mathlang.to_text(display)}", operands))
 
     def out_name(self) -> str:
-        """What the output is called in the steps: f for a scalar, y for a vector, Y for a matrix."""
+        """The output's name in the steps: f for a scalar, y for a vector, Y for a matrix."""
         rows, cols = self.out_shape
         if (rows, cols) == (1, 1):
             choices = ("f", "L", "g", "F")

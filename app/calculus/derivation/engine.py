@@ -27,7 +27,7 @@ from app.calculus.derivation.context import Problem
 from app.calculus.derivation.gradient_steps import gradient_steps
 from app.calculus.derivation.rules import NoRule, is_vector
 from app.calculus.derivation.steps import Derivation, Step
-from app.calculus.layouts import expected_shape
+from app.calculus.layouts import Layout, expected_shape
 from app.mathlang.ast import Matrix, Node, Vector
 from app.mathlang.declarations import parse_declaration
 
@@ -64,7 +64,7 @@ def derive(
         raise mathlang.MathError(
             "syntax", f"unknown layout {layout!r}: use numerator, denominator or any"
         )
-    chosen = "numerator" if layout == "any" else layout
+    chosen: Layout = "denominator" if layout == "denominator" else "numerator"
     tree = mathlang.parse(function)
     typed = mathlang.check(tree, shapes)
     if len(typed.shape) != 2:
@@ -100,7 +100,6 @@ def _single(problem: Problem, wrt: str) -> Derivation:
     except NoRule:
         comp = None
     numerator: Node | None = None
-    indices: list[str] | None = None
     if is_vector(wrt_shape) and is_vector(problem.out_shape):
         try:
             chain, jac = chain_steps(problem, wrt)
@@ -141,7 +140,7 @@ def _index_result(
 
 
 def _stacked(problem: Problem) -> Derivation:
-    """Several scalar variables: one chain-rule pass each, then one column each (Parr & Howard §4)."""
+    """Several scalar variables: a chain-rule pass and a column each (Parr & Howard §4)."""
     steps: list[Step] = []
     columns: list[list[Node]] = []
     for w in problem.wrt:
@@ -166,13 +165,14 @@ def _stacked(problem: Problem) -> Derivation:
     steps.append(
         Step(
             title="Stack the partial derivatives",
-            explanation="Each variable contributes one column of partial derivatives; side by side they form "
+            explanation="Each variable contributes one column of partial derivatives; side by "
+            "side they form "
             "the Jacobian, one row per output entry (numerator layout).",
             latex=f"J = {tex.expression(expr)}",
             view="chain",
             verified=verify.derivative_holds(
                 problem.tree, problem.shapes, problem.values, problem.wrt, expr, problem.layout
-            ),  # type: ignore[arg-type]
+            ),
             rule=r"J = \begin{bmatrix} \nabla f_1^T \\ \nabla f_2^T \end{bmatrix}",
             source="Parr & Howard, “The Matrix Calculus You Need For Deep Learning”, §4.1",
             shapes={f"d{out}/d({','.join(problem.wrt)})": [len(rows), len(rows[0])]},
@@ -187,20 +187,22 @@ def _result_step(problem: Problem, expr: Node, sizes: dict[str, int] | None) -> 
     wrt = ",".join(problem.wrt)
     shape = expected_shape(
         problem.out_shape, [problem.shapes[w] for w in problem.wrt], problem.layout
-    )  # type: ignore[arg-type]
+    )
     ok = verify.derivative_holds(
         problem.tree, problem.shapes, problem.values, problem.wrt, expr, problem.layout, sizes
-    )  # type: ignore[arg-type]
+    )
     if sizes:
         head = f"{tex.entry('D', list(sizes))} = "
         explanation = (
-            f"The derivative has {len(sizes)} axes, so it is given entry by entry: D[{', '.join(sizes)}] "
+            f"The derivative has {len(sizes)} axes, so it is given entry by entry: "
+            f"D[{', '.join(sizes)}] "
             f"in {problem.layout} layout (axes of the output, then of the variable"
             + (")" if problem.layout == "numerator" else ", swapped)")
             + "."
         )
     else:
-        head = f"{tex.partial(tex.sym(out), tex.sym(wrt) if len(problem.wrt) == 1 else '(' + wrt + ')')} = "
+        by = tex.sym(wrt) if len(problem.wrt) == 1 else f"({wrt})"
+        head = f"{tex.partial(tex.sym(out), by)} = "
         explanation = (
             f"In {problem.layout} layout the result is a {' x '.join(map(str, shape))} array"
             + (
@@ -227,7 +229,7 @@ def _derivation(
 ) -> Derivation:
     shape = expected_shape(
         problem.out_shape, [problem.shapes[w] for w in problem.wrt], problem.layout
-    )  # type: ignore[arg-type]
+    )
     return Derivation(
         function=problem.function,
         wrt=problem.wrt,

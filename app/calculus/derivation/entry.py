@@ -84,7 +84,7 @@ def entry_derivative(
     i, j = min(max(i, 1), rows), min(max(j, 1), cols)
     names = cp.IndexNames(set(variables))
     r, c = cp.slots(out_shape, names)
-    wr, wc = cp.slots(wrt_shape, names)
+    cp.slots(wrt_shape, names)  # reserve the variable's index names
     node_shapes = {k: (int(v[0]), int(v[1])) for k, v in typed.node_shapes.items()}
     terms = cp.entry(tree, r, c, node_shapes, names)
     fixed = {s: i for s in (r, c) if s is not None}

@@ -37,7 +37,8 @@ def gradient_steps(problem: Problem, wrt: str) -> tuple[list[Step], Node]:
     steps.append(
         Step(
             title="Forward pass: name the intermediate results",
-            explanation=f"Name every operation that involves {wrt}. The gradient will flow back through "
+            explanation=f"Name every operation that involves {wrt}. The gradient will flow back "
+            f"through "
             "them from the output, each step using only the rule of one operation.",
             latex=tex.aligned(listing),
             view="gradient",
@@ -63,7 +64,8 @@ def gradient_steps(problem: Problem, wrt: str) -> tuple[list[Step], Node]:
                 title=f"Gradient with respect to {u}",
                 explanation=BACK_EXPLAIN.get(back.rule.key, EXPLAIN.get(back.rule.key, ""))
                 + f" The gradient with respect to {u} has the shape of {u}.",
-                latex=f"{tex.partial(f, tex.sym(u))} = {tex.expression(back.grad_display, replacements)}"
+                latex=f"{tex.partial(f, tex.sym(u))} = "
+                f"{tex.expression(back.grad_display, replacements)}"
                 f" = {tex.expression(grad)}",
                 view="gradient",
                 verified=ok,
@@ -80,9 +82,11 @@ def gradient_steps(problem: Problem, wrt: str) -> tuple[list[Step], Node]:
     steps.append(
         Step(
             title=f"Gradient with respect to {wrt}",
-            explanation=f"Where {wrt} itself is used, the incoming gradient gives ∂{out}/∂{wrt}; it has the "
+            explanation=f"Where {wrt} itself is used, the incoming gradient gives ∂{out}/∂{wrt}; "
+            f"it has the "
             f"shape of {wrt} (denominator layout; the numerator layout is its transpose).",
-            latex=f"{tex.partial(f, tex.sym(wrt))} = {tex.expression(view.result_display, replacements)}"
+            latex=f"{tex.partial(f, tex.sym(wrt))} = "
+            f"{tex.expression(view.result_display, replacements)}"
             f" = {tex.expression(result)}",
             view="gradient",
             verified=ok,

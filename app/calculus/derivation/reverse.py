@@ -156,9 +156,8 @@ def _adjoints(
             return RULES["norm"], [(0, al.mul(g, al.div(args[0], node_with(node, args))))]
         if f in ("max", "min") and len(args) == 2:
             a, b = args
-            if shapes[0] != shapes[1]:
-                if depends[0] and depends[1]:
-                    raise NoRule("max/min of operands of different shapes")
+            if shapes[0] != shapes[1] and depends[0] and depends[1]:
+                raise NoRule("max/min of operands of different shapes")
             masks = ((a, b), (b, a)) if f == "max" else ((b, a), (a, b))
             for k, (p, q) in enumerate(masks):
                 if depends[k]:
@@ -175,7 +174,8 @@ def _adjoints(
                 (0, al.mul(g, d) if both_scalar else al.hadamard(g, d))
             ]
     raise NoRule(
-        f"no gradient rule for {type(node).__name__} {getattr(node, 'func', getattr(node, 'op', ''))}"
+        f"no gradient rule for {type(node).__name__} "
+        f"{getattr(node, 'func', getattr(node, 'op', ''))}"
     )
 
 

@@ -56,7 +56,8 @@ RULES: dict[str, Rule] = {
             "sum_diff",
             "Element-wise sum or difference",
             f"{P_H}, §4.2",
-            r"\frac{\partial (a \pm b)}{\partial a} = I,\ \frac{\partial (a \pm b)}{\partial b} = \pm I",
+            r"\frac{\partial (a \pm b)}{\partial a} = I,\ \frac{\partial (a \pm b)}{\partial b} = "
+            r"\pm I",
         ),
         Rule(
             "scalar_expansion",
@@ -326,7 +327,7 @@ def local_jacobians(
         f = node.func
         if f in ("sum", "mean"):
             n = size(shapes[0])
-            row = al.num(1) if n == 1 else Call("ones", (al.num(1), al.num(n)))
+            row: Node = al.num(1) if n == 1 else Call("ones", (al.num(1), al.num(n)))
             if f == "mean":
                 row = al.div(row, al.num(n))
             return RULES[f], [(0, jc.full(row, 1, n))]
@@ -362,11 +363,11 @@ def local_jacobians(
                     parts.append((k, jc.diagonal(column(mask, out), m)))
             return RULES["max"], parts
         if f in ELEMENTWISE and len(args) == 1:
-            d = derivative_of_function(f, args[0], shapes[0])
-            if d is None:
+            fd = derivative_of_function(f, args[0], shapes[0])
+            if fd is None:
                 return RULES["elementwise_fn"], [(0, jc.zero(m, m))]
             rule = RULES["max"] if f == "relu" else RULES["elementwise_fn"]
-            return rule, [(0, jc.diagonal(column(d, shapes[0]), m))]
+            return rule, [(0, jc.diagonal(column(fd, shapes[0]), m))]
         raise NoRule(f"no chain-rule entry for {f}()")
     raise NoRule(f"no chain-rule entry for {type(node).__name__}")
 

@@ -19,8 +19,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import mathlang
-from app.calculus.derivation import Derivation, NoRule, derive
-from app.calculus.derivation import pictures
+from app.calculus.derivation import Derivation, NoRule, derive, pictures
 from app.calculus.derivation.entry import entry_derivative
 from app.mathlang.declarations import parse_declaration
 from app.web.errors import BadInput, NotFound
