@@ -51,6 +51,8 @@ def test_preview_feedback_and_progress(page: Any, server: str) -> None:
     feedback.wait_for()
     assert "incorrect" in (feedback.get_attribute("class") or "")
     assert "transpose" in feedback.inner_text()
+    page.locator("#preview .katex").wait_for()  # the preview swapped in with the feedback
+    assert "\\" not in page.locator("#preview").inner_text()
     page.screenshot(path=str(SHOTS / "exercise-transposed.png"), full_page=True)
 
     _answer(page, "W")
@@ -134,3 +136,27 @@ def test_no_request_leaves_the_server(page: Any, server: str) -> None:
     assert seen and all(url.startswith(server) for url in seen), [
         u for u in seen if not u.startswith(server)
     ]
+
+
+def test_numeric_grid_with_the_keyboard(page: Any, server: str) -> None:
+    page.goto(f"{server}/exercises/u01-core-jacobian-xy?seed=2")
+    first = page.locator('input[name="cell-1-1"]')
+    first.focus()
+    page.keyboard.type("1.5")
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.name") == "cell-1-2"
+    page.keyboard.type("2")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.name") == "cell-2-2"
+    page.keyboard.type("4")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")  # the first press moves the caret out of "4"
+    assert page.evaluate("document.activeElement.name") == "cell-2-1"
+    page.keyboard.type("-3")
+    page.locator("#preview .read-as .katex").wait_for()
+    assert "2×2" in page.locator("#preview").inner_text()
+    page.keyboard.press("Enter")
+    feedback = page.locator("#feedback .feedback")
+    feedback.wait_for()
+    assert feedback.get_attribute("class") in ("feedback incorrect", "feedback correct")
+    page.screenshot(path=str(SHOTS / "numeric-grid.png"), full_page=True)
