@@ -7,7 +7,7 @@ An exercise is YAML data::
     lesson: y-equals-wx             # a slug of app.bank.curriculum
     prompt: |                       # Markdown + LaTeX
       Find \\(\\partial y / \\partial x\\) for \\(y = Wx\\).
-    variables: {W: m x n, x: n}     # NAME: SHAPE[:DOMAIN]; symbols need spaces: m x n
+    variables: {W: mxn, x: n}       # NAME: SHAPE[:DOMAIN]; sizes may be symbols (mxn, m x n)
     sizes: {m: [2, 4], n: [3, 5]}   # optional: a symbol's range (inclusive) or a number
     function: W x
     wrt: x                          # or "x, y" / [x, y] (stacked, DESIGN §4)
@@ -228,8 +228,7 @@ def _sizes(raw: object, symbols: set[str], fail: Any) -> dict[str, tuple[int, in
         out[str(name)] = (low, high)
     for symbol in sorted(symbols):
         if symbol not in out:
-            hint = " (write a symbolic matrix shape with spaces: m x n)" if "x" in symbol else ""
-            raise fail("sizes", f"the size symbol {symbol!r} has no range{hint}")
+            raise fail("sizes", f"the size symbol {symbol!r} has no range")
     return out
 
 

@@ -22,7 +22,9 @@ Dim = int | str
 MAX_DIM = 1000
 
 _DIM = r"(?:[1-9][0-9]*|[A-Za-z][A-Za-z0-9_]*)"
-_SHAPE = re.compile(rf"^\s*(?:(scalar)|({_DIM})|({_DIM})\s*[x×]\s*({_DIM}))\s*$")
+# The first size is matched lazily so that ``mxn`` reads as m by n, and ``batchxn`` as batch by n.
+_ROWS = r"(?:[1-9][0-9]*|[A-Za-z][A-Za-z0-9_]*?)"
+_SHAPE = re.compile(rf"^\s*(?:(scalar)|({_ROWS})\s*[x×]\s*({_DIM})|({_DIM}))\s*$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -81,9 +83,9 @@ def parse_shape(text: str) -> tuple[Dim, Dim]:
         )
     if match.group(1):
         return (1, 1)
-    if match.group(2):
-        return (_dim(match.group(2)), 1)
-    return (_dim(match.group(3)), _dim(match.group(4)))
+    if match.group(4):
+        return (_dim(match.group(4)), 1)
+    return (_dim(match.group(2)), _dim(match.group(3)))
 
 
 def parse_declaration(name: str, spec: str) -> Declaration:
