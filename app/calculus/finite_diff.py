@@ -9,22 +9,23 @@ error estimate and the entries the kink test sets aside.
 The recipe follows the best gradient checkers (SciPy's ``approx_derivative``, PyTorch's
 gradcheck, Chainer's kink test):
 
-* **Step.** Central differences in float64 with a relative step about eps^(1/3) times the
-  entry's magnitude, floored at a fraction of its variable's largest magnitude so that an
-  entry at 0 still moves and variables at 1e-8 and 1e+8 in one problem each get steps of
-  their own size. Steps are powers of two, so x + t h is exact for every t used.
-* **Richardson.** Along each direction g(t) = f(x + t d) is evaluated at t = ±1, ±1/2
-  (and 0 for the kink test). The central differences D1 = (g(1) - g(-1)) / 2 and
-  D2 = g(1/2) - g(-1/2) have errors c and c/4 (c ~ g'''/6), so (4 D2 - D1) / 3 cancels
-  the h^2 term. |D2 - D1| (three times D2's own error, far more than the extrapolated
-  value's) is the truncation part of the error estimate; the rounding part is
-  3 eps |f| / h times a safety factor for the rounding inside f.
-* **Kinks.** :mod:`app.calculus.kinks` sets aside entries whose 5-point stencil straddles
-  a non-differentiable point.
-* **Cost.** Every perturbation of the instance goes into one vectorised call of f over
-  the batch axis, chunked so that no call builds more than ``max_entries`` numbers; and
-  structurally orthogonal columns are perturbed together
-  (:mod:`app.calculus.column_groups`), which never changes the result, only the cost.
+* **Step.** Central differences in float64 with a relative step of a few eps^(1/3) times
+  the entry's magnitude, floored at a fraction of its variable's largest magnitude so
+  that an entry at 0 still moves and variables at 1e-8 and 1e+8 in one problem each get
+  steps of their own size. Steps are powers of two, so x + t h is exact for every t used.
+* **Richardson and error estimates.** Steps h and h/2, extrapolated, with a per-entry
+  error estimate (:mod:`app.calculus.richardson`).
+* **Kinks.** Entries whose 5-point stencil straddles a non-differentiable point are set
+  aside (:mod:`app.calculus.kinks`).
+* **Finer steps.** Where an entry is set aside or its truncation error matters, the
+  directions involved are evaluated again at h/16, h/256, ... (up to h/16^5): a kink a
+  little farther than the finer step is no longer straddled, and a badly conditioned f
+  (an inverse with condition number 1e6) gets the small step it needs.
+* **Cost.** One vectorised call of f over the batch axis for the sparsity probes, one
+  for all the stencil points (and one per finer level, only when needed), chunked so
+  that no call builds more than ``max_entries`` numbers; structurally orthogonal columns
+  are perturbed together (:mod:`app.calculus.column_groups`), which never changes the
+  result, only the cost.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.calculus import column_groups, kinks
+from app.calculus import column_groups, richardson
 from app.calculus.layouts import canonical_shape, input_axes, value_axes
 from app.mathlang import Typed, evaluate
 
@@ -53,30 +54,14 @@ Richardson extrapolation leaves an O(h^4) truncation error, so a step a few time
 buys less rounding at no visible cost; the finer levels take over where it is too large."""
 FLOOR = 0.5
 """An entry's magnitude for the step is at least this fraction of its variable's largest."""
-ROUNDING_SAFETY = 8.0
-"""f's own rounding error, in units of eps |f|: a few operations deep, some cancellation."""
 LEVELS = 6
 """Step levels tried: h, h/16, ..., h/16^5 (only where a smaller step can help)."""
 REFINE_FACTOR = 16.0
-REFINE_REL = 1e-8
-REFINE_ABS = 1e-10
-"""An error estimate above REFINE_REL |value| + REFINE_ABS max|value| asks for a finer step
-when it comes from truncation (or a kink), not from rounding."""
 MAX_ENTRIES = 2_000_000
 """At most this many numbers (inputs plus outputs) are built per call of f."""
 STENCIL = (-1.0, -0.5, 0.5, 1.0)
 Moves = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Array]
 """Sparse displacements of a chunk of points: (point, stacked entry, amount)."""
-_FORMS = np.column_stack(
-    [
-        np.array([-1.0, 7.0, 7.0, -1.0]) / 12.0,  # Richardson (4 D2 - D1) / 3
-        np.array([-1.0, 1.0, 1.0, -1.0]) / 4.0,  # D2 - D1
-        kinks.SECOND,  # second differences of the slopes (2 columns)
-        np.array([-1.0, 3.0, -3.0, 1.0]) / 2.0,  # fourth difference a - 4b + 6c - 4d + e
-    ]
-)
-"""Every combination of the stencil an estimate needs, from its four slopes (differences
-first, so that an output that does not move gives exact zeros)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +114,7 @@ def jacobian(
     everything = np.arange(groups.count)
     stencil = _stencil_values(f, point, steps, groups, center, everything)
     floor = _condition_noise(stencil, steps, groups, point)
-    best = _Estimate.from_stencil(stencil, steps, groups.column, floor)
+    best = richardson.Estimate.from_stencil(stencil, steps, groups.column, floor)
     evaluations = first_out.shape[0] + len(STENCIL) * groups.count
     for level in range(1, LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
@@ -137,7 +122,9 @@ def jacobian(
             break
         finer_steps = steps * REFINE_FACTOR ** (-level)
         stencil = _stencil_values(f, point, finer_steps, groups, center, todo)
-        finer = _Estimate.from_stencil(stencil, finer_steps, groups.column[:, todo], floor)
+        finer = richardson.Estimate.from_stencil(
+            stencil, finer_steps, groups.column[:, todo], floor
+        )
         best.improve(finer, todo)
         evaluations += len(STENCIL) * todo.size
     value, error, aside = _scatter(best, groups, steps.size)
@@ -266,86 +253,6 @@ def _stencil_values(
     return values
 
 
-class _Estimate:
-    """Per (output, group) derivative, error estimate and kink flag, in input units.
-
-    ``truncating`` marks entries whose error is mostly truncation (a smaller step helps)
-    rather than rounding (a smaller step hurts).
-    """
-
-    def __init__(
-        self,
-        value: Array,
-        error: Array,
-        aside: BoolArray,
-        truncating: BoolArray,
-        depends: BoolArray,
-    ) -> None:
-        self.value = value
-        self.error = error
-        self.aside = aside
-        self.truncating = truncating
-        self.depends = depends
-
-    @classmethod
-    def from_stencil(
-        cls, values: Array, steps: Array, column: npt.NDArray[np.int64], floor: Array
-    ) -> _Estimate:
-        """Estimates from stencil values (M, S, 5) along directions whose entries have the
-        outer ``steps``; ``column`` (M, S) names the entry each output reads (-1: none);
-        ``floor`` (M, 1) is a lower bound on each output's rounding noise."""
-        depends = column >= 0
-        step = steps[np.where(depends, column, 0)]
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            slopes = kinks.slopes(values)
-            forms = slopes @ _FORMS
-            magnitude = np.abs(forms)
-            noise = ROUNDING_SAFETY * EPS * np.max(np.abs(values), axis=-1)
-            noise = np.maximum(noise, floor)
-            indicator = np.max(magnitude[..., 2:4], axis=-1)
-            aside = kinks.flag(indicator, np.max(np.abs(slopes), axis=-1), noise)
-            truncation = magnitude[..., 1] + indicator
-            value = forms[..., 0] / step
-            noise = np.maximum(noise, _row_noise(magnitude[..., 4], depends & ~aside))
-            error = (truncation + 3.0 * noise) / step
-            truncating = truncation > 4.0 * noise
-            aside |= ~np.isfinite(value) | ~np.isfinite(error)
-        value = np.where(depends, value, 0.0)
-        error = np.where(depends, error, 0.0)
-        return cls(value, error, aside & depends, truncating & depends, depends)
-
-    def unsettled(self) -> BoolArray:
-        """Entries a smaller step may improve: set aside, or truncation error that matters."""
-        usable = np.abs(self.value[~self.aside])
-        scale = float(np.max(usable)) if usable.size else 0.0
-        with np.errstate(invalid="ignore"):
-            loose = self.error > REFINE_REL * np.abs(self.value) + REFINE_ABS * scale
-        return self.depends & (self.aside | (loose & self.truncating))
-
-    def improve(self, finer: _Estimate, selected: npt.NDArray[np.intp]) -> None:
-        """Keep, per entry, the finer estimate when it is usable and better, or when the old
-        one was set aside.
-
-        "Better" also asks the two to agree within their error estimates: at tiny steps an
-        output that cancels (z = w^T x + b near 0) moves by a few units in the last place
-        of its terms, and such quantised values can look perfectly smooth, with an error
-        estimate far below their true error. The coarser estimate, when it was usable, is
-        the check on that.
-        """
-        old_aside = self.aside[:, selected]
-        old_value, old_error = self.value[:, selected], self.error[:, selected]
-        with np.errstate(invalid="ignore"):
-            agree = np.abs(finer.value - old_value) <= old_error + finer.error
-            better = ~finer.aside & (old_aside | ((finer.error < old_error) & agree))
-        for mine, theirs in (
-            (self.value, finer.value),
-            (self.error, finer.error),
-            (self.truncating, finer.truncating),
-        ):
-            mine[:, selected] = np.where(better, theirs, mine[:, selected])
-        self.aside[:, selected] = old_aside & finer.aside
-
-
 def _condition_noise(
     stencil: Array, steps: Array, groups: column_groups.Grouping, point: _Point
 ) -> Array:
@@ -366,30 +273,12 @@ def _condition_noise(
         ratio = np.abs(point.stacked())[entry] / steps[entry]
         terms = np.where(depends, slope * ratio, 0.0)
         total = np.sum(np.where(np.isfinite(terms), terms, 0.0), axis=1, keepdims=True)
-    floor: Array = ROUNDING_SAFETY * EPS * total
+    floor: Array = richardson.ROUNDING_SAFETY * EPS * total
     return floor
 
 
-def _row_noise(fourth: Array, depends: BoolArray) -> Array:
-    """Rounding noise of each output measured from the data, (M, 1).
-
-    ``|f|`` underestimates the rounding of f when f cancels (y_i = sum_k W_ik x_k near 0
-    carries the rounding of its terms). The fourth difference |a - 4b + 6c - 4d + e| of a
-    smooth stencil is almost pure noise (about 8.4 times one value's noise); its upper
-    median over an output's directions (those not set aside), robust to a kinked
-    direction the test let through, measures that output's noise, and half of it is a
-    generous noise level.
-    """
-    fourth = np.where(depends & np.isfinite(fourth), fourth, np.inf)
-    count = np.sum(np.isfinite(fourth), axis=1)
-    ordered = np.sort(fourth, axis=1)
-    pick = np.minimum(count // 2, np.maximum(count - 1, 0))[:, None]
-    middle = np.take_along_axis(ordered, pick, axis=1)
-    return np.where(count[:, None] > 0, middle, 0.0) / 2.0
-
-
 def _scatter(
-    best: _Estimate, groups: column_groups.Grouping, n_in: int
+    best: richardson.Estimate, groups: column_groups.Grouping, n_in: int
 ) -> tuple[Array, Array, BoolArray]:
     """Put each (output, group) result at (output, entry)."""
     n_out, count = groups.column.shape

@@ -1,0 +1,138 @@
+"""Derivative estimates from 5-point stencils: Richardson extrapolation, error estimates,
+the kink test, and the choice between step levels (DESIGN §5).
+
+Along a direction the engine evaluates g(t) = f(x + t d) at t = -1, -1/2, 0, 1/2, 1. With
+D1 = (g(1) - g(-1)) / 2 and D2 = g(1/2) - g(-1/2), whose truncation errors are c and c/4
+(c is a sixth of the third derivative of g), (4 D2 - D1) / 3 cancels the h^2 term. The
+error estimate is |D2 - D1| (three times D2's own truncation error, far more than the
+extrapolated value's), plus the kink indicator of :mod:`app.calculus.kinks`, plus three
+times the rounding noise of one value: the largest of a few eps |f|, a floor from the
+condition of f (given by the engine), and the noise measured in the data
+(:func:`row_noise`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from app.calculus import kinks
+
+Array = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+EPS = float(np.finfo(np.float64).eps)
+ROUNDING_SAFETY = 8.0
+"""f's own rounding error, in units of eps |f|: a few operations deep, some cancellation."""
+REFINE_REL = 1e-8
+REFINE_ABS = 1e-10
+"""An error estimate above REFINE_REL |value| + REFINE_ABS max|value| asks for a finer step
+when it comes from truncation (or a kink), not from rounding."""
+_FORMS = np.column_stack(
+    [
+        np.array([-1.0, 7.0, 7.0, -1.0]) / 12.0,  # Richardson (4 D2 - D1) / 3
+        np.array([-1.0, 1.0, 1.0, -1.0]) / 4.0,  # D2 - D1
+        kinks.SECOND,  # second differences of the slopes (2 columns)
+        np.array([-1.0, 3.0, -3.0, 1.0]) / 2.0,  # fourth difference a - 4b + 6c - 4d + e
+    ]
+)
+"""Every combination of the stencil an estimate needs, from its four slopes (differences
+first, so that an output that does not move gives exact zeros)."""
+
+
+class Estimate:
+    """Per (output, group) derivative, error estimate and kink flag, in input units.
+
+    ``truncating`` marks entries whose error is mostly truncation (a smaller step helps)
+    rather than rounding (a smaller step hurts).
+    """
+
+    def __init__(
+        self,
+        value: Array,
+        error: Array,
+        aside: BoolArray,
+        truncating: BoolArray,
+        depends: BoolArray,
+    ) -> None:
+        self.value = value
+        self.error = error
+        self.aside = aside
+        self.truncating = truncating
+        self.depends = depends
+
+    @classmethod
+    def from_stencil(
+        cls, values: Array, steps: Array, column: npt.NDArray[np.int64], floor: Array
+    ) -> Estimate:
+        """Estimates from stencil values (M, S, 5) along directions whose entries have the
+        outer ``steps``; ``column`` (M, S) names the entry each output reads (-1: none);
+        ``floor`` (M, 1) is a lower bound on each output's rounding noise."""
+        depends = column >= 0
+        step = steps[np.where(depends, column, 0)]
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            slopes = kinks.slopes(values)
+            forms = slopes @ _FORMS
+            magnitude = np.abs(forms)
+            noise = ROUNDING_SAFETY * EPS * np.max(np.abs(values), axis=-1)
+            noise = np.maximum(noise, floor)
+            indicator = np.max(magnitude[..., 2:4], axis=-1)
+            aside = kinks.flag(indicator, np.max(np.abs(slopes), axis=-1), noise)
+            truncation = magnitude[..., 1] + indicator
+            value = forms[..., 0] / step
+            noise = np.maximum(noise, row_noise(magnitude[..., 4], depends & ~aside))
+            error = (truncation + 3.0 * noise) / step
+            truncating = truncation > 4.0 * noise
+            aside |= ~np.isfinite(value) | ~np.isfinite(error)
+        value = np.where(depends, value, 0.0)
+        error = np.where(depends, error, 0.0)
+        return cls(value, error, aside & depends, truncating & depends, depends)
+
+    def unsettled(self) -> BoolArray:
+        """Entries a smaller step may improve: set aside, or truncation error that matters."""
+        usable = np.abs(self.value[~self.aside])
+        scale = float(np.max(usable)) if usable.size else 0.0
+        with np.errstate(invalid="ignore"):
+            loose = self.error > REFINE_REL * np.abs(self.value) + REFINE_ABS * scale
+        return self.depends & (self.aside | (loose & self.truncating))
+
+    def improve(self, finer: Estimate, selected: npt.NDArray[np.intp]) -> None:
+        """Keep, per entry, the finer estimate when it is usable and better, or when the old
+        one was set aside.
+
+        "Better" also asks the two to agree within their error estimates: at tiny steps an
+        output that cancels (z = w^T x + b near 0) moves by a few units in the last place
+        of its terms, and such quantised values can look perfectly smooth, with an error
+        estimate far below their true error. The coarser estimate, when it was usable, is
+        the check on that.
+        """
+        old_aside = self.aside[:, selected]
+        old_value, old_error = self.value[:, selected], self.error[:, selected]
+        with np.errstate(invalid="ignore"):
+            agree = np.abs(finer.value - old_value) <= old_error + finer.error
+            better = ~finer.aside & (old_aside | ((finer.error < old_error) & agree))
+        for mine, theirs in (
+            (self.value, finer.value),
+            (self.error, finer.error),
+            (self.truncating, finer.truncating),
+        ):
+            mine[:, selected] = np.where(better, theirs, mine[:, selected])
+        self.aside[:, selected] = old_aside & finer.aside
+
+
+def row_noise(fourth: Array, depends: BoolArray) -> Array:
+    """Rounding noise of each output measured from the data, (M, 1).
+
+    ``|f|`` underestimates the rounding of f when f cancels (y_i = sum_k W_ik x_k near 0
+    carries the rounding of its terms). The fourth difference |a - 4b + 6c - 4d + e| of a
+    smooth stencil is almost pure noise (about 8.4 times one value's noise); its upper
+    median over an output's directions (those not set aside), robust to a kinked
+    direction the test let through, measures that output's noise, and half of it is a
+    generous noise level.
+    """
+    fourth = np.where(depends & np.isfinite(fourth), fourth, np.inf)
+    count = np.sum(np.isfinite(fourth), axis=1)
+    ordered = np.sort(fourth, axis=1)
+    pick = np.minimum(count // 2, np.maximum(count - 1, 0))[:, None]
+    middle = np.take_along_axis(ordered, pick, axis=1)
+    return np.where(count[:, None] > 0, middle, 0.0) / 2.0
