@@ -1,0 +1,143 @@
+"""The hostile-input list of the language (issue 2) sent through the HTTP API.
+
+Each input goes to ``POST /api/v1/parse`` and ``POST /api/v1/grade`` from several threads
+at once while a probe asks ``GET /healthz`` every 50 ms. The contract: every input is
+answered with an error (or an inert value), never a 5xx, nothing in it runs, and the
+server keeps answering its health check within 1 s during and after the attack (the one
+timed assertion here: it is part of the hostile-input contract, not a benchmark).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.reliability.live import LiveServer
+
+MARKER = Path("/tmp/jtutor-hostile-marker")
+HOSTILE = [
+    f"__import__('os').system('touch {MARKER}')",
+    "__import__('os').system('id')",
+    "().__class__.__base__.__subclasses__()",
+    "(lambda: 1)()",
+    "W.__class__",
+    "9^9^9^9^9",
+    "(" * 3_000 + "x" + ")" * 3_000,
+    "(" * 900 + "x" + ")" * 900,
+    "-" * 20_000 + "x",
+    "-" * 1_500 + "x",
+    "+".join(["x"] * 5_000),
+    "+".join(["x"] * 900),
+    "ones(100000000)",
+    "ones(100000000)^T ones(100000000)",
+    "kron(kron(kron(W,W),W),W)",
+    "kron(kron(kron(W^T W,W^T W),W^T W),W^T W)",
+    "1e999999 * x",
+    "x\x00 + x",
+    "\x00" * 64,
+    "exp(exp(exp(exp(1000))))",
+]
+PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
+ERROR_KINDS = {"syntax", "unknown_name", "shape", "limit", "domain"}
+HEALTH_BOUND = 1.0
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    workdir = tmp_path_factory.mktemp("hostile")
+    server = LiveServer(database_url=f"sqlite:///{workdir / 'jtutor.db'}", workdir=workdir)
+    server.start()
+    yield server
+    server.stop()
+
+
+class HealthProbe:
+    """Asks ``/healthz`` every 50 ms on its own connection and keeps each latency."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=10) as client:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    status = client.get(self.base + "/healthz").status_code
+                except httpx.HTTPError as exc:
+                    status, detail = 0, repr(exc)
+                else:
+                    detail = str(status)
+                self.latencies.append(time.perf_counter() - started)
+                if status != 200:
+                    self.failures.append(detail)
+                self._stop.wait(0.05)
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(15)
+
+
+def _check_parse(response: httpx.Response) -> None:
+    assert response.status_code in (200, 422), response.text[:300]
+    if response.status_code == 200:
+        body = response.json()
+        if not body["ok"]:
+            assert body["error"]["kind"] in ERROR_KINDS
+
+
+def _check_grade(response: httpx.Response) -> None:
+    assert response.status_code in (200, 413, 422), response.text[:300]
+    if response.status_code == 200:
+        body = response.json()
+        assert body["verdict"] in {"invalid", "incorrect"}
+        if body["verdict"] == "invalid":
+            assert body["error"]["kind"] in ERROR_KINDS
+
+
+def _attack(base: str, text: str) -> tuple[httpx.Response, httpx.Response]:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        parsed = client.post(
+            "/api/v1/parse", json={"variables": PROBLEM["variables"], "expression": text}
+        )
+        graded = client.post("/api/v1/grade", json={**PROBLEM, "answer": text, "seed": 1})
+    return parsed, graded
+
+
+@pytest.mark.timeout(180)
+def test_hostile_input_is_refused_and_the_server_stays_healthy(live: LiveServer) -> None:
+    MARKER.unlink(missing_ok=True)
+    with HealthProbe(live.url) as probe:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            replies = list(pool.map(lambda text: _attack(live.url, text), HOSTILE * 2))
+        during = len(probe.latencies)
+        time.sleep(2.0)  # and after: the health check still answers promptly
+    for parsed, graded in replies:
+        _check_parse(parsed)
+        _check_grade(graded)
+    assert not MARKER.exists(), "a hostile answer ran code"
+    assert probe.failures == []
+    assert during >= 5 and len(probe.latencies) > during
+    assert max(probe.latencies) < HEALTH_BOUND, f"slowest /healthz: {max(probe.latencies):.3f} s"
+
+
+@pytest.mark.timeout(60)
+def test_the_server_still_grades_after_the_attack(live: LiveServer) -> None:
+    for text in HOSTILE[:4]:
+        _attack(live.url, text)
+    right = httpx.post(live.url + "/api/v1/grade", json={**PROBLEM, "answer": "W"}, timeout=30)
+    assert right.status_code == 200
+    assert right.json()["verdict"] == "correct"
