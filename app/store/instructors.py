@@ -223,7 +223,7 @@ def exercise_stats(session: Session) -> dict[str, ExerciseStats]:
     for exercise_id, diagnosis, count in session.execute(diagnoses):
         tallies.setdefault(exercise_id, Counter())[diagnosis or "unexplained"] += int(count)
     for exercise_id, tally in tallies.items():
-        stats[exercise_id].diagnoses = tally.most_common()
+        stats[exercise_id].diagnoses = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))
     return stats
 
 
