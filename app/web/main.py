@@ -20,7 +20,15 @@ from app.web.errors import install_error_handlers
 from app.web.learner import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
 from app.web.rendering import make_templates
-from app.web.routes import api_attempts, api_exercises, api_grade, exercises, health, pages
+from app.web.routes import (
+    api_attempts,
+    api_exercises,
+    api_grade,
+    docs,
+    exercises,
+    health,
+    pages,
+)
 from app.web.services import Grader, Services
 
 OPTIONAL_ROUTERS = ("app.web.routes.derivations", "app.web.routes.author", "app.web.auth_routes")
@@ -49,7 +57,7 @@ def create_app(
         title="jacobian-tutor",
         version=__version__,
         summary="Matrix derivatives, graded against finite differences.",
-        docs_url="/docs",
+        docs_url=None,  # served by routes.docs with the vendored Swagger UI
         redoc_url=None,
     )
     app.state.settings = settings
@@ -68,7 +76,7 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     app.mount("/static", StaticFiles(directory=settings.home / "static"), name="static")
-    for module in (pages, exercises, api_grade, api_exercises, api_attempts, health):
+    for module in (pages, exercises, api_grade, api_exercises, api_attempts, health, docs):
         app.include_router(module.router)
     _include_optional(app)
     return app

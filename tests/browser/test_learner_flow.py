@@ -130,7 +130,7 @@ def test_hints_are_revealed_one_at_a_time(page: Any, server: str) -> None:
 def test_no_request_leaves_the_server(page: Any, server: str) -> None:
     seen: list[str] = []
     page.on("request", lambda request: seen.append(request.url))
-    for path in ("/", "/lessons", "/lessons/y-equals-wx", f"/exercises/{EXERCISE}?seed=1"):
+    for path in ("/", "/lessons", "/lessons/y-equals-wx", f"/exercises/{EXERCISE}?seed=1", "/docs"):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
     assert seen and all(url.startswith(server) for url in seen), [

@@ -186,7 +186,10 @@ def test_unknown_api_routes_are_json_404(client: TestClient) -> None:
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "cdn." not in docs.text and "https://" not in docs.text
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     for path in (
         "/api/v1/grade",
