@@ -1,0 +1,120 @@
+"""``jtutor instructor``: accounts made from the command line sign in on the web."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.cli import main as jtutor
+from app.settings import Settings
+from app.store import Database
+from app.store.instructors import Instructor
+from app.web.main import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a long enough password"
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, url: str, *args: str, stdin: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return jtutor(["instructor", "--db", url, *args])
+
+
+def test_add_list_remove(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert (
+        _run(monkeypatch, url, "add", "Ada@Example.org", "--password-stdin", stdin=PASSWORD + "\n")
+        == 0
+    )
+    out = capsys.readouterr()
+    assert "added instructor ada@example.org" in out.out
+    assert PASSWORD not in out.out + out.err
+    assert _run(monkeypatch, url, "add", "ada@example.org", "--password-stdin", stdin=PASSWORD) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert _run(monkeypatch, url, "list") == 0
+    assert re.search(r"^ada@example\.org\tadded \d{4}-\d\d-\d\d$", capsys.readouterr().out, re.M)
+    database = Database(url)
+    with database.read() as session:
+        stored = session.scalars(select(Instructor)).one().password_hash
+    database.dispose()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert _run(monkeypatch, url, "remove", "ada@example.org") == 0
+    assert _run(monkeypatch, url, "remove", "ada@example.org") == 1
+    capsys.readouterr()
+    assert _run(monkeypatch, url, "list") == 0
+    assert "no instructor accounts" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("not-an-email", PASSWORD, "is not an e-mail address"),
+        ("a@b.org", "short", "at least 8 characters"),
+        ("a@b.org", "", "at least 8 characters"),
+    ],
+)
+def test_add_refuses_bad_input(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    email: str,
+    password: str,
+    message: str,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert _run(monkeypatch, url, "add", email, "--password-stdin", stdin=password) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_password_never_comes_from_the_command_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with pytest.raises(SystemExit):
+        jtutor(["instructor", "--db", url, "add", "a@b.org"])  # --password-stdin is required
+    with pytest.raises(SystemExit):
+        jtutor(["instructor", "--db", url, "add", "a@b.org", "--password", PASSWORD])
+
+
+def test_an_account_made_by_the_command_signs_in_on_the_web(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "instructor",
+            "--db",
+            url,
+            "add",
+            "prof@example.org",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+    app = create_app(Settings(database_url=url))
+    with TestClient(app) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form)
+        assert token is not None
+        response = client.post(
+            "/login",
+            data={"email": "prof@example.org", "password": PASSWORD, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        assert client.get("/author").status_code == 200
+    app.state.database.dispose()
