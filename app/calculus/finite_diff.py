@@ -206,9 +206,11 @@ class _Point:
                 continue
             row, col, amount = moves  # sparse (a stencil point moves one group)
             moved = np.repeat(base, batch, axis=0)
-            mine = (col >= lo) & (col < hi)
+            if len(self.wrt) > 1:
+                mine = (col >= lo) & (col < hi)
+                row, col, amount = row[mine], col[mine] - lo, amount[mine]
             # (point, entry) pairs are unique, so a buffered += adds each move once.
-            moved.reshape(batch, -1)[row[mine], col[mine] - lo] += amount[mine]
+            moved.reshape(batch, -1)[row, col] += amount
             values[name] = moved
         with np.errstate(all="ignore"):  # non-finite values are handled, not warned about
             result = np.asarray(f(values), dtype=np.float64)
