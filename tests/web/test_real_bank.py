@@ -3,6 +3,7 @@ reference answer is read with the expected shape, and the core y = Wx exercise i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,11 @@ def test_every_exercise_page_renders_and_reads_its_reference(
 ) -> None:
     page = real_client.get(f"/exercises/{exercise.id}?seed=4")
     assert page.status_code == 200
+    assert not re.search(r'(?:src|href|action)="(?:https?:)?//', page.text), (
+        "a link leaves the host"
+    )
+    for name, size in exercise.variant(4)["sizes"].items():
+        assert f'data-latex="{name} = {size}"' in page.text
     assert exercise.title.split("$")[0].strip()[:10].replace("&", "&amp;") in page.text
     if exercise.answer_form == "numeric":
         assert "cell-1-1" in page.text
