@@ -24,11 +24,12 @@ from app.calculus.derivation import verify
 from app.calculus.derivation.chain_steps import chain_steps
 from app.calculus.derivation.component_steps import ComponentResult, component_steps
 from app.calculus.derivation.context import Problem
+from app.calculus.derivation.forward import depends_on
 from app.calculus.derivation.gradient_steps import gradient_steps
-from app.calculus.derivation.rules import NoRule, is_vector
+from app.calculus.derivation.rules import NoRule, is_vector, node_with
 from app.calculus.derivation.steps import Derivation, Step
 from app.calculus.layouts import Layout, expected_shape
-from app.mathlang.ast import Matrix, Node, Vector
+from app.mathlang.ast import Binary, Index, Matrix, Node, Vector
 from app.mathlang.declarations import parse_declaration
 
 LAYOUT_SOURCE = {
@@ -66,6 +67,9 @@ def derive(
         )
     chosen: Layout = "denominator" if layout == "denominator" else "numerator"
     tree = mathlang.parse(function)
+    mathlang.check(tree, shapes)  # errors point into the text as written
+    if len(wrt_list) == 1:
+        tree = reassociate(tree, wrt_list[0])
     typed = mathlang.check(tree, shapes)
     if len(typed.shape) != 2:
         raise mathlang.MathError(
@@ -88,6 +92,30 @@ def derive(
     if len(wrt_list) > 1:
         return _stacked(problem)
     return _single(problem, wrt_list[0])
+
+
+def reassociate(node: Node, wrt: str) -> Node:
+    """``(V W) x`` -> ``V (W x)`` when only ``x`` involves the variable.
+
+    Products associate to the left as written, but the chain rule reads them from the
+    variable outwards (Parr & Howard §4.5: u = Wx, y = Vu), so a constant factor is
+    applied last. The value is unchanged: the product is associative.
+    """
+    children = node.children()
+    if not children or isinstance(node, Index):
+        return node
+    node = node_with(node, [reassociate(c, wrt) for c in children])
+    while (
+        isinstance(node, Binary)
+        and node.op in ("*", "@")
+        and isinstance(node.left, Binary)
+        and node.left.op == node.op
+        and depends_on(node.right, wrt)
+        and not depends_on(node.left, wrt)
+    ):
+        inner = reassociate(Binary(node.op, node.left.right, node.right), wrt)
+        node = Binary(node.op, node.left.left, inner)
+    return node
 
 
 def _single(problem: Problem, wrt: str) -> Derivation:
