@@ -1,18 +1,22 @@
 """What the web app needs from the rest of the tutor: the exercise bank and the grader.
 
-Both are looked up lazily, on first use, so the app starts (and its pages that need
-neither still work) while the bank or the grader is missing or broken; tests can hand in
-their own. Grading runs in the grader's worker processes with the configured time limit.
+Both are created on first use, so the app starts quickly and its reading pages still work
+while the bank is broken (a broken exercise file is reported on the lesson pages instead
+of taking the site down); tests can hand in their own. Grading runs in the grader's
+killable worker processes with the configured time and memory limits (DESIGN §10).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.bank import Bank, default_bank, load_bank
+from app.bank.loader import EXERCISES_DIR
+from app.grading import Problem
 from app.settings import Settings
 from app.web.errors import BadInput, NotFound, Unavailable
 
@@ -23,15 +27,6 @@ class Grader(Protocol):
     def grade(self, problem: Any, answer: str, seed: int | None = None) -> dict[str, Any]: ...
 
 
-def _optional(module: str) -> Any | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None
-        raise
-
-
 class Services:
     def __init__(
         self, settings: Settings, *, bank: Any | None = None, grader: Grader | None = None
@@ -39,34 +34,31 @@ class Services:
         self.settings = settings
         self._bank = bank
         self._grader = grader
+        self._lock = threading.Lock()
         self.bank_error: str | None = None
 
     @property
-    def bank(self) -> Any | None:
+    def bank(self) -> Bank | Any | None:
         """The exercise bank, or None (with ``bank_error`` saying why) when it cannot load.
 
         The shipped bank is ``exercises/`` under the app's home folder (``JTUTOR_HOME``, so
         an installed package finds it too), plus any ``JTUTOR_EXERCISE_DIRS``."""
-        if self._bank is None and self.bank_error is None:
-            module = _optional("app.bank")
-            if module is None or not hasattr(module, "load_bank"):
-                self.bank_error = "the exercise bank is not installed"
-                return None
-            try:
-                self._bank = self._load_bank(module)
-            except Exception as exc:  # a broken bank must not take the lessons down
-                log.exception("the exercise bank failed to load")
-                self.bank_error = f"the exercise bank failed to load: {exc}"
-        return self._bank
+        with self._lock:
+            if self._bank is None and self.bank_error is None:
+                try:
+                    self._bank = self._load_bank()
+                except Exception as exc:  # a broken bank must not take the lessons down
+                    log.exception("the exercise bank failed to load")
+                    self.bank_error = f"the exercise bank failed to load: {exc}"
+            return self._bank
 
-    def _load_bank(self, module: Any) -> Any:
+    def _load_bank(self) -> Bank:
         shipped = (self.settings.home / "exercises").resolve()
         folders = [shipped, *(Path(d).resolve() for d in self.settings.exercise_dirs)]
         folders = [folder for folder in folders if folder.is_dir()]
-        default_dir = getattr(importlib.import_module("app.bank.loader"), "EXERCISES_DIR", None)
-        if default_dir is not None and folders == [Path(default_dir).resolve()]:
-            return module.default_bank()  # shared with the rest of the process
-        return module.load_bank(*folders)
+        if folders == [EXERCISES_DIR.resolve()]:
+            return default_bank()  # the same bank the rest of the process uses
+        return load_bank(*folders)
 
     def exercises(self, lesson: str | None = None) -> list[Any]:
         bank = self.bank
@@ -85,21 +77,20 @@ class Services:
 
     @property
     def grader(self) -> Grader:
-        if self._grader is None:
-            worker = _optional("app.grading.worker")
-            pool = getattr(worker, "default_pool", None)
-            if pool is None:
-                raise Unavailable("Grading is not available on this server yet.")
-            # The pool reads its size and limits from the same JTUTOR_GRADING_* variables
-            # that Settings documents; settings given in code are handed on the same way.
-            for name, value in (
-                ("JTUTOR_GRADING_TIMEOUT", self.settings.grading_timeout),
-                ("JTUTOR_GRADING_WORKERS", self.settings.grading_workers),
-                ("JTUTOR_GRADING_MEMORY_MB", self.settings.grading_memory_mb),
-            ):
-                os.environ.setdefault(name, str(value))
-            self._grader = pool()
-        return self._grader
+        with self._lock:
+            if self._grader is None:
+                from app.grading.worker import default_pool
+
+                # The pool reads its size and limits from the same JTUTOR_GRADING_* variables
+                # that Settings documents; settings given in code are handed on the same way.
+                for name, value in (
+                    ("JTUTOR_GRADING_TIMEOUT", self.settings.grading_timeout),
+                    ("JTUTOR_GRADING_WORKERS", self.settings.grading_workers),
+                    ("JTUTOR_GRADING_MEMORY_MB", self.settings.grading_memory_mb),
+                ):
+                    os.environ.setdefault(name, str(value))
+                self._grader = default_pool()
+            return self._grader
 
     def grade(self, problem: Any, answer: str, seed: int | None = None) -> dict[str, Any]:
         """The DESIGN §11 grade result; too-long answers are refused before grading."""
@@ -111,8 +102,6 @@ class Services:
             )
         try:
             result = self.grader.grade(problem, answer, seed=seed)
-        except (BadInput, Unavailable):
-            raise
         except (ValueError, TypeError) as exc:
             raise BadInput(str(exc)) from exc
         except Exception as exc:
@@ -122,23 +111,14 @@ class Services:
         return plain
 
 
-def problem_from_dict(data: dict[str, Any]) -> Any:
+def problem_from_dict(data: dict[str, Any]) -> Problem:
     """A grading problem from a batch line or an API body; bad fields become 422."""
-    grading = _optional("app.grading")
-    problem_class = getattr(grading, "Problem", None)
-    if problem_class is None:
-        raise Unavailable("Grading is not available on this server yet.")
     try:
-        return problem_class.from_dict(data)
-    except (ValueError, TypeError, KeyError) as exc:
+        return Problem.from_dict(data)
+    except (ValueError, TypeError, KeyError) as exc:  # ProblemError is a ValueError
         field = getattr(exc, "field", None)
         message = getattr(exc, "message", None) or str(exc)
         raise BadInput(message, field=field) from exc
-    except Exception as exc:
-        message = getattr(exc, "message", None)
-        if message is None:
-            raise
-        raise BadInput(str(message)) from exc
 
 
 def to_plain(value: Any) -> Any:
