@@ -1,0 +1,210 @@
+"""Held-out grading problems (DESIGN §4, §5, §11; issue 3 acceptance), one batch line each.
+
+Expected verdicts and diagnoses are worked out by hand. The ReLU MSE loss is
+L = mean((relu(X w + b) - y).^2) over N = 5 data points, so in numerator layout
+dL/dw = (2/5) ((relu(X w + b) - y) .* step(X w + b))^T X  (1x4), and in denominator
+layout its transpose (Parr & Howard §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+WX = {"W": "3x4", "x": "4"}
+NEURON = {"w": "4", "x": "4", "b": "scalar"}
+LOSS = {"X": "5x4", "w": "4", "b": "scalar", "y": "5"}
+RESIDUAL = "((relu(X w + b) - y) .* step(X w + b))"
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    variables: dict[str, str]
+    function: str
+    wrt: str
+    answer: str
+    verdict: str
+    diagnosis: str | None = None
+    layout: str = "numerator"
+    indices: list[str] | None = None
+    values: dict[str, Any] | None = None
+    factor: float | None = None
+    matched_layout: str | None = None
+    error_kind: str | None = None
+    error_position: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "variables": self.variables,
+            "function": self.function,
+            "wrt": self.wrt,
+            "layout": self.layout,
+            "answer": self.answer,
+        }
+        if self.indices is not None:
+            body["indices"] = self.indices
+        if self.values is not None:
+            body["values"] = self.values
+        return body
+
+
+PROBLEMS: list[Problem] = [
+    # y = Wx with W 3x4 (issue 3)
+    Problem("wx-W", WX, "W x", "x", "W", "correct", matched_layout="numerator"),
+    Problem("wx-WT", WX, "W x", "x", "W^T", "incorrect", "transposed", matched_layout="denominator"),
+    Problem("wx-WT-den", WX, "W x", "x", "W^T", "correct", layout="denominator", matched_layout="denominator"),
+    Problem("wx-W-den", WX, "W x", "x", "W", "incorrect", "transposed", layout="denominator"),
+    Problem("wx-W-any", WX, "W x", "x", "W", "correct", layout="any", matched_layout="numerator"),
+    Problem("wx-WT-any", WX, "W x", "x", "W'", "correct", layout="any", matched_layout="denominator"),
+    Problem("wx-neg", WX, "W x", "x", "-W", "incorrect", "sign"),
+    Problem("wx-2W", WX, "W x", "x", "2 W", "incorrect", "scaled", factor=2.0),
+    Problem("wx-xT", WX, "W x", "x", "x^T", "incorrect", "wrong_shape"),
+    Problem("wx-WW", WX, "W x", "x", "W W", "invalid", error_kind="shape"),
+    Problem("wx-syntax", WX, "W x", "x", "W )", "invalid", error_kind="syntax", error_position=2),
+    Problem("wx-unknown", WX, "W x", "x", "V", "invalid", error_kind="unknown_name"),
+    # dy/dW in index form, D[i,j,k] = dy_i / dW_{j,k}
+    Problem("dydw-delta", WX, "W x", "W", "delta(i,j) * x[k]", "correct", indices=["i", "j", "k"]),
+    Problem("dydw-bracket", WX, "W x", "W", "[i==j] x[k]", "correct", indices=["i", "j", "k"]),
+    Problem("dydw-nodelta", WX, "W x", "W", "x[k]", "incorrect", "entries", indices=["i", "j", "k"]),
+    # the ReLU neuron (Parr & Howard §5)
+    Problem("neuron-w", NEURON, "relu(w^T x + b)", "w", "step(w^T x + b) x^T", "correct"),
+    Problem("neuron-w-nomask", NEURON, "relu(w^T x + b)", "w", "x^T", "incorrect"),
+    Problem("neuron-w-den", NEURON, "relu(w^T x + b)", "w", "step(w^T x + b) x", "correct", layout="denominator"),
+    Problem("neuron-b", NEURON, "relu(w^T x + b)", "b", "step(w^T x + b)", "correct"),
+    Problem("neuron-b-nomask", NEURON, "relu(w^T x + b)", "b", "1", "incorrect"),
+    Problem("neuron-max", NEURON, "max(0, w^T x + b)", "w", "step(w^T x + b) x^T", "correct"),
+    # the MSE loss of the ReLU neuron (Parr & Howard §6)
+    Problem("loss-w", LOSS, "mean((y - relu(X w + b)).^2)", "w", f"(2/5) {RESIDUAL}^T X", "correct"),
+    Problem(
+        "loss-w-den",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "w",
+        f"(2/5) X^T {RESIDUAL}",
+        "correct",
+        layout="denominator",
+    ),
+    Problem("loss-no2", LOSS, "mean((y - relu(X w + b)).^2)", "w", f"(1/5) {RESIDUAL}^T X", "incorrect", "scaled", factor=0.5),
+    Problem("loss-noN", LOSS, "mean((y - relu(X w + b)).^2)", "w", f"2 {RESIDUAL}^T X", "incorrect", "scaled", factor=5.0),
+    Problem(
+        "loss-sign",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "w",
+        "(2/5) ((y - relu(X w + b)) .* step(X w + b))^T X",
+        "incorrect",
+        "sign",
+    ),
+    Problem("loss-nomask", LOSS, "mean((y - relu(X w + b)).^2)", "w", "(2/5) (relu(X w + b) - y)^T X", "incorrect", "entries"),
+    Problem("loss-b", LOSS, "mean((y - relu(X w + b)).^2)", "b", f"(2/5) sum({RESIDUAL})", "correct"),
+    # textbook identities (6.390 A.6-A.8, Parr & Howard §4)
+    Problem("quad-num", {"A": "4x4", "x": "4"}, "x^T A x", "x", "x^T (A + A^T)", "correct"),
+    Problem("quad-den", {"A": "4x4", "x": "4"}, "x^T A x", "x", "(A + A^T) x", "correct", layout="denominator"),
+    Problem("quad-sym", {"A": "4x4", "x": "4"}, "x^T A x", "x", "2 x^T A", "incorrect"),
+    Problem("xw-num", {"x": "1x4", "W": "4x3"}, "x W", "x", "W^T", "correct"),
+    Problem("xw-den", {"x": "1x4", "W": "4x3"}, "x W", "x", "W", "correct", layout="denominator"),
+    Problem("vwx", {"V": "2x3", "W": "3x4", "x": "4"}, "V W x", "x", "V W", "correct"),
+    Problem("vwx-T", {"V": "2x3", "W": "3x4", "x": "4"}, "V W x", "x", "W^T V^T", "incorrect", "transposed"),
+    Problem("tanh", WX, "tanh(W x)", "x", "diag(1 - tanh(W x).^2) W", "correct"),
+    Problem("tanh-nodiag", WX, "tanh(W x)", "x", "W", "incorrect"),
+    Problem("hadamard", {"w": "4", "x": "4"}, "sum(w .* x)", "w", "x^T", "correct"),
+    Problem("trace", {"A": "3x4", "X": "4x3"}, "trace(A X)", "X", "A^T", "correct", layout="denominator"),
+    # Parr & Howard's f(x, y) = [3x^2 y, 2x + y^8] at a pinned point, wrt the stacked (x, y)
+    Problem(
+        "pinned",
+        {"x": "scalar", "y": "scalar"},
+        "[3 x^2 y, 2x + y^8]",
+        "x,y",
+        "[[12, 12], [2, 8]]",
+        "correct",
+        values={"x": 2, "y": 1},
+    ),
+    Problem(
+        "pinned-T",
+        {"x": "scalar", "y": "scalar"},
+        "[3 x^2 y, 2x + y^8]",
+        "x,y",
+        "[[12, 2], [12, 8]]",
+        "incorrect",
+        values={"x": 2, "y": 1},
+    ),
+]
+
+HOSTILE_ANSWERS = [
+    "__import__('os').system('touch {FILE}')",
+    "().__class__.__base__.__subclasses__()",
+    "(lambda: 1)()",
+    "W.__class__",
+    "9^9^9^9^9",
+    "kron(kron(kron(W,W),W),W)",
+    "ones(100000000)",
+    "1e999999 * W",
+    "-" * 20000 + "W",
+]
+
+GRADE_KEYS = {
+    "verdict",
+    "diagnosis",
+    "error",
+    "message",
+    "expected_shape",
+    "answer_shape",
+    "layout",
+    "factor",
+    "wrong_entries",
+    "instances",
+    "seed",
+}
+VERDICTS = {"correct", "incorrect", "invalid", "undecided"}
+DIAGNOSES = {None, "wrong_shape", "transposed", "sign", "scaled", "entries"}
+KINDS = {"syntax", "unknown_name", "shape", "limit"}
+
+
+def assert_grade_result(result: object) -> None:
+    """Every key of the DESIGN §11 grade result, with its type."""
+    assert isinstance(result, dict), result
+    missing = GRADE_KEYS - set(result)
+    assert not missing, (missing, result)
+    assert result["verdict"] in VERDICTS
+    assert result["diagnosis"] in DIAGNOSES
+    error = result["error"]
+    if error is not None:
+        assert isinstance(error, dict) and error["kind"] in KINDS
+        assert isinstance(error["message"], str)
+        assert error["position"] is None or type(error["position"]) is int
+    assert isinstance(result["message"], str) and result["message"]
+    assert isinstance(result["expected_shape"], list)
+    assert all(type(n) is int for n in result["expected_shape"])
+    shape = result["answer_shape"]
+    assert shape is None or (isinstance(shape, list) and all(type(n) is int for n in shape))
+    assert result["layout"] in (None, "numerator", "denominator")
+    assert result["factor"] is None or type(result["factor"]) in (int, float)
+    entries = result["wrong_entries"]
+    assert isinstance(entries, list)
+    assert all(isinstance(e, list) and all(type(n) is int for n in e) for e in entries)
+    assert type(result["instances"]) is int and result["instances"] >= 0
+    assert type(result["seed"]) is int
+
+
+def assert_expected(problem: Problem, result: dict[str, Any]) -> None:
+    got = (result["verdict"], result["diagnosis"])
+    assert result["verdict"] == problem.verdict, (problem.name, problem.answer, got, result["message"])
+    if problem.diagnosis is not None:
+        assert result["diagnosis"] == problem.diagnosis, (problem.name, problem.answer, got, result["message"])
+    if problem.verdict == "correct":
+        assert result["diagnosis"] is None and result["error"] is None
+        # K >= 3 random instances (DESIGN §5), or the one pinned instance when every value is given
+        assert result["instances"] >= (1 if problem.values else 3), (problem.name, result["instances"])
+    if problem.verdict == "invalid":
+        assert result["error"] is not None, (problem.name, result)
+        if problem.error_kind:
+            assert result["error"]["kind"] == problem.error_kind, (problem.name, result["error"])
+        if problem.error_position is not None:
+            assert result["error"]["position"] == problem.error_position, (problem.name, result["error"])
+    if problem.factor is not None:
+        assert result["factor"] is not None
+        assert abs(result["factor"] - problem.factor) <= 1e-6 * abs(problem.factor), (problem.name, result["factor"])
+    if problem.matched_layout is not None:
+        assert result["layout"] == problem.matched_layout, (problem.name, result["layout"])
