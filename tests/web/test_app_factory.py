@@ -71,3 +71,16 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for field, env_name in Settings.env_names().items():
         assert f"`{env_name}`" in section, f"setting {field} ({env_name}) is not documented"
         assert Settings.model_fields[field].description, f"setting {field} has no help text"
+
+
+def test_serve_refuses_production_with_the_default_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from app.cli import main as jtutor
+
+    monkeypatch.setenv("JTUTOR_PRODUCTION", "true")
+    monkeypatch.delenv("JTUTOR_SECRET_KEY", raising=False)
+    status = jtutor(["serve", "--db", f"sqlite:///{tmp_path / 'p.db'}", "--port", "1"])
+    assert status == 2
+    assert "JTUTOR_SECRET_KEY" in capsys.readouterr().err
+    assert not (tmp_path / "p.db").exists()  # refused before touching the database
