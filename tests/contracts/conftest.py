@@ -36,7 +36,13 @@ class Completed:
     stderr: str
 
     def json(self) -> object:
-        return json.loads(self.stdout)
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError:
+            raise AssertionError(
+                f"{self.command()} did not print JSON (exit {self.returncode}):\n"
+                f"stdout: {self.stdout[:1000]!r}\nstderr: {self.stderr[-2000:]}"
+            ) from None
 
     def command(self) -> str:
         return "jtutor " + " ".join(self.args)

@@ -53,11 +53,38 @@ class Problem:
 PROBLEMS: list[Problem] = [
     # y = Wx with W 3x4 (issue 3)
     Problem("wx-W", WX, "W x", "x", "W", "correct", matched_layout="numerator"),
-    Problem("wx-WT", WX, "W x", "x", "W^T", "incorrect", "transposed", matched_layout="denominator"),
-    Problem("wx-WT-den", WX, "W x", "x", "W^T", "correct", layout="denominator", matched_layout="denominator"),
+    Problem(
+        "wx-WT",
+        WX,
+        "W x",
+        "x",
+        "W^T",
+        "incorrect",
+        "transposed",
+        matched_layout="denominator",
+    ),
+    Problem(
+        "wx-WT-den",
+        WX,
+        "W x",
+        "x",
+        "W^T",
+        "correct",
+        layout="denominator",
+        matched_layout="denominator",
+    ),
     Problem("wx-W-den", WX, "W x", "x", "W", "incorrect", "transposed", layout="denominator"),
     Problem("wx-W-any", WX, "W x", "x", "W", "correct", layout="any", matched_layout="numerator"),
-    Problem("wx-WT-any", WX, "W x", "x", "W'", "correct", layout="any", matched_layout="denominator"),
+    Problem(
+        "wx-WT-any",
+        WX,
+        "W x",
+        "x",
+        "W'",
+        "correct",
+        layout="any",
+        matched_layout="denominator",
+    ),
     Problem("wx-neg", WX, "W x", "x", "-W", "incorrect", "sign"),
     Problem("wx-2W", WX, "W x", "x", "2 W", "incorrect", "scaled", factor=2.0),
     Problem("wx-xT", WX, "W x", "x", "x^T", "incorrect", "wrong_shape"),
@@ -67,16 +94,40 @@ PROBLEMS: list[Problem] = [
     # dy/dW in index form, D[i,j,k] = dy_i / dW_{j,k}
     Problem("dydw-delta", WX, "W x", "W", "delta(i,j) * x[k]", "correct", indices=["i", "j", "k"]),
     Problem("dydw-bracket", WX, "W x", "W", "[i==j] x[k]", "correct", indices=["i", "j", "k"]),
-    Problem("dydw-nodelta", WX, "W x", "W", "x[k]", "incorrect", "entries", indices=["i", "j", "k"]),
+    Problem(
+        "dydw-nodelta",
+        WX,
+        "W x",
+        "W",
+        "x[k]",
+        "incorrect",
+        "entries",
+        indices=["i", "j", "k"],
+    ),
     # the ReLU neuron (Parr & Howard §5)
     Problem("neuron-w", NEURON, "relu(w^T x + b)", "w", "step(w^T x + b) x^T", "correct"),
     Problem("neuron-w-nomask", NEURON, "relu(w^T x + b)", "w", "x^T", "incorrect"),
-    Problem("neuron-w-den", NEURON, "relu(w^T x + b)", "w", "step(w^T x + b) x", "correct", layout="denominator"),
+    Problem(
+        "neuron-w-den",
+        NEURON,
+        "relu(w^T x + b)",
+        "w",
+        "step(w^T x + b) x",
+        "correct",
+        layout="denominator",
+    ),
     Problem("neuron-b", NEURON, "relu(w^T x + b)", "b", "step(w^T x + b)", "correct"),
     Problem("neuron-b-nomask", NEURON, "relu(w^T x + b)", "b", "1", "incorrect"),
     Problem("neuron-max", NEURON, "max(0, w^T x + b)", "w", "step(w^T x + b) x^T", "correct"),
     # the MSE loss of the ReLU neuron (Parr & Howard §6)
-    Problem("loss-w", LOSS, "mean((y - relu(X w + b)).^2)", "w", f"(2/5) {RESIDUAL}^T X", "correct"),
+    Problem(
+        "loss-w",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "w",
+        f"(2/5) {RESIDUAL}^T X",
+        "correct",
+    ),
     Problem(
         "loss-w-den",
         LOSS,
@@ -86,8 +137,26 @@ PROBLEMS: list[Problem] = [
         "correct",
         layout="denominator",
     ),
-    Problem("loss-no2", LOSS, "mean((y - relu(X w + b)).^2)", "w", f"(1/5) {RESIDUAL}^T X", "incorrect", "scaled", factor=0.5),
-    Problem("loss-noN", LOSS, "mean((y - relu(X w + b)).^2)", "w", f"2 {RESIDUAL}^T X", "incorrect", "scaled", factor=5.0),
+    Problem(
+        "loss-no2",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "w",
+        f"(1/5) {RESIDUAL}^T X",
+        "incorrect",
+        "scaled",
+        factor=0.5,
+    ),
+    Problem(
+        "loss-noN",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "w",
+        f"2 {RESIDUAL}^T X",
+        "incorrect",
+        "scaled",
+        factor=5.0,
+    ),
     Problem(
         "loss-sign",
         LOSS,
@@ -97,20 +166,59 @@ PROBLEMS: list[Problem] = [
         "incorrect",
         "sign",
     ),
-    Problem("loss-nomask", LOSS, "mean((y - relu(X w + b)).^2)", "w", "(2/5) (relu(X w + b) - y)^T X", "incorrect", "entries"),
-    Problem("loss-b", LOSS, "mean((y - relu(X w + b)).^2)", "b", f"(2/5) sum({RESIDUAL})", "correct"),
+    Problem(
+        "loss-nomask",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "w",
+        "(2/5) (relu(X w + b) - y)^T X",
+        "incorrect",
+        "entries",
+    ),
+    Problem(
+        "loss-b",
+        LOSS,
+        "mean((y - relu(X w + b)).^2)",
+        "b",
+        f"(2/5) sum({RESIDUAL})",
+        "correct",
+    ),
     # textbook identities (6.390 A.6-A.8, Parr & Howard §4)
     Problem("quad-num", {"A": "4x4", "x": "4"}, "x^T A x", "x", "x^T (A + A^T)", "correct"),
-    Problem("quad-den", {"A": "4x4", "x": "4"}, "x^T A x", "x", "(A + A^T) x", "correct", layout="denominator"),
+    Problem(
+        "quad-den",
+        {"A": "4x4", "x": "4"},
+        "x^T A x",
+        "x",
+        "(A + A^T) x",
+        "correct",
+        layout="denominator",
+    ),
     Problem("quad-sym", {"A": "4x4", "x": "4"}, "x^T A x", "x", "2 x^T A", "incorrect"),
     Problem("xw-num", {"x": "1x4", "W": "4x3"}, "x W", "x", "W^T", "correct"),
     Problem("xw-den", {"x": "1x4", "W": "4x3"}, "x W", "x", "W", "correct", layout="denominator"),
     Problem("vwx", {"V": "2x3", "W": "3x4", "x": "4"}, "V W x", "x", "V W", "correct"),
-    Problem("vwx-T", {"V": "2x3", "W": "3x4", "x": "4"}, "V W x", "x", "W^T V^T", "incorrect", "transposed"),
+    Problem(
+        "vwx-T",
+        {"V": "2x3", "W": "3x4", "x": "4"},
+        "V W x",
+        "x",
+        "W^T V^T",
+        "incorrect",
+        "transposed",
+    ),
     Problem("tanh", WX, "tanh(W x)", "x", "diag(1 - tanh(W x).^2) W", "correct"),
     Problem("tanh-nodiag", WX, "tanh(W x)", "x", "W", "incorrect"),
     Problem("hadamard", {"w": "4", "x": "4"}, "sum(w .* x)", "w", "x^T", "correct"),
-    Problem("trace", {"A": "3x4", "X": "4x3"}, "trace(A X)", "X", "A^T", "correct", layout="denominator"),
+    Problem(
+        "trace",
+        {"A": "3x4", "X": "4x3"},
+        "trace(A X)",
+        "X",
+        "A^T",
+        "correct",
+        layout="denominator",
+    ),
     # Parr & Howard's f(x, y) = [3x^2 y, 2x + y^8] at a pinned point, wrt the stacked (x, y)
     Problem(
         "pinned",
@@ -189,22 +297,25 @@ def assert_grade_result(result: object) -> None:
 
 
 def assert_expected(problem: Problem, result: dict[str, Any]) -> None:
-    got = (result["verdict"], result["diagnosis"])
-    assert result["verdict"] == problem.verdict, (problem.name, problem.answer, got, result["message"])
+    seen = (problem.name, problem.answer, result["verdict"], result["diagnosis"], result["message"])
+    assert result["verdict"] == problem.verdict, seen
     if problem.diagnosis is not None:
-        assert result["diagnosis"] == problem.diagnosis, (problem.name, problem.answer, got, result["message"])
+        assert result["diagnosis"] == problem.diagnosis, seen
     if problem.verdict == "correct":
         assert result["diagnosis"] is None and result["error"] is None
         # K >= 3 random instances (DESIGN §5), or the one pinned instance when every value is given
-        assert result["instances"] >= (1 if problem.values else 3), (problem.name, result["instances"])
+        least = 1 if problem.values else 3
+        assert result["instances"] >= least, (problem.name, result["instances"])
     if problem.verdict == "invalid":
         assert result["error"] is not None, (problem.name, result)
         if problem.error_kind:
             assert result["error"]["kind"] == problem.error_kind, (problem.name, result["error"])
         if problem.error_position is not None:
-            assert result["error"]["position"] == problem.error_position, (problem.name, result["error"])
+            position = result["error"]["position"]
+            assert position == problem.error_position, (problem.name, result["error"])
     if problem.factor is not None:
         assert result["factor"] is not None
-        assert abs(result["factor"] - problem.factor) <= 1e-6 * abs(problem.factor), (problem.name, result["factor"])
+        error = abs(result["factor"] - problem.factor)
+        assert error <= 1e-6 * abs(problem.factor), (problem.name, result["factor"])
     if problem.matched_layout is not None:
         assert result["layout"] == problem.matched_layout, (problem.name, result["layout"])

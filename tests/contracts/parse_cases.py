@@ -155,7 +155,7 @@ BAD: list[Bad] = [
     Bad("W x )", "syntax", (4,)),
     Bad("x +", "syntax", (3,)),
     Bad("x ^", "syntax", (3,)),
-    Bad("W ** x", "syntax", (3,)),
+    Bad("W ** x", "syntax", (2, 3)),  # the "**" token, or its second "*"
     Bad("x + * W", "syntax", (4,)),
     Bad("2 x $", "syntax", (4,)),
     Bad("W x #", "syntax", (4,)),
@@ -203,7 +203,7 @@ HOSTILE_ERRORS: list[str] = [
     "(lambda: 1)()",
     "W.__class__",
     "open('{FILE}', 'w').write('x')",
-    'exec("open(\'{FILE}\', \'w\')")',
+    "exec(\"open('{FILE}', 'w')\")",
     "eval('1+1')",
     "-" * 20000 + "x",
     "(" * 3000 + "x" + ")" * 3000,

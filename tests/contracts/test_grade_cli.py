@@ -1,4 +1,7 @@
-"""``jtutor grade --json`` and ``--batch``: verdicts, diagnoses and the result contract (DESIGN §5, §11; issue 3)."""
+"""``jtutor grade --json`` and ``--batch``: verdicts, diagnoses, result contract (DESIGN §5, §11).
+
+The cases are issue 3's acceptance items, written independently.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ MALFORMED = [
     '{"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x", "answ',
     "[1, 2, 3]",
     '{"variables": {"W": "3x4", "x": "4"}, "function": "W x"}',
-    '{"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x", "layout": "sideways", "answer": "W"}',
+    '{"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x", "layout": "sideways",'
+    ' "answer": "W"}',
     '{"variables": "W", "function": 3, "wrt": ["x"], "layout": "numerator", "answer": null}',
 ]
 
@@ -45,8 +49,8 @@ class Batch:
             self.expect.append(("problem", problem))
         for text in HOSTILE_ANSWERS:
             answer = text.replace("{FILE}", str(planted))
-            line = {"variables": WX, "function": "W x", "wrt": "x", "layout": "numerator", "answer": answer}
-            self.lines.append(json.dumps(line))
+            line = {"variables": WX, "function": "W x", "wrt": "x", "layout": "numerator"}
+            self.lines.append(json.dumps({**line, "answer": answer}))
             self.expect.append(("hostile", answer))
         for rest in malformed:
             self.lines.append(rest)
@@ -94,7 +98,7 @@ def test_batch_verdicts_in_order(problem: Problem, batch: Batch, batch_results: 
     assert_expected(problem, batch_results[at])
 
 
-def test_malformed_lines_are_invalid_results_in_place(batch: Batch, batch_results: list[Any]) -> None:
+def test_malformed_lines_are_invalid_in_place(batch: Batch, batch_results: list[Any]) -> None:
     places = [i for i, (kind, _) in enumerate(batch.expect) if kind == "malformed"]
     assert len(places) == len(MALFORMED)
     for i in places:
@@ -102,7 +106,9 @@ def test_malformed_lines_are_invalid_results_in_place(batch: Batch, batch_result
         assert batch_results[i]["verdict"] == "invalid", (batch.lines[i], batch_results[i])
 
 
-def test_hostile_answers_are_refused_and_run_nothing(batch: Batch, batch_results: list[Any], planted: Path) -> None:
+def test_hostile_answers_are_refused_and_run_nothing(
+    batch: Batch, batch_results: list[Any], planted: Path
+) -> None:
     places = [(i, a) for i, (kind, a) in enumerate(batch.expect) if kind == "hostile"]
     for i, answer in places:
         assert i < len(batch_results)
@@ -115,8 +121,8 @@ def test_hostile_answers_are_refused_and_run_nothing(batch: Batch, batch_results
 
 
 def _single(problem: Problem) -> list[str]:
-    args = ["grade", *var_flags(problem.variables), "--function", problem.function, "--wrt", problem.wrt]
-    args += ["--layout", problem.layout]
+    args = ["grade", *var_flags(problem.variables), "--function", problem.function]
+    args += ["--wrt", problem.wrt, "--layout", problem.layout]
     if problem.indices:
         args += ["--indices", ",".join(problem.indices)]
     for name, value in (problem.values or {}).items():
@@ -124,13 +130,24 @@ def _single(problem: Problem) -> list[str]:
     return [*args, "--answer", problem.answer, "--json", "--timeout", str(GRADING_LIMIT)]
 
 
-SINGLE = ["wx-W", "wx-WT", "wx-WT-den", "wx-2W", "wx-xT", "wx-WW", "dydw-delta", "dydw-nodelta", "neuron-w-nomask", "pinned"]
+SINGLE = {
+    "wx-W",
+    "wx-WT",
+    "wx-WT-den",
+    "wx-2W",
+    "wx-xT",
+    "wx-WW",
+    "dydw-delta",
+    "dydw-nodelta",
+    "neuron-w-nomask",
+    "pinned",
+}
 
 
 def test_single_problem_flags_give_the_same_verdicts() -> None:
     chosen = [p for p in PROBLEMS if p.name in SINGLE]
     assert len(chosen) == len(SINGLE)
-    for problem, done in zip(chosen, jtutor_many([_single(p) for p in chosen])):
+    for problem, done in zip(chosen, jtutor_many([_single(p) for p in chosen]), strict=True):
         result = done.json()
         assert_grade_result(result)
         assert isinstance(result, dict)

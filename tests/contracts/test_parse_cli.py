@@ -1,4 +1,4 @@
-"""``jtutor parse``: shapes, error kinds and caret positions, hostile input (DESIGN §3, §11; issue 2)."""
+"""``jtutor parse``: shapes, error kinds, carets, hostile input (DESIGN §3, §11; issue 2)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ def _bad_args(case: Bad) -> list[str]:
 
 @pytest.fixture(scope="module")
 def good_results() -> dict[str, Completed]:
-    return {c.text + "|" + str(c.indices): r for c, r in zip(GOOD, jtutor_many([_good_args(c) for c in GOOD]))}
+    results = jtutor_many([_good_args(c) for c in GOOD])
+    return {_key(c): r for c, r in zip(GOOD, results, strict=True)}
+
+
+def _key(case: Good) -> str:
+    return f"{case.text}|{case.indices}"
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +50,7 @@ def test_the_table_is_large_enough() -> None:
 
 @pytest.mark.parametrize("case", GOOD, ids=[c.text[:40] for c in GOOD])
 def test_shape_of_a_valid_expression(case: Good, good_results: dict[str, Completed]) -> None:
-    done = good_results[case.text + "|" + str(case.indices)]
+    done = good_results[_key(case)]
     result = done.json()
     assert result == {"ok": True, "shape": case.shape, "latex": result.get("latex")}, done.command()
     assert isinstance(result["latex"], str) and result["latex"].strip()
@@ -87,13 +92,12 @@ def test_shape_error_names_the_operation_and_both_shapes() -> None:
     ("text", "position"),
     [("W x )", 4), ("x + * W", 4), ("x +", 3)],
 )
-def test_report_without_json_shows_a_caret_under_the_offending_character(text: str, position: int) -> None:
+def test_report_without_json_shows_a_caret_line(text: str, position: int) -> None:
     done = jtutor(["parse", "--var", "W=3x4", "--var", "x=4", "--", text])
     lines = (done.stdout + done.stderr).splitlines()
-    echo = [i for i, line in enumerate(lines) if line.rstrip().endswith(text) and i + 1 < len(lines)]
+    echo = [i for i, line in enumerate(lines[:-1]) if line.rstrip().endswith(text)]
     assert echo, done.stdout + done.stderr
     i = echo[-1]
-    start = len(lines[i]) - len(lines[i].rstrip()) - len(text) + (len(lines[i]) - len(lines[i].rstrip()) == 0) * 0
     start = lines[i].rstrip().rfind(text)
     caret = lines[i + 1]
     assert caret.strip() == "^", lines[i : i + 2]
@@ -108,7 +112,7 @@ def test_hostile_inputs_are_errors_and_run_nothing(tmp_path: Path) -> None:
     planted = tmp_path / "PWNED"
     texts = [t.replace("{FILE}", str(planted)) for t in HOSTILE_ERRORS]
     results = jtutor_many([_hostile_args(t) for t in texts])
-    for text, done in zip(texts, results):
+    for text, done in zip(texts, results, strict=True):
         result = done.json()
         assert isinstance(result, dict), text[:60]
         assert result["ok"] is False, (text[:60], result)
@@ -118,10 +122,11 @@ def test_hostile_inputs_are_errors_and_run_nothing(tmp_path: Path) -> None:
 
 def test_hostile_inputs_are_errors_or_inert_values() -> None:
     results = jtutor_many([_hostile_args(t) for t in HOSTILE_ERROR_OR_INERT])
-    for text, done in zip(HOSTILE_ERROR_OR_INERT, results):
+    for text, done in zip(HOSTILE_ERROR_OR_INERT, results, strict=True):
         result = done.json()
         assert isinstance(result, dict), text
         if result["ok"]:
-            assert isinstance(result["shape"], list) and all(isinstance(n, int) for n in result["shape"])
+            shape = result["shape"]
+            assert isinstance(shape, list) and all(isinstance(n, int) for n in shape)
         else:
             assert result["error"]["kind"] in KINDS, (text, result)
