@@ -76,15 +76,18 @@ def gradient_steps(problem: Problem, wrt: str) -> tuple[list[Step], Node]:
         )
     assert view.result is not None and view.result_display is not None
     result = view.result
+    last = view.leaf_rule
     ok = verify.derivative_holds(
         problem.tree, problem.shapes, problem.values, [wrt], result, layout="denominator"
     )
     steps.append(
         Step(
             title=f"Gradient with respect to {wrt}",
-            explanation=f"Where {wrt} itself is used, the incoming gradient gives ∂{out}/∂{wrt}; "
-            f"it has the "
-            f"shape of {wrt} (denominator layout; the numerator layout is its transpose).",
+            explanation=(
+                BACK_EXPLAIN.get(last.key, EXPLAIN.get(last.key, "")) + " " if last else ""
+            )
+            + f"Where {wrt} itself is used, the incoming gradient gives ∂{out}/∂{wrt}, "
+            f"with the shape of {wrt} (denominator layout; numerator layout is its transpose).",
             latex=f"{tex.partial(f, tex.sym(wrt))} = "
             f"{tex.expression(view.result_display, replacements)}"
             f" = {tex.expression(result)}",

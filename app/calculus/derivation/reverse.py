@@ -69,6 +69,7 @@ class GradientView:
     result: Node | None = None
     result_display: Node | None = None
     names: dict[int, str] = field(default_factory=dict)
+    leaf_rule: Rule | None = None
     displays: dict[int, Node] = field(default_factory=dict)
 
 
@@ -203,6 +204,7 @@ def gradient_view(
     grads: dict[int, tuple[Node, Node]] = {id(tree): (al.num(1), al.num(1))}
     total_disp: Node = al.num(0)
     total: Node = al.num(0)
+    via: dict[int, Rule] = {}  # the rule of the operation that passed a node its gradient
     for node in reversed(order):  # root first: every user of a node comes before it
         g_disp, g = grads[id(node)]
         children = list(node.children())
@@ -224,15 +226,17 @@ def gradient_view(
                 node,
                 view.displays[id(node)],
                 shapes[id(node)],
-                rule,
+                via.get(id(node), rule),
                 g_disp,
                 g,
             )
         )
         for (k, pd), (_, pc) in zip(parts_disp, parts, strict=True):
             child = children[k]
+            via[id(child)] = rule
             if isinstance(child, Name):
                 total_disp, total = al.add(total_disp, pd), al.add(total, pc)
+                view.leaf_rule = rule
             else:
                 old_d, old_c = grads.get(id(child), (al.num(0), al.num(0)))
                 grads[id(child)] = (al.add(old_d, pd), al.add(old_c, pc))
@@ -241,5 +245,5 @@ def gradient_view(
 
 
 def _grad_name(u: str) -> str:
-    """The name that stands for ∂f/∂u in displayed rules: ``g_u1``."""
-    return f"g_{u}"
+    """The name that stands for ∂f/∂u in displayed rules: ``gu1`` (shown as a fraction)."""
+    return f"g{u}"
