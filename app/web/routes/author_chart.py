@@ -32,11 +32,11 @@ def bar_chart(bars: list[tuple[str, int]], *, title: str) -> Markup:
         mid = y + BAR_HEIGHT / 2
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{mid}" text-anchor="end" '
-            f'dominant-baseline="central" class="bar-label">{escape(label)}</text>'
+            f'dominant-baseline="central" class="chart-label">{escape(label)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" rx="3" '
-            f'class="bar"><title>{escape(label)}: {count}</title></rect>'
+            f'class="chart-bar"><title>{escape(label)}: {count}</title></rect>'
             f'<text x="{LABEL_WIDTH + length + 6}" y="{mid}" dominant-baseline="central" '
-            f'class="bar-count">{count}</text>'
+            f'class="chart-count">{count}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -51,6 +51,7 @@ def dashboard(
     titles = _titles(services)
     ids = list(titles) + sorted(set(stats) - set(titles))
     rows = [(i, titles.get(i), stats.get(i, ExerciseStats(i))) for i in ids]
+    rows.sort(key=lambda row: -row[2].attempts)  # stable: the bank's order among equals
     context = {"title": "Dashboard", "who": who, "csrf_token": who.csrf_token, "rows": rows}
     return render(request, "author/dashboard.html", context)
 
