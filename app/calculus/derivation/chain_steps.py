@@ -118,7 +118,7 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
         rule: Rule = inter.rule
         steps.append(
             Step(
-                title=f"{rule.title}: {u}{suffix}",
+                title=f"{rule.title}: {inter.name}{suffix}",
                 explanation=EXPLAIN.get(rule.key, "")
                 + (
                     ""
@@ -135,7 +135,7 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
                     inter.name: list(inter.shape),
                     f"d{inter.name}/d{wrt}": [chained.rows, chained.cols],
                 }
-                | {lo.by: list(lo.by_shape) for lo in inter.locals},
+                | {lo.by: list(shapes_u.get(lo.by, lo.by_shape)) for lo in inter.locals},
             )
         )
     assert view.result is not None

@@ -112,7 +112,8 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     steps.append(
         Step(
             title="Remove the sum",
-            explanation="A sum over k of a_k δ_{k,j} keeps only the term k = j. What is left "
+            explanation="A sum over k of \\(a_k \\delta_{k,j}\\) keeps only the term k = j. What "
+            "is left "
             "holds for every "
             "choice of the indices: it is the pattern of the whole derivative.",
             latex=f"{d_entry} = {tex.terms(reduced)}",
@@ -173,11 +174,10 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
             steps.append(
                 Step(
                     title="Keep the non-zero slice: the compact form",
-                    explanation=f"The delta δ_{{{pair[0]},{pair[1]}}} makes every entry with "
-                    f"{pair[0]} ≠ "
-                    f"{pair[1]} zero, so the {n_axes}-axis array is almost empty. All its "
-                    f"information sits "
-                    f"on the slice {pair[1]} = {pair[0]}, a smaller array G.",
+                    explanation=f"The delta \\(\\delta_{{{pair[0]},{pair[1]}}}\\) makes every "
+                    f"entry with \\({pair[0]} \\neq {pair[1]}\\) zero, so the {n_axes}-axis array "
+                    "is almost empty. All its information sits on the slice "
+                    f"\\({pair[1]} = {pair[0]}\\), a smaller array G.",
                     latex=f"G_{{{','.join(kept)}}} = "
                     f"{tex.partial(y_entry, tex.entry(wrt, on_slice))}"
                     f" = {tex.terms(compact_terms)}",
