@@ -135,7 +135,7 @@ def test_saved_exercise_is_served_to_learners_like_a_file_exercise(instructor: S
     assert (wrong.json()["verdict"], wrong.json()["diagnosis"]) == ("incorrect", "transposed")
     assert right.json()["verdict"] == "correct"
     lesson = learner.get("/lessons/y-equals-wx")
-    assert lesson.status_code == 200
+    assert lesson.status_code == 200 and 'href="/exercises/t-wx"' in lesson.text
 
 
 def test_ids_of_the_file_bank_and_of_saved_exercises_are_taken(instructor: Session) -> None:
