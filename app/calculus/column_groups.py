@@ -143,9 +143,15 @@ def group_columns(codes: Codes, changed: BoolArray) -> Grouping:
     allow_zero = changed[1::2].T
     free = np.any(allow_one & allow_zero, axis=0)  # (B,)
     weights = np.int64(1) << np.arange(codes.n_bits, dtype=np.int64)
-    free_mask = int(np.sum(weights[free]))
-    group_codes, group_of = np.unique(codes.codes & free_mask, return_inverse=True)
-    group_of = group_of.astype(np.int64).ravel()
+    free_bits = np.flatnonzero(free)
+    if 2**free_bits.size >= n_in:  # no fewer groups than entries: nothing to gain
+        return ungrouped(n_out, n_in)
+    # The group of an entry: its free bits, packed, then renumbered over occupied groups.
+    packed = ((codes.codes[:, None] >> free_bits) & 1) @ (np.int64(1) << np.arange(free_bits.size))
+    occupied = np.bincount(packed, minlength=2**free_bits.size) > 0
+    group_of = (np.cumsum(occupied) - 1)[packed].astype(np.int64)
+    group_codes = np.zeros(int(occupied.sum()), dtype=np.int64)
+    group_codes[group_of] = codes.codes & int(np.sum(weights[free]))
     if group_codes.size >= n_in:
         return ungrouped(n_out, n_in)
     # Output i's fixed bits (the one value its box allows on each non-free bit).
@@ -154,7 +160,6 @@ def group_columns(codes: Codes, changed: BoolArray) -> Grouping:
     row_nonempty = np.all(allow_one[:, fixed] | allow_zero[:, fixed], axis=1)
     candidate = group_codes[None, :] | row_code[:, None]  # (M, G)
     # Inside output i's box on every free bit: the group's value of the bit is allowed.
-    free_bits = np.flatnonzero(free)
     has_one = ((group_codes[:, None] >> free_bits) & 1).astype(bool)  # (G, F)
     allowed = np.where(
         has_one[None, :, :], allow_one[:, None, free_bits], allow_zero[:, None, free_bits]
