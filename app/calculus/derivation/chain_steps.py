@@ -48,6 +48,8 @@ EXPLAIN = {
     "transpose": "Transposing a vector lists the same entries, so it does not change the Jacobian.",
     "norm": "The Euclidean norm's gradient is the vector divided by its length.",
     "literal": "Each entry of the vector is differentiated on its own.",
+    "product_rule": "The product rule, with the factors kept in their order: matrix products "
+    "do not commute.",
 }
 
 

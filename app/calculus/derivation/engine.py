@@ -28,6 +28,7 @@ from app.calculus.derivation.forward import depends_on
 from app.calculus.derivation.gradient_steps import gradient_steps
 from app.calculus.derivation.rules import NoRule, is_vector, node_with
 from app.calculus.derivation.steps import Derivation, Step
+from app.calculus.derivation.tangent_steps import tangent_steps
 from app.calculus.layouts import Layout, expected_shape
 from app.mathlang.ast import Binary, Index, Matrix, Node, Vector
 from app.mathlang.declarations import parse_declaration
@@ -136,6 +137,9 @@ def _single(problem: Problem, wrt: str) -> Derivation:
         except NoRule:
             if comp is None:
                 raise
+    elif wrt_shape == (1, 1):  # a matrix by a scalar (MIT 6.390 A.6)
+        tangent, numerator = tangent_steps(problem, wrt)
+        steps += tangent
     elif problem.out_shape == (1, 1):
         grad_steps, grad = gradient_steps(problem, wrt)
         steps += grad_steps

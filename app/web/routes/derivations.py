@@ -187,6 +187,13 @@ EXAMPLES: dict[str, Example] = {
         layout="denominator",
         caption="f = tr(AB) by A",
     ),
+    "matrix-by-scalar": Example(
+        "t^2 A + t B",
+        {"t": (1, 1), "A": ("m", "n"), "B": ("m", "n")},
+        "t",
+        {"m": 2, "n": 3},
+        caption="Y = t²A + tB by t",
+    ),
     "frobenius": Example(
         "sum(X .* X)",
         {"X": ("m", "n")},
