@@ -11,6 +11,7 @@ full page, so a lesson read without JavaScript can still link to its derivation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -259,11 +260,25 @@ def _widget(key: str, request: Request, shown: int | None = None) -> Widget:
     layout = request.query_params.get("layout", example.layout)
     if layout not in ("numerator", "denominator"):
         raise BadInput("layout must be numerator or denominator", field="layout")
-    variables = {name: _spec(dims, sizes) for name, dims in example.variables.items()}
-    derivation = _derive(variables, example.function, example.wrt, layout)
+    derivation, drawn = _worked(key, tuple(sorted(sizes.items())), layout)
     count = len(derivation.steps)
     visible = count if shown is None else min(max(shown, 1), count)
-    return Widget(key, example, sizes, layout, derivation, visible, _pictures(derivation))
+    return Widget(key, example, sizes, layout, derivation, visible, drawn)
+
+
+@lru_cache(maxsize=512)
+def _worked(
+    key: str, sizes: tuple[tuple[str, int], ...], layout: str
+) -> tuple[Derivation, dict[str, Any]]:
+    """The derivation of an example and its pictures; revealing a step must not re-derive.
+
+    The examples are fixed and their sizes are at most 6, so the cache is small and the
+    results never change."""
+    example = EXAMPLES[key]
+    chosen = dict(sizes)
+    variables = {name: _spec(dims, chosen) for name, dims in example.variables.items()}
+    derivation = _derive(variables, example.function, example.wrt, layout)
+    return derivation, _pictures(derivation)
 
 
 def _pictures(d: Derivation) -> dict[str, Any]:
