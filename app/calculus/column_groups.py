@@ -160,11 +160,10 @@ def group_columns(codes: Codes, changed: BoolArray) -> Grouping:
     row_nonempty = np.all(allow_one[:, fixed] | allow_zero[:, fixed], axis=1)
     candidate = group_codes[None, :] | row_code[:, None]  # (M, G)
     # Inside output i's box on every free bit: the group's value of the bit is allowed.
-    has_one = ((group_codes[:, None] >> free_bits) & 1).astype(bool)  # (G, F)
-    allowed = np.where(
-        has_one[None, :, :], allow_one[:, None, free_bits], allow_zero[:, None, free_bits]
-    )  # (M, G, F)
-    inside = row_nonempty[:, None] & np.all(allowed, axis=-1)
+    inside = np.repeat(row_nonempty[:, None], group_codes.size, axis=1)  # (M, G)
+    for bit in free_bits:  # a loop of elementwise ands beats a reduction over a short axis
+        has_one = ((group_codes >> bit) & 1).astype(bool)
+        inside &= np.where(has_one[None, :], allow_one[:, bit, None], allow_zero[:, bit, None])
     # Codes increase with the entry index (row-major, variable by variable).
     position = np.minimum(np.searchsorted(codes.codes, candidate), n_in - 1)
     exists = codes.codes[position] == candidate

@@ -74,10 +74,10 @@ class Estimate:
             slopes = kinks.slopes(values)
             forms = slopes @ _FORMS
             magnitude = np.abs(forms)
-            noise = ROUNDING_SAFETY * EPS * np.max(np.abs(values), axis=-1)
+            noise = ROUNDING_SAFETY * EPS * kinks.last_axis_max(np.abs(values))
             noise = np.maximum(noise, floor)
-            indicator = np.max(magnitude[..., 2:4], axis=-1)
-            aside = kinks.flag(indicator, np.max(np.abs(slopes), axis=-1), noise)
+            indicator = np.maximum(magnitude[..., 2], magnitude[..., 3])
+            aside = kinks.flag(indicator, kinks.last_axis_max(np.abs(slopes)), noise)
             truncation = magnitude[..., 1] + indicator
             value = forms[..., 0] / step
             noise = np.maximum(noise, row_noise(magnitude[..., 4], depends & ~aside))
