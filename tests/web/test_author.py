@@ -75,7 +75,7 @@ def test_live_check_shows_prompt_reference_and_every_verdict(instructor: Session
     assert _status(html) == "true"
     assert "Let $y = Wx$" in html  # the prompt, rendered for KaTeX
     assert 'data-latex="W"' in html  # the reference in LaTeX, with its shape
-    assert re.search(r'class="shape">\d×\d<', html)
+    assert re.search(r'class="shape"[^>]*>\d×\d<', html)
     assert len(re.findall(r'<li data-ok="true">', html)) == 3 + 2  # 3 seeds, 2 tests
     assert "transposed" in html
 
