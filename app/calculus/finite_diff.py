@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.calculus import column_groups, richardson
-from app.calculus.layouts import canonical_shape, input_axes, value_axes
+from app.calculus.layouts import canonical_shape
 from app.mathlang import Typed, evaluate
 
 Array = npt.NDArray[np.float64]
@@ -310,15 +310,4 @@ def expression_function(typed: Typed) -> BatchedFunction:
     return run
 
 
-def output_axes(out_shape: Sequence[int]) -> tuple[int, ...]:
-    """Axes the output contributes to the canonical tensor (re-exported for callers)."""
-    return value_axes(out_shape)
-
-
-__all__ = [
-    "Derivative",
-    "expression_function",
-    "input_axes",
-    "jacobian",
-    "output_axes",
-]
+__all__ = ["BatchedFunction", "Derivative", "expression_function", "jacobian"]
