@@ -295,6 +295,7 @@ def _pictures(d: Derivation) -> dict[str, Any]:
             "cells": pictures.grid(value),
             "rows": value.shape[0],
             "cols": value.shape[1],
+            "reading": _reading(d),
         }
     elif value is not None and value.ndim == 3:
         out["slices"] = {
@@ -319,6 +320,23 @@ def _pictures(d: Derivation) -> dict[str, Any]:
     if d.operations:
         out["graph"] = pictures.dataflow(d.operations, d.wrt, _out_name(d))
     return out
+
+
+def _reading(d: Derivation) -> str:
+    """How to read the heat map's rows and columns for this kind of derivative."""
+    wrt_shapes = [d.variables[w] for w in d.wrt]
+    matrix_result = len(d.shape) == 2 and min(d.shape) > 1
+    if len(wrt_shapes) == 1 and wrt_shapes[0] == (1, 1) and matrix_result:
+        return "entry (i, j) is the derivative of the output's entry (i, j) by the scalar"
+    if len(wrt_shapes) == 1 and min(wrt_shapes[0]) > 1:
+        return (
+            "entry (i, j) belongs to the matrix entry (i, j)"
+            if d.layout == "denominator"
+            else "entry (i, j) belongs to the matrix entry (j, i)"
+        )
+    if d.layout == "denominator":
+        return "row = input entry, column = output entry"
+    return "row = output entry, column = input entry"
 
 
 def _out_name(d: Derivation) -> str:
