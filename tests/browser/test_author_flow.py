@@ -120,12 +120,16 @@ def test_author_writes_checks_saves_and_reads_the_dashboard(
 
     tab.get_by_label("Reference answer").fill("W")
     tab.locator('#check-status[data-ok="true"]').wait_for()
+    assert tab.locator(".save-refused").is_hidden()  # the refusal note is out of date
     assert tab.locator('#reference-checks li[data-ok="true"]').count() == 3
     tab.wait_for_function("document.querySelectorAll('#check-panel .katex').length > 0")
     tab.screenshot(path=str(SHOTS / "author-editor-desktop.png"), full_page=True)
     tab.get_by_role("button", name="Save").click()
     tab.wait_for_url(f"{server}/author/exercises/{EXERCISE}?notice=created")
     assert "Saved" in tab.locator(".notice").inner_text()
+    tab.goto(f"{server}/author")
+    assert tab.get_by_role("link", name=EXERCISE).count() == 1
+    tab.screenshot(path=str(SHOTS / "author-list-desktop.png"), full_page=True)
 
     learner = _tab(browser, **DESKTOP)  # a fresh context: a new learner, no session
     learner.goto(f"{server}/exercises/{EXERCISE}?seed=3")
