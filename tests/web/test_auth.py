@@ -109,14 +109,27 @@ def test_wrong_password_and_unknown_account_are_refused_alike(anon: TestClient) 
     assert anon.get("/author", follow_redirects=False).status_code == 303
 
 
-def test_login_form_without_its_token_is_refused(anon: TestClient) -> None:
-    response = anon.post("/login", data={"email": EMAIL, "password": PASSWORD})
-    assert response.status_code == 403
+def test_login_form_from_a_browser_needs_its_token(anon: TestClient) -> None:
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},
+        {"Referer": "https://evil.example/page"},
+    ):
+        response = anon.post("/login", data={"email": EMAIL, "password": PASSWORD}, headers=headers)
+        assert response.status_code == 403, headers
     forged = anon.post(
         "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": "0" * 64}
     )
     assert forged.status_code == 403
     assert anon.get("/author", follow_redirects=False).status_code == 303
+
+
+def test_a_script_without_browser_headers_signs_in_without_a_token(anon: TestClient) -> None:
+    response = anon.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert anon.get("/author").status_code == 200
 
 
 def test_failures_are_throttled_per_email_even_with_the_right_password(anon: TestClient) -> None:

@@ -58,7 +58,7 @@ def instructor_routes(client: TestClient) -> list[tuple[str, str]]:
     for route in _api_routes(client.app.routes):  # type: ignore[attr-defined]
         if not (route.path.startswith("/author") or route.path == "/logout"):
             continue
-        path = route.path.replace("{exercise_id}", "t-wx")
+        path = route.path.replace("{exercise_id}", "t-wx").replace("{rest:path}", "no/such/page")
         for method in sorted(route.methods):
             found.append((method, path))
     assert len(found) >= 15
@@ -113,6 +113,16 @@ def test_anonymous_requests_are_sent_to_sign_in_and_change_nothing(anon: TestCli
     assert counts(anon) == before
     htmx = anon.post("/author/check", data=GOOD_FIELDS, headers={"HX-Request": "true"})
     assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/login?next=/author/check"
+
+
+def test_unknown_instructor_addresses_reveal_nothing(instructor: tuple[TestClient, str]) -> None:
+    client, _ = instructor
+    assert client.get("/author/no/such/page").status_code == 404
+    assert client.get("/author/exercises", follow_redirects=False).headers["location"] == "/author"
+    stranger = TestClient(client.app)
+    for path in ("/author/no/such/page", "/author/exercises", "/author/exercises/t-wx"):
+        response = stranger.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
 def test_forged_or_stale_session_cookies_are_anonymous(anon: TestClient) -> None:

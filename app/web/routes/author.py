@@ -176,6 +176,11 @@ def author_home(
     return render(request, "author/list.html", context)
 
 
+@router.get("/author/exercises")
+def exercises_index(who: InstructorDep) -> Response:
+    return RedirectResponse("/author", status_code=303)
+
+
 @router.get("/author/new", response_class=HTMLResponse)
 def new_form(request: Request, who: InstructorDep) -> HTMLResponse:
     values = {key: "" for key in (*FORM_KEYS, "rest")}
@@ -385,3 +390,10 @@ def api_exercises(who: InstructorDep, services: CatalogueDep) -> dict[str, Any]:
 async def api_check(body: CheckRequest, who: InstructorDep, services: CatalogueDep) -> Any:
     report = await run_in_threadpool(run_checks, body.yaml, grade_with(services))
     return report.to_dict()
+
+
+@router.api_route("/author/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str, who: InstructorDep) -> Response:
+    """Any other address under /author: signed-in instructors get 404, anyone else is sent
+    to sign in (so a guess reveals nothing about which addresses exist)."""
+    raise NotFound("There is no page at this address.")
