@@ -43,7 +43,9 @@ def test_api_derive_rejects_bad_problems_with_422(
 ) -> None:
     response = client.post("/api/v1/derive", json=body)
     assert response.status_code == 422
-    assert response.json()["detail"]
+    data = response.json()
+    assert data["detail"]
+    assert data["field"] == field
 
 
 def test_syntax_error_carries_its_position(client: TestClient) -> None:
