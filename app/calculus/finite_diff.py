@@ -57,6 +57,8 @@ FLOOR = 0.5
 LEVELS = 6
 """Step levels tried: h, h/16, ..., h/16^5 (only where a smaller step can help)."""
 REFINE_FACTOR = 16.0
+MIN_GROUPED = 48
+"""Fewer input entries than this are not grouped (see :func:`jacobian`)."""
 MAX_ENTRIES = 2_000_000
 """At most this many numbers (inputs plus outputs) are built per call of f."""
 STENCIL = (-1.0, -0.5, 0.5, 1.0)
@@ -90,38 +92,49 @@ def jacobian(
     wrt: str | Sequence[str],
     *,
     grouping: bool = True,
+    min_grouped: int = MIN_GROUPED,
     max_entries: int = MAX_ENTRIES,
 ) -> Derivative:
     """The derivative of ``f`` at ``instance`` with respect to ``wrt`` (one name or several,
-    stacked in order). Every value of ``instance`` is a 2-D array (a scalar is 1x1)."""
+    stacked in order). Every value of ``instance`` is a 2-D array (a scalar is 1x1).
+
+    Column grouping is tried (``grouping``) when there are at least ``min_grouped`` input
+    entries; below that, one call with every entry perturbed alone costs less than the
+    probes that find the groups.
+    """
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     point = _Point(instance, names, max_entries)
     steps = point.steps()
     n_in = steps.size
     codes = column_groups.entry_codes(point.shapes)
-    group_probe = grouping and n_in > 1 and codes.n_bits > 0
-    first = np.zeros((1, n_in))  # the instance itself, then the probes
-    if group_probe:
-        first = np.vstack([first, column_groups.probe_displacements(codes, steps)])
-    first_out = point.evaluate(f, first)
-    center = first_out[0]
-    n_out = center.size
-    if group_probe and n_out > 1:
-        changed = ~(first_out[1:] == center[None, :])
-        groups = column_groups.group_columns(codes, changed)
-    else:
-        groups = column_groups.ungrouped(n_out, n_in)
-    everything = np.arange(groups.count)
-    stencil = _stencil_values(f, point, steps, groups, center, everything)
+    group_probe = grouping and n_in >= max(2, min_grouped) and codes.n_bits > 0
+    if group_probe:  # the instance itself, then the probes; then the stencil
+        first = np.vstack([np.zeros((1, n_in)), column_groups.probe_displacements(codes, steps)])
+        first_out = point.evaluate(f, first)
+        center = first_out[0]
+        evaluations = first_out.shape[0]
+        if center.size > 1:
+            changed = ~(first_out[1:] == center[None, :])
+            groups = column_groups.group_columns(codes, changed)
+        else:
+            groups = column_groups.ungrouped(center.size, n_in)
+        stencil, _ = _stencil_values(
+            f, point, steps, groups.group_of, center, np.arange(groups.count)
+        )
+    else:  # the instance and every entry alone, in one call
+        alone = np.arange(n_in, dtype=np.int64)
+        stencil, center = _stencil_values(f, point, steps, alone, None, alone)
+        groups = column_groups.ungrouped(center.size, n_in)
+        evaluations = 1
+    evaluations += len(STENCIL) * groups.count
     floor = _condition_noise(stencil, steps, groups, point)
     best = richardson.Estimate.from_stencil(stencil, steps, groups.column, floor)
-    evaluations = first_out.shape[0] + len(STENCIL) * groups.count
     for level in range(1, LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
         if todo.size == 0:
             break
         finer_steps = steps * REFINE_FACTOR ** (-level)
-        stencil = _stencil_values(f, point, finer_steps, groups, center, todo)
+        stencil, _ = _stencil_values(f, point, finer_steps, groups.group_of, center, todo)
         finer = richardson.Estimate.from_stencil(
             stencil, finer_steps, groups.column[:, todo], floor
         )
@@ -225,17 +238,21 @@ def _stencil_values(
     f: BatchedFunction,
     point: _Point,
     steps: Array,
-    groups: column_groups.Grouping,
-    center: Array,
+    group_of: npt.NDArray[np.int64],
+    center: Array | None,
     selected: npt.NDArray[np.intp],
-) -> Array:
-    """g(t) at t = -1, -1/2, 0, 1/2, 1 along the ``selected`` group directions, (M, S, 5)."""
-    count = groups.count
+) -> tuple[Array, Array]:
+    """g(t) at t = -1, -1/2, 0, 1/2, 1 along the ``selected`` group directions, (M, S, 5),
+    and f at the instance (evaluated in the same call when ``center`` is None)."""
+    count = int(group_of.max()) + 1 if group_of.size else 0
     ts = np.asarray(STENCIL)
     group_index = np.repeat(selected, ts.size)
     t = np.tile(ts, selected.size)
-    order = np.argsort(groups.group_of, kind="stable")
-    sizes = np.bincount(groups.group_of, minlength=count)
+    if center is None:  # one more point, moved by nothing: group `count` is empty
+        group_index = np.concatenate([[count], group_index])
+        t = np.concatenate([[0.0], t])
+    order = np.argsort(group_of, kind="stable")
+    sizes = np.bincount(group_of, minlength=count + 1)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
 
     def moves(lo: int, hi: int) -> Moves:
@@ -246,13 +263,15 @@ def _stencil_values(
         col = order[first + np.arange(row.size)]
         return row, col, t[lo:hi][row] * steps[col]
 
-    moved = point.evaluate_generated(f, group_index.size, moves)  # (S*4, M)
+    moved = point.evaluate_generated(f, group_index.size, moves)  # ([1 +] S*4, M)
+    if center is None:
+        center, moved = moved[0], moved[1:]
     moved = moved.reshape(selected.size, ts.size, -1).transpose(2, 0, 1)  # (M, S, 4)
     values = np.empty((*moved.shape[:2], 5))
     values[..., :2] = moved[..., :2]
     values[..., 2] = center[:, None]
     values[..., 3:] = moved[..., 2:]
-    return values
+    return values, center
 
 
 def _condition_noise(

@@ -27,10 +27,13 @@ def assert_accurate(derivative, exact, rel=1e-7):
 def test_wx_with_respect_to_w_is_the_sparse_three_axis_tensor():
     g = rng(1)
     w, x = g.normal(size=(3, 4)), g.normal(size=(4, 1))
-    d = jacobian(lambda v: v["W"] @ v["x"], {"W": w, "x": x}, "W")
+    d = jacobian(lambda v: v["W"] @ v["x"], {"W": w, "x": x}, "W", min_grouped=0)
     exact = np.einsum("ij,k->ijk", np.eye(3), x[:, 0])  # delta(i,j) x_k (Learned-Miller §3)
     assert_accurate(d, exact)
-    assert d.groups < 12  # columns of W are perturbed together
+    assert d.groups == 4  # the entries of a column of W are perturbed together
+    small = jacobian(lambda v: v["W"] @ v["x"], {"W": w, "x": x}, "W")
+    assert small.groups == 12  # by default too few entries to be worth probing
+    np.testing.assert_allclose(small.value, d.value, rtol=1e-9, atol=1e-12)
 
 
 def test_wx_with_respect_to_x_is_w_and_xw_with_respect_to_x_is_w_numerator():
@@ -65,7 +68,7 @@ def test_inverse_with_condition_number_1e6_is_accurate_within_its_error_estimate
 
 def test_log_near_1e_minus_9():
     x = rng(5).uniform(0.5, 2.0, size=(6, 1)) * 1e-9
-    d = jacobian(lambda v: np.log(v["x"]), {"x": x}, "x")
+    d = jacobian(lambda v: np.log(v["x"]), {"x": x}, "x", min_grouped=0)
     assert_accurate(d, np.diag(1.0 / x[:, 0]))
     assert d.groups == 1  # an element-wise map has a diagonal Jacobian: one direction
 
@@ -126,7 +129,7 @@ def test_grouping_and_chunking_never_change_the_result(max_entries):
         return np.tanh(v["W"] @ v["x"] + v["b"])
 
     inst = {"W": w, "x": x, "b": b}
-    grouped = jacobian(f, inst, "W", max_entries=max_entries)
+    grouped = jacobian(f, inst, "W", max_entries=max_entries, min_grouped=0)
     plain = jacobian(f, inst, "W", grouping=False)
     assert grouped.groups < plain.groups
     assert grouped.evaluations < plain.evaluations
@@ -147,7 +150,7 @@ def test_grouping_matches_ungrouped_on_random_sparse_functions(m, n, seed):
         return (np.sin(x[..., None, :] * coeff) * mask).sum(axis=-1)[..., None]
 
     x = g.normal(size=(n, 1))
-    grouped = jacobian(f, {"x": x}, "x")
+    grouped = jacobian(f, {"x": x}, "x", min_grouped=0)
     plain = jacobian(f, {"x": x}, "x", grouping=False)
     np.testing.assert_allclose(grouped.value, plain.value, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(grouped.value, coeff * np.cos(x[:, 0] * coeff) * mask, rtol=1e-7)
