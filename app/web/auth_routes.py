@@ -71,6 +71,16 @@ async def login(request: Request, database: DatabaseDep, settings: SettingsDep) 
     return response
 
 
+@router.get("/logout", response_class=HTMLResponse)
+def logout_form(request: Request) -> Response:
+    """Signing out changes state, so it is a POST; this page offers the button."""
+    who = auth.signed_in(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    context = {"title": "Sign out", "who": who, "csrf_token": who.csrf_token}
+    return render(request, "author/logout.html", context)
+
+
 @router.post("/logout")
 async def logout(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
     who = auth.signed_in(request)

@@ -189,9 +189,13 @@ def test_sign_out_ends_the_session_everywhere(instructor: tuple[TestClient, str]
 
 
 def test_sign_out_needs_the_csrf_token(instructor: tuple[TestClient, str]) -> None:
-    client, _ = instructor
+    client, token = instructor
     assert client.post("/logout", follow_redirects=False).status_code == 403
+    page = client.get("/logout")  # a GET only offers the button
+    assert page.status_code == 200 and f'value="{token}"' in page.text
     assert client.get("/author").status_code == 200
+    stranger = TestClient(client.app)
+    assert stranger.get("/logout", follow_redirects=False).headers["location"] == "/login"
 
 
 def test_expired_session_is_refused(instructor: tuple[TestClient, str]) -> None:
