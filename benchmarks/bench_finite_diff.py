@@ -8,12 +8,14 @@ Python loop; the engine evaluates all perturbations in one vectorised call. Each
 prints the best CPU time of several repeats (timeit), the ratio SciPy / ours, and each
 method's largest error against the exact derivative computed analytically here.
 
-The target (issue 3) is at least 10x faster than SciPy at equal or better accuracy. It
-is met where SciPy's per-column Python loop dominates (W 32x32 and larger). It cannot be
-met for a small dense gradient (the ReLU loss with respect to a 32-entry w): there the
-engine's 4 evaluations per column (h and h/2, for Richardson extrapolation and the kink
-test) against SciPy's 2 cost about as much as SciPy's loop saves, and a fixed overhead of
-a few hundred microseconds remains.
+The target (issue 3) is at least 10x faster than SciPy at equal or better accuracy. On a
+shared 2-core machine it is met against the 3-point method where SciPy's per-column
+Python loop dominates (W 32x32 and larger, about 20x) and only about reached against the
+2-point method at 64x64 (about 10x, with 1000 times the 2-point method's accuracy); W
+16x16 gives about 8x and 4x. It cannot be met for a small dense gradient (the ReLU loss
+with respect to a 32-entry w): there the engine's 4 evaluations per column (h and h/2,
+for Richardson extrapolation and the kink test) against SciPy's 2 cost about as much as
+SciPy's loop saves, and a fixed overhead of a few hundred microseconds remains.
 """
 
 from __future__ import annotations
