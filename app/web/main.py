@@ -29,6 +29,7 @@ from app.web.routes import (
     health,
     pages,
 )
+from app.web.security import SecurityHeadersMiddleware
 from app.web.services import Grader, Services
 
 OPTIONAL_ROUTERS = ("app.web.routes.derivations", "app.web.routes.author", "app.web.auth_routes")
@@ -74,6 +75,7 @@ def create_app(
         secure=settings.https,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     app.mount("/static", StaticFiles(directory=settings.home / "static"), name="static")
     for module in (pages, exercises, api_grade, api_exercises, api_attempts, health, docs):

@@ -154,3 +154,12 @@ def test_htmx_requests_get_the_partial_only(client: TestClient) -> None:
     assert partial.status_code == 200 and full.status_code == 200
     assert "<html" not in partial.text
     assert "Start typing" in partial.text
+
+
+def test_pages_carry_a_strict_content_security_policy(client: TestClient) -> None:
+    response = client.get("/lessons/y-equals-wx")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in client.get("/docs").headers
