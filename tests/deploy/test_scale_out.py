@@ -8,7 +8,6 @@ other, attempts land whichever replica takes them, and none is lost.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,10 @@ LEARNERS = 6
 PER_LEARNER = 20
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[Proxy, list[LiveServer]]]:
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proxy, list[LiveServer]]]:
+    """Shared by the tests here (each uses learners of its own, so they do not interfere)."""
+    tmp_path = tmp_path_factory.mktemp("cluster")
     with fresh_postgres_url(postgres_base_url()) as url:
         replicas = [LiveServer(database_url=url, workdir=tmp_path / f"app{n}") for n in (1, 2)]
         proxy = Proxy([f"127.0.0.1:{r.port}" for r in replicas], tmp_path / "nginx")
@@ -106,5 +107,7 @@ def test_a_replica_killed_mid_load_loses_nothing_acknowledged(
             assert acknowledged <= listed, "an acknowledged attempt was lost"
             extra += len(listed - acknowledged)
         assert extra <= LEARNERS
+        doomed.start()  # back to two replicas; the restarted one sees the same history
+        assert load.stored(doomed.url) == load.stored(survivor.url)
     finally:
         load.close()
