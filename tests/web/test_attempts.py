@@ -119,6 +119,13 @@ def test_a_numeric_grid_is_submitted_as_a_matrix_literal(client: TestClient) -> 
     assert stored["answer"] == "[[1.5, 1.5, 1.5], [1.5, 1.5, 1.5]]"
 
 
+def test_a_grid_keeps_its_cells_on_a_full_page_post(client: TestClient) -> None:
+    data = {"seed": "2"} | {f"cell-{i}-{j}": f"{i}.{j}" for i in (1, 2) for j in (1, 2, 3)}
+    page = client.post("/exercises/xw-numeric/submit", data=data)
+    assert "<html" in page.text
+    assert 'value="2.3"' in page.text and 'value="1.1"' in page.text
+
+
 def test_an_empty_grid_cell_is_a_422_naming_the_cell(client: TestClient) -> None:
     data = {"seed": "2", "cell-1-1": "1"}
     response = client.post(

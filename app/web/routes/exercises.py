@@ -178,6 +178,7 @@ async def submit(
     context = _context(services, exercise, seed, variant, 0)
     context.update(
         reading=_reading(services, exercise, variant, answer),
+        cells={k: str(v) for k, v in form.items() if k.startswith("cell-")},
         result=result,
         answer=answer,
         progress=exercise_progress(database, learner).get(exercise.id),
