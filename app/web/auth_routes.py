@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.web import auth
@@ -49,7 +50,9 @@ async def login(request: Request, database: DatabaseDep, settings: SettingsDep) 
             status=422,
         )
     client = request.client.host if request.client is not None else "unknown"
-    outcome = auth.sign_in(database, email=email, password=password, client=client)
+    outcome = await run_in_threadpool(  # argon2 is slow on purpose: keep the loop free
+        auth.sign_in, database, email=email, password=password, client=client
+    )
     if outcome.throttled:
         return _login_page(
             request,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -237,6 +238,26 @@ def test_login_page_escapes_the_echoed_email(anon: TestClient) -> None:
     assert response.status_code == 401
     assert "<script>window.x=1</script>" not in response.text
     assert re.search(r"&lt;script&gt;|&#34;&gt;&lt;script", response.text)
+
+
+def test_hashes_with_old_parameters_are_upgraded_at_sign_in(
+    make_app_client: Callable[..., TestClient],
+) -> None:
+    client = make_app_client()
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=2).hash(PASSWORD)
+    with database_of(client).write() as session:
+        session.add(Instructor(email=EMAIL, password_hash=old))
+    sign_in(client)
+    with database_of(client).read() as session:
+        upgraded = session.scalars(select(Instructor)).one().password_hash
+    assert upgraded != old and "m=19456,t=2,p=1" in upgraded
+    assert auth.verify_password(upgraded, PASSWORD)
+
+
+def test_overlong_passwords_are_refused_without_hashing(anon: TestClient) -> None:
+    assert _post_login(anon, PASSWORD + "x" * auth.MAX_PASSWORD_CHARS) == 401
+    with pytest.raises(ValueError):
+        auth.hash_password("x" * (auth.MAX_PASSWORD_CHARS + 1))
 
 
 def test_production_refuses_the_default_secret() -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -25,7 +24,6 @@ from app.store import Database
 from app.store.database import make_engine
 from app.store.instructors import add_instructor
 from app.store.migrate import upgrade
-from app.web import auth
 from app.web.auth import hash_password
 from app.web.main import create_app
 
@@ -92,11 +90,8 @@ def make_database(
 
 @pytest.fixture
 def make_app_client(
-    make_database: Callable[[], Database], monkeypatch: pytest.MonkeyPatch
+    make_database: Callable[[], Database],
 ) -> Iterator[Callable[..., TestClient]]:
-    # argon2 at its production cost takes a good part of a second on a shared CI core;
-    # the tests exercise the same code with cheaper parameters.
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8192))
     clients: list[TestClient] = []
 
     def make(**overrides: Any) -> TestClient:
