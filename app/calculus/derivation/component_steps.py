@@ -112,10 +112,9 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     steps.append(
         Step(
             title="Remove the sum",
-            explanation="A sum over k of \\(a_k \\delta_{k,j}\\) keeps only the term k = j. What "
-            "is left "
-            "holds for every "
-            "choice of the indices: it is the pattern of the whole derivative.",
+            explanation=_removal_text(d_terms)
+            + " What is left holds for every choice of the indices: it is the pattern of the "
+            "whole derivative.",
             latex=f"{d_entry} = {tex.terms(reduced)}",
             view="component",
             verified=ok,
@@ -191,6 +190,19 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     return ComponentResult(
         steps, matrix, index_form, out_idx, wrt_idx, {i: sizes[i] for i in both}, compact
     )
+
+
+def _removal_text(terms: list[cp.Term]) -> str:
+    """Which sum the delta removes, with the step's own index names."""
+    for t in terms:
+        for p, q in t.deltas:
+            if p in t.summed or q in t.summed:
+                s, other = (p, q) if p in t.summed else (q, p)
+                return (
+                    f"Summing \\(a_{s}\\,\\delta_{{{p},{q}}}\\) over {s} keeps only the term "
+                    f"\\({s} = {other}\\)."
+                )
+    return "No sum meets a delta here, so nothing is left to remove."
 
 
 def _text(node: Node) -> str:
