@@ -16,6 +16,9 @@ from app import __version__
 
 COMMANDS = ("serve", "parse", "grade", "derive", "check", "instructor")
 
+# Options whose value is math: ``--answer -W`` must read ``-W`` as the answer, not as an option.
+MATH_OPTIONS = frozenset({"--answer", "--function"})
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -35,9 +38,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def join_math_values(argv: Sequence[str]) -> list[str]:
+    """Glue ``--answer -W`` into ``--answer=-W`` so argparse does not take ``-W`` for an option.
+
+    A math expression may start with a minus sign; argparse refuses such a value after a
+    separate option, so the option and its value are joined before parsing.
+    """
+    out: list[str] = []
+    items = list(argv)
+    index = 0
+    while index < len(items):
+        item = items[index]
+        if item == "--":
+            out.extend(items[index:])
+            break
+        if item in MATH_OPTIONS and index + 1 < len(items) and items[index + 1].startswith("-"):
+            out.append(f"{item}={items[index + 1]}")
+            index += 2
+            continue
+        out.append(item)
+        index += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_math_values(sys.argv[1:] if argv is None else argv))
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return 2
