@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -164,13 +164,24 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/author/api/") or is_api(request)
 
 
+def _return_path(request: Request) -> str:
+    """Where to come back after signing in: the page itself, or for a form post or an htmx
+    request the page that sent it (``HX-Current-URL``, ``Referer``), not the post's address."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    sender = request.headers.get("hx-current-url") or request.headers.get("referer") or ""
+    parsed = urlsplit(sender)
+    if parsed.netloc and parsed.netloc != request.url.netloc:
+        return "/author"
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "") or "/author"
+
+
 def sign_in_response(request: Request) -> Response:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    login = f"/login?next={quote(target, safe='/')}"
+    login = f"/login?next={quote(safe_next(_return_path(request)), safe='/')}"
     if _wants_json(request):
         body = {"detail": "sign in as an instructor first", "status": 401}
         return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Session"})
-    if is_htmx(request) or request.method != "GET":
+    if is_htmx(request):
         response = render(
             request,
             "error.html",

@@ -103,16 +103,32 @@ def test_anonymous_requests_are_sent_to_sign_in_and_change_nothing(anon: TestCli
         elif path.startswith("/author/api/"):
             assert response.status_code == 401, (method, path)
             assert response.json()["detail"] == "sign in as an instructor first"
-        elif method == "GET":
+        else:
             assert response.status_code == 303, (method, path)
             assert response.headers["location"].startswith("/login?next=/author")
-        else:
-            assert response.status_code == 401, (method, path)
-            assert response.headers["hx-redirect"].startswith("/login?next=")
         assert GOOD_FIELDS["title"] not in response.text, (method, path)
     assert counts(anon) == before
-    htmx = anon.post("/author/check", data=GOOD_FIELDS, headers={"HX-Request": "true"})
-    assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/login?next=/author/check"
+    htmx = anon.post(
+        "/author/check",
+        data=GOOD_FIELDS,
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/author/new"},
+    )
+    assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/login?next=/author/new"
+    posted = anon.post(
+        "/author/new",
+        data=GOOD_FIELDS,
+        headers={"Referer": "http://testserver/author/exercises/t-wx"},
+        follow_redirects=False,
+    )
+    assert posted.headers["location"] == "/login?next=/author/exercises/t-wx"
+    elsewhere = anon.post(
+        "/author/new",
+        data=GOOD_FIELDS,
+        headers={"Referer": "https://evil.example/author/x"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/login?next=/author"
+    assert counts(anon) == before
 
 
 def test_unknown_instructor_addresses_reveal_nothing(instructor: tuple[TestClient, str]) -> None:
