@@ -91,6 +91,7 @@ def test_dockerignore_keeps_local_state_out() -> None:
         line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip()
     }
     assert {".git", ".venv", "data"} <= ignored
+    assert ".env" in ignored, "the secrets file beside compose.yaml must stay out of the image"
     for needed in ("app", "templates", "static", "exercises", "pyproject.toml"):
         assert needed not in ignored
 
