@@ -18,7 +18,6 @@ import yaml
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 
 from app.store.authored import (
@@ -32,31 +31,19 @@ from app.web.auth import SignedIn, instructor_router, require_instructor
 from app.web.deps import DatabaseDep
 from app.web.errors import BadInput, NotFound, WebError
 from app.web.rendering import render
-from app.web.routes import author_dashboard
-from app.web.routes.author_checks import CheckOutcome, compose_failed, run_checks
+from app.web.routes import author_api, author_dashboard
+from app.web.routes.author_checks import CheckOutcome, compose_failed, grade_with, run_checks
 from app.web.routes.author_exercises import LearnerServices, lifespan, services_of
 from app.web.routes.author_forms import FORM_KEYS, STARTER, ComposeError, compose, dump, split
 
 router = instructor_router(lifespan=lifespan)
 router.include_router(author_dashboard.router)
+router.include_router(author_api.router)
 
 InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
 CatalogueDep = Annotated[LearnerServices, Depends(services_of)]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_UPLOAD_BYTES = 200_000
-
-
-def grade_with(services: LearnerServices) -> Any:
-    """The self-check's grading function: the app's worker pool, errors as invalid."""
-
-    def grade(problem: Any, answer: str, seed: int) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = services.grade(problem, answer, seed=seed)
-        except WebError as exc:
-            return {"verdict": "invalid", "diagnosis": None, "message": exc.message}
-        return result
-
-    return grade
 
 
 async def check_form(services: LearnerServices, values: dict[str, str]) -> CheckOutcome:
@@ -368,28 +355,6 @@ async def import_yaml(
     except yaml.YAMLError as exc:
         raise BadInput(f"the file is not valid YAML: {exc}", field="file") from exc
     return await _store_new(request, who, services, database, values, notice="imported")
-
-
-# -- JSON -----------------------------------------------------------------------------------
-
-
-class CheckRequest(BaseModel):
-    yaml: str = Field(description="an exercise file's text", max_length=200_000)
-
-
-@router.get("/author/api/exercises")
-def api_exercises(who: InstructorDep, services: CatalogueDep) -> dict[str, Any]:
-    files = [{"id": e.id, "title": e.title, "source": "file"} for e in services.file_exercises()]
-    stored = [
-        {"id": e.id, "title": e.title, "source": "database"} for e in services.catalogue.all()
-    ]
-    return {"exercises": files + stored}
-
-
-@router.post("/author/api/check")
-async def api_check(body: CheckRequest, who: InstructorDep, services: CatalogueDep) -> Any:
-    report = await run_in_threadpool(run_checks, body.yaml, grade_with(services))
-    return report.to_dict()
 
 
 @router.api_route("/author/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

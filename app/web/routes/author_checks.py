@@ -18,6 +18,7 @@ from app.bank import BankError, Exercise, load_exercise_text
 from app.bank.selfcheck import CHECK_SEEDS
 from app.grading.problem import ProblemError
 from app.mathlang import MathError
+from app.web.errors import WebError
 from app.web.preview import read_math, shapes_from_declarations
 from app.web.routes.author_forms import ComposeError
 
@@ -147,3 +148,16 @@ def run_checks(yaml_text: str, grade: GradeFn, *, source: str = "<browser>") -> 
                 f"tests[{i}]: {test.answer!r} gave {outcome(result)}, expected {want}"
             )
     return report
+
+
+def grade_with(services: Any) -> GradeFn:
+    """The self-check's grading function: the app's worker pool, errors as invalid."""
+
+    def grade(problem: Any, answer: str, seed: int) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = services.grade(problem, answer, seed=seed)
+        except WebError as exc:
+            return {"verdict": "invalid", "diagnosis": None, "message": exc.message}
+        return result
+
+    return grade
