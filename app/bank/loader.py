@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,19 @@ import yaml
 from app.bank.exercise import Exercise
 from app.bank.schema import BankError, validate
 
-EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
+
+def _shipped_exercises() -> Path:
+    """Where the shipped bank lives: under ``JTUTOR_HOME`` when set (an installed package,
+    as in the container image), else beside the package in a source checkout, else in
+    the current directory."""
+    home = os.environ.get("JTUTOR_HOME")
+    if home:
+        return Path(home) / "exercises"
+    checkout = Path(__file__).resolve().parents[2] / "exercises"
+    return checkout if checkout.is_dir() else Path.cwd() / "exercises"
+
+
+EXERCISES_DIR = _shipped_exercises()
 MAX_FILE_BYTES = 200_000
 
 
