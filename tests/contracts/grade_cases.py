@@ -19,6 +19,9 @@ RESIDUAL = "((relu(X w + b) - y) .* step(X w + b))"
 
 @dataclass(frozen=True)
 class Problem:
+    """One batch line and what its result must be; ``verdict`` may list alternatives with
+    ``|`` where the contract allows either (``correct|undecided``: never rejected)."""
+
     name: str
     variables: dict[str, str]
     function: str
@@ -240,6 +243,124 @@ PROBLEMS: list[Problem] = [
     ),
 ]
 
+# Numerically hard but correct (issue 3): never rejected. Pinned values make them exact.
+NEAR_KINK = {"w": [1, 0, 0, 0], "x": [0.5, 1, 2, 3]}
+PROBLEMS += [
+    Problem(
+        "kink+1e-9",
+        NEURON,
+        "relu(w^T x + b)",
+        "w",
+        "step(w^T x + b) x^T",
+        "correct|undecided",
+        values={**NEAR_KINK, "b": -0.5 + 1e-9},
+    ),
+    Problem(
+        "kink+1e-12",
+        NEURON,
+        "relu(w^T x + b)",
+        "w",
+        "step(w^T x + b) x^T",
+        "correct|undecided",
+        values={**NEAR_KINK, "b": -0.5 + 1e-12},
+    ),
+    Problem(
+        "kink-1e-7",
+        NEURON,
+        "relu(w^T x + b)",
+        "w",
+        "step(w^T x + b) x^T",
+        "correct|undecided",
+        values={**NEAR_KINK, "b": -0.5 - 1e-7},
+    ),
+    Problem(
+        "ill-scaled",
+        {"a": "scalar", "x": "4"},
+        "a x.^2",
+        "x",
+        "2 a diag(x)",
+        "correct",
+        values={"a": 1e8, "x": [1e-8, -2e-8, 3e-8, 4e-8]},
+    ),
+    Problem(
+        "ill-scaled-half",
+        {"a": "scalar", "x": "4"},
+        "a x.^2",
+        "x",
+        "a diag(x)",
+        "incorrect",
+        "scaled",
+        values={"a": 1e8, "x": [1e-8, -2e-8, 3e-8, 4e-8]},
+        factor=0.5,
+    ),
+    Problem("tiny-zero", WX, "1e-12 W x", "x", "zeros(3, 4)", "incorrect"),
+    Problem("tiny-right", WX, "1e-12 W x", "x", "1e-12 W", "correct"),
+    Problem(
+        "log-near-0",
+        {"x": "4:positive"},
+        "sum(log(x))",
+        "x",
+        "(1 ./ x)^T",
+        "correct|undecided",
+        values={"x": [1e-9, 2e-9, 1, 3]},
+    ),
+    Problem(
+        "inv-cond-1e6",
+        {"A": "2x2:invertible"},
+        "sum(inv(A))",
+        "A",
+        "-inv(A)^T ones(2) ones(2)^T inv(A)^T",
+        "correct|undecided",
+        layout="denominator",
+        values={"A": [[1, 2], [0, 1e-6]]},
+    ),
+    # several wrt variables, stacked; layouts of vector-by-scalar and scalar-by-matrix (DESIGN §4)
+    Problem(
+        "stacked",
+        {"x": "scalar", "y": "scalar"},
+        "[3 x^2 y, 2x + y^8]",
+        "x,y",
+        "[[6 x y, 3 x^2], [2, 8 y^7]]",
+        "correct",
+    ),
+    Problem("vec-by-scalar", {"x": "3", "s": "scalar"}, "s x", "s", "x", "correct"),
+    Problem(
+        "vec-by-scalar-den",
+        {"x": "3", "s": "scalar"},
+        "s x",
+        "s",
+        "x^T",
+        "correct",
+        layout="denominator",
+    ),
+    Problem(
+        "scalar-by-matrix-den",
+        {"a": "3", "X": "3x4", "b": "4"},
+        "a^T X b",
+        "X",
+        "a b^T",
+        "correct",
+        layout="denominator",
+    ),
+    Problem(
+        "scalar-by-matrix-num",
+        {"a": "3", "X": "3x4", "b": "4"},
+        "a^T X b",
+        "X",
+        "b a^T",
+        "correct",
+    ),
+    Problem(
+        "scalar-by-matrix-T",
+        {"a": "3", "X": "3x4", "b": "4"},
+        "a^T X b",
+        "X",
+        "a b^T",
+        "incorrect",
+        "transposed",
+    ),
+]
+
 HOSTILE_ANSWERS = [
     "__import__('os').system('touch {FILE}')",
     "().__class__.__base__.__subclasses__()",
@@ -298,10 +419,10 @@ def assert_grade_result(result: object) -> None:
 
 def assert_expected(problem: Problem, result: dict[str, Any]) -> None:
     seen = (problem.name, problem.answer, result["verdict"], result["diagnosis"], result["message"])
-    assert result["verdict"] == problem.verdict, seen
+    assert result["verdict"] in problem.verdict.split("|"), seen
     if problem.diagnosis is not None:
         assert result["diagnosis"] == problem.diagnosis, seen
-    if problem.verdict == "correct":
+    if result["verdict"] == "correct":
         assert result["diagnosis"] is None and result["error"] is None
         # K >= 3 random instances (DESIGN §5), or the one pinned instance when every value is given
         least = 1 if problem.values else 3

@@ -41,20 +41,14 @@ GOOD: list[Good] = [
     Good("V W x", [2, 1]),
     Good("x^T x", [1, 1]),
     Good("x x^T", [4, 4]),
-    Good("r x", [1, 1]),
     Good("x r", [4, 4]),
     Good("r W^T", [1, 3]),
     Good("x^T A x", [1, 1]),
     Good("2 A^T (A x - b)", [4, 1]),
     Good("2x", [4, 1]),
-    Good("2 W", [3, 4]),
     Good("z W", [3, 4]),
-    Good("W z", [3, 4]),
-    Good("0.5 x", [4, 1]),
     Good("1e-3 x", [4, 1]),
     Good("2.5e+2", [1, 1]),
-    Good("(W x)^T (W x)", [1, 1]),
-    Good("-x", [4, 1]),
     Good("x - -x", [4, 1]),
     # the four transpose spellings
     Good("W^T", [4, 3]),
@@ -77,7 +71,6 @@ GOOD: list[Good] = [
     Good("A^2", [4, 4]),
     Good("A^-1", [4, 4]),
     Good("inv(A)", [4, 4]),
-    Good("A^T A^-1", [4, 4]),
     # literals
     Good("[1, 2, 3]", [3, 1]),
     Good("[[1, 2], [3, 4], [5, 6]]", [3, 2]),
@@ -86,7 +79,6 @@ GOOD: list[Good] = [
     Good("log(sin(x^3)^2)", [1, 1], dict(SCALARS)),
     # functions
     Good("exp(x)", [4, 1]),
-    Good("log(W .* W)", [3, 4]),
     Good("ln(z)", [1, 1]),
     Good("sqrt(abs(x))", [4, 1]),
     Good("cos(z) + sin(z) + tan(z)", [1, 1]),
@@ -95,7 +87,6 @@ GOOD: list[Good] = [
     Good("relu(W x)", [3, 1]),
     Good("step(x)", [4, 1]),
     Good("max(x, b)", [4, 1]),
-    Good("min(z, 1)", [1, 1]),
     Good("sum(x)", [1, 1]),
     Good("mean(W)", [1, 1]),
     Good("dot(x, b)", [1, 1]),
@@ -112,13 +103,11 @@ GOOD: list[Good] = [
     Good("relu(X x + z)", [5, 1]),
     Good("mean((c - relu(W x + z)).^2)", [1, 1]),
     # constructors and context-sized I, ones, 0
-    Good("ones(3)", [3, 1]),
     Good("ones(3, 4)", [3, 4]),
     Good("zeros(2, 5)", [2, 5]),
     Good("eye(3)", [3, 3]),
     Good("ones(4)^T x", [1, 1]),
     Good("z I + A", [4, 4]),
-    Good("A + I", [4, 4]),
     Good("I W", [3, 4]),
     Good("W I", [3, 4]),
     Good("W + ones", [3, 4]),
@@ -137,14 +126,15 @@ GOOD: list[Good] = [
 class Bad:
     """An input that must be refused with ``kind``.
 
-    ``positions``: for syntax errors, the acceptable 0-based caret positions (usually one;
-    two where the offending character is honestly debatable, e.g. an unclosed bracket may
-    be blamed on the bracket or on the end of the text). ``None``: any position or null.
+    ``positions``: the acceptable 0-based positions. Syntax errors must have one (usually a
+    single caret; two where the offending character is honestly debatable, e.g. an unclosed
+    bracket may be blamed on the bracket or on the end of the text). For the other kinds,
+    ``None`` means any position or null.
     """
 
     text: str
     kind: str
-    positions: tuple[int, ...] | None = None
+    positions: tuple[int | None, ...] | None = None
     variables: dict[str, str] = field(default_factory=lambda: dict(BASE))
     message_has: tuple[str, ...] = ()
 
@@ -154,11 +144,9 @@ BAD: list[Bad] = [
     # syntax, with the offending character
     Bad("W x )", "syntax", (4,)),
     Bad("x +", "syntax", (3,)),
-    Bad("x ^", "syntax", (3,)),
     Bad("W ** x", "syntax", (2, 3)),  # the "**" token, or its second "*"
     Bad("x + * W", "syntax", (4,)),
     Bad("2 x $", "syntax", (4,)),
-    Bad("W x #", "syntax", (4,)),
     Bad("W x;", "syntax", (3,)),
     Bad("W = x", "syntax", (2,)),
     Bad("x @@ W", "syntax", (3,)),
@@ -168,19 +156,22 @@ BAD: list[Bad] = [
     Bad("[1, 2", "syntax", (0, 5)),
     Bad("", "syntax", (0,)),
     # unknown names, with a suggestion when close
-    Bad("W y", "unknown_name"),
+    Bad("W y", "unknown_name", (None, 2)),  # the name, when a position is given
     Bad("f(x)", "unknown_name"),
     Bad("exq(x)", "unknown_name", message_has=("exp",)),
     Bad("sigmoud(x)", "unknown_name", message_has=("sigmoid",)),
     # shapes: which operation and which shapes
-    Bad("W x", "shape", variables={"W": "3x4", "x": "3"}, message_has=("3x4", "3x1")),
+    Bad(
+        "W x",
+        "shape",
+        variables={"W": "3x4", "x": "3"},
+        message_has=("W x", "3x4", "3x1", "4", "3"),
+    ),
     Bad("x^2", "shape", message_has=(".^",)),
     Bad("W^2", "shape"),
     Bad("W + x", "shape"),
     Bad("W .* x", "shape"),
-    Bad("W / x", "shape"),
     Bad("inv(W)", "shape"),
-    Bad("det(W)", "shape"),
     Bad("x x", "shape"),
     Bad("dot(x, c)", "shape"),
     Bad("W x^T", "shape"),
@@ -189,7 +180,6 @@ BAD: list[Bad] = [
     Bad("exp(" * DEEP + "z" + ")" * DEEP, "limit"),  # depth 46
     Bad("+".join(["z"] * 300), "limit"),  # 599 nodes
     Bad("ones(100000000)", "limit"),
-    Bad("ones(100000, 100000)", "limit"),
     Bad("kron(kron(kron(W,W),W),W)", "limit", variables={"W": "10x10"}),
 ]
 
@@ -204,11 +194,9 @@ HOSTILE_ERRORS: list[str] = [
     "W.__class__",
     "open('{FILE}', 'w').write('x')",
     "exec(\"open('{FILE}', 'w')\")",
-    "eval('1+1')",
     "-" * 20000 + "x",
     "(" * 3000 + "x" + ")" * 3000,
     "+".join(["x"] * 5000),
-    "import os",
 ]
 
 # Hostile inputs that may be answered either by an error or by an inert value.

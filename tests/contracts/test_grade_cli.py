@@ -42,8 +42,9 @@ class Batch:
         self.expect: list[tuple[str, Any]] = []
         malformed = iter(MALFORMED)
         for n, problem in enumerate(PROBLEMS):
-            if n % 9 == 4:  # malformed lines spread through the file, to prove the order is kept
-                self.lines.append(next(malformed))
+            bad = next(malformed, None) if n % 9 == 4 else None
+            if bad is not None:  # malformed lines spread through the file: the order is kept
+                self.lines.append(bad)
                 self.expect.append(("malformed", None))
             self.lines.append(json.dumps(problem.line()))
             self.expect.append(("problem", problem))
@@ -130,18 +131,8 @@ def _single(problem: Problem) -> list[str]:
     return [*args, "--answer", problem.answer, "--json", "--timeout", str(GRADING_LIMIT)]
 
 
-SINGLE = {
-    "wx-W",
-    "wx-WT",
-    "wx-WT-den",
-    "wx-2W",
-    "wx-xT",
-    "wx-WW",
-    "dydw-delta",
-    "dydw-nodelta",
-    "neuron-w-nomask",
-    "pinned",
-}
+# The flags route, for a sample that uses every flag (the batch covers the rest).
+SINGLE = {"wx-WT-den", "wx-2W", "wx-xT", "dydw-nodelta", "pinned"}
 
 
 def test_single_problem_flags_give_the_same_verdicts() -> None:
@@ -152,20 +143,5 @@ def test_single_problem_flags_give_the_same_verdicts() -> None:
         assert_grade_result(result)
         assert isinstance(result, dict)
         assert_expected(problem, result)
-
-
-def test_wrong_shape_reports_both_shapes() -> None:
-    problem = next(p for p in PROBLEMS if p.name == "wx-xT")
-    result = jtutor(_single(problem)).json()
-    assert isinstance(result, dict)
-    assert result["expected_shape"] == [3, 4]
-    assert result["answer_shape"] == [1, 4]
-
-
-def test_the_seed_reproduces_the_grading() -> None:
-    problem = next(p for p in PROBLEMS if p.name == "dydw-nodelta")
-    first, second = jtutor_many([[*_single(problem), "--seed", "12345"]] * 2)
-    a, b = first.json(), second.json()
-    assert isinstance(a, dict) and isinstance(b, dict)
-    assert a["seed"] == b["seed"] == 12345
-    assert a == b
+        if problem.name == "wx-xT":
+            assert (result["expected_shape"], result["answer_shape"]) == ([3, 4], [1, 4])

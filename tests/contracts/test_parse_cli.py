@@ -65,32 +65,18 @@ def test_error_kind_and_position(index: int, bad_results: list[Completed]) -> No
     assert set(error) >= {"kind", "message", "position"}
     assert error["kind"] == case.kind, (case.text[:60], error)
     assert isinstance(error["message"], str) and error["message"]
+    assert error["position"] is None or type(error["position"]) is int
     if case.kind == "syntax":
         assert case.positions is not None
+    if case.positions is not None:
         assert error["position"] in case.positions, (case.text, error)
-    else:
-        assert error["position"] is None or isinstance(error["position"], int)
     for fragment in case.message_has:
         assert fragment in error["message"], (case.text, error["message"])
 
 
-def test_unknown_name_points_at_the_name() -> None:
-    result = jtutor(["parse", "--var", "W=3x4", "--json", "W y"]).json()
-    assert isinstance(result, dict)
-    assert result["error"]["kind"] == "unknown_name"
-    assert result["error"]["position"] in (None, 2)
-
-
-def test_shape_error_names_the_operation_and_both_shapes() -> None:
-    done = jtutor(["parse", "--var", "W=3x4", "--var", "x=3", "--json", "W x"])
-    message = done.json()["error"]["message"]  # type: ignore[index]
-    for fragment in ("W", "x", "3x4", "3x1", "4", "3"):
-        assert fragment in message
-
-
 @pytest.mark.parametrize(
     ("text", "position"),
-    [("W x )", 4), ("x + * W", 4), ("x +", 3)],
+    [("W x )", 4), ("x +", 3)],
 )
 def test_report_without_json_shows_a_caret_line(text: str, position: int) -> None:
     done = jtutor(["parse", "--var", "W=3x4", "--var", "x=4", "--", text])
