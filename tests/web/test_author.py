@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.bank import check_exercise, load_exercise_text
 from app.cli import main as jtutor
 from app.grading import grade
-from app.store.authored import get_authored
+from app.store.authored import create_authored, get_authored
 from app.web.routes.author_checks import run_checks
 from app.web.routes.author_forms import compose, split
 from tests.web import test_author_support as support
@@ -289,3 +289,21 @@ def test_form_round_trip_keeps_every_shipped_exercise(path: Path) -> None:
     text = path.read_text()
     again = load_exercise_text(compose(split(text)), str(path))
     assert again.data == load_exercise_text(text, str(path)).data
+
+
+def test_a_stored_exercise_that_no_longer_loads_is_hidden_from_learners(
+    instructor: Session,
+) -> None:
+    client, _ = instructor
+    with database_of(client).write() as session:
+        create_authored(
+            session, exercise_id="broken-one", yaml_text="id: broken-one\n", author_email="x@y.z"
+        )
+    learner = TestClient(client.app)
+    assert learner.get("/exercises/broken-one").status_code == 404
+    listed = learner.get("/api/v1/exercises").json()["exercises"]
+    assert "broken-one" not in [e["id"] for e in listed]
+    listing = client.get("/author").text
+    assert "broken-one" in listing and "does not load" in listing
+    editor = client.get("/author/exercises/broken-one")
+    assert editor.status_code == 200 and 'value="broken-one"' in editor.text
