@@ -125,12 +125,13 @@ def test_login_form_from_a_browser_needs_its_token(anon: TestClient) -> None:
     assert anon.get("/author", follow_redirects=False).status_code == 303
 
 
-def test_a_script_without_browser_headers_signs_in_without_a_token(anon: TestClient) -> None:
+def test_a_script_needs_the_login_token_too(anon: TestClient) -> None:
     response = anon.post(
         "/login", data={"email": EMAIL, "password": PASSWORD}, follow_redirects=False
     )
-    assert response.status_code == 303
-    assert anon.get("/author").status_code == 200
+    assert response.status_code == 403
+    assert auth.SESSION_COOKIE not in response.headers.get("set-cookie", "")
+    assert anon.get("/author", follow_redirects=False).status_code == 303
 
 
 def test_failures_are_throttled_per_email_even_with_the_right_password(anon: TestClient) -> None:
