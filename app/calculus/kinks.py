@@ -19,9 +19,16 @@ answer on it, and resamples the instance when too many entries are set aside.
 Small indicators (a jump too small to set aside) are added to the entry's error
 estimate by the engine, so a barely kinked entry widens its own tolerance instead of
 rejecting a correct answer.
+
+The grader adds a second, *structural* test (:func:`structural_set_aside`) that looks at
+the kinked sub-expressions themselves, for kinks whose slopes differ too little for the
+5-point test to see (Parr & Howard §5: an answer right only where a unit is active must
+not pass or fail on a blurred entry).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -83,3 +90,64 @@ def flag(indicator: Array, slope_scale: Array, noise: Array) -> npt.NDArray[np.b
         kinked = indicator > RELATIVE_JUMP * slope_scale + NOISE_FACTOR * noise
     flagged: npt.NDArray[np.bool_] = kinked | ~np.isfinite(indicator)
     return flagged
+
+
+# --- The structural kink test -------------------------------------------------------
+
+REACH = 16.0 * float(np.finfo(np.float64).eps) ** (1.0 / 3.0)
+"""How far (relative) the structural test looks: twice the engine's outermost step
+(``finite_diff.STEP``), so that no stencil of the engine reaches past it."""
+
+REACH_FLOOR = 0.3
+"""An entry's reach is floored at this fraction of its variable's largest magnitude, as
+the engine's steps are (with a floor lower than the engine's, so the reach stays wider)."""
+
+SiteFunction = Callable[[Mapping[str, Array]], Array]
+"""A kinked site's argument (``z`` of relu(z), ``a - b`` of max(a, b)) evaluated on a
+batch of values ``(batch, rows, cols)``: ``(batch, ...)``, negative on one side."""
+
+
+def structural_set_aside(
+    sites: Sequence[SiteFunction], instance: Mapping[str, Array], wrt: Sequence[str]
+) -> npt.NDArray[np.bool_]:
+    """Stacked ``wrt`` entries whose finite-difference stencil would change the side of a
+    kinked site: one flag per input entry.
+
+    The 5-point test above judges a stencil by its values, so a kink whose two slopes
+    differ little (relu(z) scaled by 1e-4 next to a large smooth term) can pass it and
+    leave a blurred derivative. This test looks at the function's own sub-expressions
+    instead: every input entry is moved by +-REACH times its magnitude (floored as the
+    engine's steps are), all in one batch, and the entry is set aside when any site
+    argument changes sign or sits at 0 there. It cannot be fooled by small slope jumps.
+    """
+    flat = np.concatenate([np.asarray(instance[name], dtype=np.float64).ravel() for name in wrt])
+    n_in = flat.size
+    reaches = []
+    for name in wrt:
+        entries = np.abs(np.asarray(instance[name], dtype=np.float64)).ravel()
+        top = float(entries.max()) if entries.size and np.isfinite(entries.max()) else 0.0
+        reaches.append(REACH * np.maximum(entries, REACH_FLOOR * (top or 1.0)))
+    h = np.concatenate(reaches)
+    batch = 2 * n_in + 1
+    perturbed = np.repeat(flat[None, :], batch, axis=0)
+    index = np.arange(n_in)
+    perturbed[index, index] += h
+    perturbed[n_in + index, index] -= h
+    values: dict[str, Array] = {}
+    start = 0
+    for name in wrt:
+        shape = np.shape(instance[name])
+        size = int(np.prod(shape))
+        values[name] = perturbed[:, start : start + size].reshape(batch, *shape)
+        start += size
+    for name, value in instance.items():
+        if name not in values:
+            values[name] = np.broadcast_to(value, (batch, *np.shape(value)))
+    set_aside = np.zeros(n_in, dtype=bool)
+    for site in sites:
+        with np.errstate(all="ignore"):
+            z = np.asarray(site(values), dtype=np.float64).reshape(batch, -1)
+        base = z[-1] > 0
+        flips = ((z[:-1] > 0) != base[None, :]) | (z[:-1] == 0) | (z[-1] == 0)[None, :]
+        set_aside |= flips.reshape(2, n_in, -1).any(axis=(0, 2))
+    return set_aside

@@ -167,3 +167,29 @@ def from_layout(
 def stack_inputs(values: Sequence[Array]) -> Array:
     """Several input variables as one stacked vector (row-major entries, in order)."""
     return np.concatenate([np.reshape(v, (-1,)) for v in values])
+
+
+def index_layout(
+    tensor: Array,
+    out_shape: Sequence[int],
+    in_shapes: Sequence[Sequence[int]],
+    layout: Layout,
+    count: int,
+) -> Array | None:
+    """The tensor an answer written with ``count`` free indices is compared with.
+
+    The matrix form when it has ``count`` axes (two indices for a Jacobian or a scalar by
+    matrix derivative); otherwise, when ``count`` is the number of canonical axes, the
+    tensor with the output axes first (numerator) or the input axes first (denominator),
+    as for a scalar by vector derivative written ``g[j]``; ``None`` when neither fits.
+    """
+    form = to_layout(tensor, out_shape, in_shapes, layout)
+    if form.ndim == count:
+        return form
+    n_out, n_in = len(value_axes(out_shape)), len(input_axes(in_shapes))
+    if n_out + n_in != count:
+        return None
+    if layout == "numerator":
+        return tensor
+    order = tuple(range(n_out, n_out + n_in)) + tuple(range(n_out))
+    return np.transpose(tensor, order)

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.mathlang import MathError, Typed, check, evaluate
+from app.calculus.kinks import SiteFunction
+from app.mathlang import MathError, Typed, check, evaluate, functions
 from app.mathlang.ast import Call, Node, walk
 from app.mathlang.declarations import Declaration, Domain
 
@@ -47,7 +48,9 @@ POOL = 32
 """Candidates drawn (and evaluated together) per round."""
 ROUNDS = 6
 
-KINKED = {"relu": 1, "step": 1, "abs": 1, "sign": 1, "max": 2, "min": 2}
+KINKED = functions.KINKED
+"""The kinked functions of the language (relu, step, abs, sign: one argument; max, min:
+two, whose difference picks the branch)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def kinked_sites(tree: Node) -> list[Site]:
     """Every relu/step/abs/sign/max/min call of ``tree``, outermost first."""
     sites = []
     for node in walk(tree):
-        if isinstance(node, Call) and KINKED.get(node.func) == len(node.args):
+        if isinstance(node, Call) and node.func in KINKED and len(node.args) in (1, 2):
             if len(node.args) == 1:
                 sites.append(Site(node, node.args[0]))
             else:
@@ -156,36 +159,103 @@ def sample_instances(
     variables keep the given value in every instance. The same arguments and seed give
     the same instances.
     """
-    decls = list(declarations.values()) if isinstance(declarations, Mapping) else declarations
-    shapes = {d.name: d.shape(sizes) for d in decls}
-    fixed = {
-        n: np.asarray(v, dtype=np.float64).reshape(shapes[n]) for n, v in (pinned or {}).items()
-    }
-    typed = check(function_tree, shapes)
-    sites = [_SiteProgram(site, typed) for site in kinked_sites(function_tree)]
-    rng = np.random.default_rng(seed)
-    chosen: list[Instance] = []
-    fallback: list[tuple[int, Instance]] = []
-    for _ in range(ROUNDS):
-        pool = [_draw(rng, decls, shapes, fixed) for _ in range(POOL)]
-        batch = {n: np.stack([p[n] for p in pool]) for n in shapes}
-        usable = _finite(typed, batch)
-        signs = [site.signs(batch) for site in sites]  # each (POOL, entries) in {-1, 0, 1}
-        for c in range(POOL):
-            if len(chosen) == k or not usable[c] or any(np.any(s[c] == 0) for s in signs):
+    sampler = InstanceSampler(function_tree, declarations, sizes, pinned=pinned)
+    return sampler.sample(k, np.random.default_rng(seed))
+
+
+class InstanceSampler:
+    """Draws instances for one function: what :func:`sample_instances` does once, kept
+    for a grader that draws more instances from its own generator as it goes (a fresh
+    instance when too many entries were set aside, another to verify the rest)."""
+
+    def __init__(
+        self,
+        function_tree: Node,
+        declarations: Sequence[Declaration] | Mapping[str, Declaration],
+        sizes: Mapping[str, int] | None = None,
+        *,
+        pinned: Mapping[str, npt.ArrayLike] | None = None,
+    ) -> None:
+        self.declarations = (
+            list(declarations.values()) if isinstance(declarations, Mapping) else declarations
+        )
+        self.shapes = {d.name: d.shape(sizes) for d in self.declarations}
+        self.fixed = {
+            n: np.asarray(v, dtype=np.float64).reshape(self.shapes[n])
+            for n, v in (pinned or {}).items()
+        }
+        self.typed = check(function_tree, self.shapes)
+        self.sites = kinked_sites(function_tree)
+        self._programs = [_SiteProgram(site, self.typed) for site in self.sites]
+
+    def site_functions(self) -> list[SiteFunction]:
+        """Each kinked site's argument (or a - b) on a batch of values, for the
+        structural kink test (:func:`app.calculus.kinks.structural_set_aside`)."""
+        return [program.values for program in self._programs]
+
+    def draw(self, rng: np.random.Generator) -> Instance:
+        """One instance in the domains, with no regard to kinks or finiteness."""
+        return _draw(rng, self.declarations, self.shapes, self.fixed)
+
+    def near(self, instance: Instance, rng: np.random.Generator, scale: float = 1e-3) -> Instance:
+        """An instance close to ``instance`` (relative change about ``scale``): on the same
+        branches, in the same domains, with pinned values kept. A failure seen at one
+        instance is confirmed at a nearby one before an answer is called wrong."""
+        domains = {d.name: d.domain for d in self.declarations}
+        out: Instance = {}
+        for name, value in instance.items():
+            if name in self.fixed:
+                out[name] = value
                 continue
-            score = _fit(len(chosen), [s[c] for s in signs])
-            if score == len(sites):
-                chosen.append(pool[c])
-            else:
-                fallback.append((score, pool[c]))
-        if len(chosen) == k:
-            return chosen
-    fallback.sort(key=lambda item: -item[0])
-    extra = [inst for _, inst in fallback]
-    if len(chosen) + len(extra) < k:  # nothing clear of the kinks: settle for finite values
-        extra += [_draw(rng, decls, shapes, fixed) for _ in range(k)]
-    return chosen + extra[: k - len(chosen)]
+            noise = rng.standard_normal(value.shape)
+            if domains.get(name) == "spd":  # a symmetric change keeps S symmetric
+                out[name] = value + scale * (noise + noise.T) / 2 * float(np.abs(value).mean())
+            else:  # relative: keeps signs (positive) and conditioning (invertible)
+                out[name] = value * (1.0 + scale * noise)
+        return out
+
+    def sample(self, k: int, rng: np.random.Generator, *, start: int = 0) -> list[Instance]:
+        """``k`` instances covering the branches; ``start`` is how many instances were
+        drawn before, so that one-entry sites keep alternating across calls."""
+        programs = self._programs
+        chosen: list[Instance] = []
+        seen: set[tuple[int, int]] = set()
+        fallback: list[tuple[Instance, list[npt.NDArray[np.int8]]]] = []
+        for _ in range(ROUNDS):
+            pool = [self.draw(rng) for _ in range(POOL)]
+            batch = {n: np.stack([p[n] for p in pool]) for n in self.shapes}
+            usable = _finite(self.typed, batch)
+            signs = [program.signs(batch) for program in programs]  # (POOL, entries)
+            for c in range(POOL):
+                if len(chosen) == k:
+                    break
+                if not usable[c] or any(np.any(s[c] == 0) for s in signs):
+                    continue
+                own = [s[c] for s in signs]
+                if _fit(start + len(chosen), own) == len(programs):
+                    chosen.append(pool[c])
+                    seen |= _sides(own)
+                else:
+                    fallback.append((pool[c], own))
+            if len(chosen) == k:
+                return chosen
+        while len(chosen) < k and fallback:  # targets out of reach: cover what is left
+            index = start + len(chosen)
+            best = max(
+                range(len(fallback)),
+                key=lambda i: (len(_sides(fallback[i][1]) - seen), _fit(index, fallback[i][1])),
+            )
+            instance, own = fallback.pop(best)
+            chosen.append(instance)
+            seen |= _sides(own)
+        while len(chosen) < k:  # nothing clear of the kinks and finite: take any values
+            chosen.append(self.draw(rng))
+        return chosen
+
+
+def _sides(site_signs: list[npt.NDArray[np.int8]]) -> set[tuple[int, int]]:
+    """The (site, side) pairs a candidate puts an entry on."""
+    return {(number, int(side)) for number, signs in enumerate(site_signs) for side in signs}
 
 
 def _fit(index: int, site_signs: list[npt.NDArray[np.int8]]) -> int:
@@ -227,14 +297,19 @@ class _SiteProgram:
         shape = whole.node_shapes[id(node)]
         return Typed(node, shape, whole.node_shapes, None, whole.variables)
 
+    def values(self, batch: Mapping[str, Array]) -> Array:
+        """(candidates, entries): the argument, or a - b, on a batch of values."""
+        with np.errstate(all="ignore"):
+            parts = [
+                np.asarray(evaluate(t, batch, finite=False), dtype=np.float64) for t in self.parts
+            ]
+            z = parts[0] if len(parts) == 1 else parts[0] - parts[1]
+        count = next(iter(batch.values())).shape[0]
+        return np.broadcast_to(z, (count, *z.shape[1:])).reshape(count, -1)
+
     def signs(self, batch: Mapping[str, Array]) -> npt.NDArray[np.int8]:
         """(candidates, entries): -1 / +1 by side, 0 within the margin of the kink."""
-        values = [
-            np.asarray(evaluate(t, batch, finite=False), dtype=np.float64) for t in self.parts
-        ]
-        count = next(iter(batch.values())).shape[0]
-        z = values[0] if len(values) == 1 else values[0] - values[1]
-        z = np.broadcast_to(z, (count, *z.shape[1:])).reshape(count, -1)
+        z = self.values(batch)
         with np.errstate(invalid="ignore", over="ignore"):
             scale = np.sqrt(np.mean(z**2, axis=1, keepdims=True))
             clear = (np.abs(z) > MARGIN * scale) & np.isfinite(z)

@@ -68,3 +68,29 @@ def test_relu_neuron_at_a_dead_kink_sets_aside_its_whole_gradient():
     d = jacobian(neuron, {"w": w, "x": x + np.array([[0.5], [0.0]])}, "w")
     assert not d.set_aside.any()
     np.testing.assert_allclose(d.value, [1.5, 2.0], rtol=1e-9)
+
+
+def _neuron_site(values):
+    return np.swapaxes(values["w"], -1, -2) @ values["x"] + values["b"]
+
+
+W = np.array([[0.7], [-1.3], [0.4], [1.6]])
+X = np.array([[1.1], [0.35], [-0.8], [0.55]])
+
+
+def test_the_structural_test_sets_aside_inputs_near_a_site_at_zero_only():
+    near = {"w": W, "x": X, "b": np.array([[1e-9 - (W.T @ X).item()]])}
+    far = {"w": W, "x": X, "b": np.array([[0.5 - (W.T @ X).item()]])}
+    assert kinks.structural_set_aside([_neuron_site], near, ["w"]).all()
+    assert not kinks.structural_set_aside([_neuron_site], far, ["w"]).any()
+    assert kinks.structural_set_aside([], near, ["w"]).shape == (4,)
+
+
+def test_the_structural_test_flags_only_the_entries_that_move_a_site():
+    x = np.array([[0.8], [1e-9], [-1.3]])
+    flags = kinks.structural_set_aside([lambda v: v["x"]], {"x": x}, ["x"])
+    assert flags.tolist() == [False, True, False]
+    stacked = kinks.structural_set_aside(
+        [lambda v: v["x"]], {"y": np.array([[0.5]]), "x": x}, ["y", "x"]
+    )
+    assert stacked.tolist() == [False, False, True, False]

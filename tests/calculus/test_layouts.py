@@ -94,3 +94,24 @@ def test_other_layout_swaps_and_wrong_shapes_are_refused():
         to_layout(np.zeros((3, 4)), (3, 1), [(5, 1)], "numerator")
     with pytest.raises(ValueError):
         from_layout(np.zeros((3, 5)), (3, 1), [(5, 1)], "denominator")
+
+
+def test_index_forms_follow_the_matrix_form_or_the_canonical_axes():
+    rng = np.random.default_rng(0)
+    grad = rng.normal(size=(5,))  # scalar / vector: g[j] has one index, the matrix form two
+    for layout in layouts.LAYOUTS:
+        np.testing.assert_array_equal(layouts.index_layout(grad, (1, 1), [(5, 1)], layout, 1), grad)
+        np.testing.assert_array_equal(
+            layouts.index_layout(grad, (1, 1), [(5, 1)], layout, 2),
+            to_layout(grad, (1, 1), [(5, 1)], layout),
+        )
+    cube = rng.normal(size=(3, 2, 4))  # vector / matrix: three indices, both layouts
+    num = layouts.index_layout(cube, (3, 1), [(2, 4)], "numerator", 3)
+    den = layouts.index_layout(cube, (3, 1), [(2, 4)], "denominator", 3)
+    np.testing.assert_array_equal(num, cube)
+    assert den is not None and den.shape == (2, 4, 3)
+    assert den[1, 3, 2] == cube[2, 1, 3]
+    jac = rng.normal(size=(3, 4))  # vector / vector written J[i, j]: the matrix form
+    den2 = layouts.index_layout(jac, (3, 1), [(4, 1)], "denominator", 2)
+    np.testing.assert_array_equal(den2, jac.T)
+    assert layouts.index_layout(cube, (3, 1), [(2, 4)], "numerator", 2) is None

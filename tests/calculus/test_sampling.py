@@ -8,6 +8,7 @@ import pytest
 from app import mathlang
 from app.calculus.finite_diff import expression_function, jacobian
 from app.calculus.sampling import (
+    InstanceSampler,
     branch_sides,
     draw_value,
     kinked_sites,
@@ -160,3 +161,49 @@ def test_instances_drive_the_engine_through_the_language():
         assert d.value.shape == (3,)
         assert not d.set_aside.any()
         np.testing.assert_allclose(d.value, expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sites_whose_targets_conflict_still_see_both_sides(seed):
+    """relu(z) and abs(z) share z: the alternating targets (one site below, the other
+    above) cannot both be met, so the instances cover the sides that are left."""
+    tree = mathlang.parse("relu(w^T x) + abs(w^T x)")
+    variables = decls(w="3", x="3")
+    instances = sample_instances(tree, variables, k=3, seed=seed)
+    z = [(inst["w"].T @ inst["x"]).item() for inst in instances]
+    assert any(v < 0 for v in z) and any(v > 0 for v in z)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_sampler_continues_the_alternation_from_start(seed):
+    tree = mathlang.parse("relu(w^T x + b)")
+    sampler = InstanceSampler(tree, decls(w="3", x="3", b="scalar"))
+    rng = np.random.default_rng(seed)
+    drawn = sampler.sample(2, rng) + sampler.sample(1, rng, start=2)
+    drawn += sampler.sample(1, rng, start=3)
+    sides = [(inst["w"].T @ inst["x"] + inst["b"]).item() > 0 for inst in drawn]
+    assert sides == [False, True, False, True]
+    assert len(sampler.site_functions()) == 1
+
+
+def test_site_functions_give_the_argument_on_a_batch():
+    tree = mathlang.parse("max(W x, 0.5 ones(3, 1))")
+    sampler = InstanceSampler(tree, decls(W="3x2", x="2"))
+    (site,) = sampler.site_functions()
+    w = np.arange(6.0).reshape(1, 3, 2)
+    x = np.array([[[0.5], [-1.0]]])
+    np.testing.assert_allclose(site({"W": w, "x": x}), (w @ x)[:, :, 0] - 0.5)
+
+
+def test_a_nearby_instance_stays_close_in_its_domain_and_keeps_pinned_values():
+    tree = mathlang.parse("trace(S A) + sum(p) + c")
+    variables = decls(S="3x3:spd", A="3x3:invertible", p="4:positive", c="scalar")
+    sampler = InstanceSampler(tree, variables, pinned={"c": [[0.7]]})
+    rng = np.random.default_rng(5)
+    (base,) = sampler.sample(1, rng)
+    near = sampler.near(base, rng)
+    np.testing.assert_array_equal(near["S"], near["S"].T)
+    assert np.linalg.eigvalsh(near["S"]).min() > 0 and np.all(near["p"] > 0)
+    assert near["c"][0, 0] == 0.7
+    for name in ("S", "A", "p"):
+        assert 0 < np.abs(near[name] - base[name]).max() < 1e-2 * np.abs(base[name]).max()

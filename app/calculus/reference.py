@@ -1,0 +1,55 @@
+"""The reference derivative an answer is graded against (DESIGN §5).
+
+The finite-difference engine (:func:`app.calculus.finite_diff.jacobian`: Richardson
+extrapolation, finer steps where needed, per-entry error estimates, the 5-point kink
+test) gives the canonical tensor; on top of it the structural kink test
+(:func:`app.calculus.kinks.structural_set_aside`) sets aside every input whose stencil
+changes the side of a kinked sub-expression, which the 5-point test misses when the two
+slopes differ little. The result is flattened to (outputs, inputs), the form in which the
+grader scales its tolerance per input variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from app.calculus.finite_diff import jacobian
+from app.calculus.kinks import SiteFunction, structural_set_aside
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The canonical derivative as (outputs, inputs), its error estimate, the entries set
+    aside by either kink test, and whether everything kept is finite."""
+
+    values: Array
+    error: Array
+    set_aside: npt.NDArray[np.bool_]
+    finite: bool
+
+
+def reference_derivative(
+    func: Callable[[Mapping[str, Array]], Array],
+    sites: Sequence[SiteFunction],
+    instance: Mapping[str, Array],
+    wrt: Sequence[str],
+) -> Reference:
+    """The derivative of the batched ``func`` at ``instance`` with respect to the stacked
+    ``wrt`` variables, with the entries near a kink of any of ``sites`` set aside."""
+    with np.errstate(all="ignore"):
+        deriv = jacobian(func, instance, list(wrt))
+    n_in = sum(int(np.size(instance[name])) for name in wrt)
+    values = np.asarray(deriv.value, dtype=np.float64).reshape(-1, n_in)
+    error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)
+    aside = np.asarray(deriv.set_aside, dtype=bool).reshape(-1, n_in)
+    if sites:
+        aside = aside | structural_set_aside(sites, instance, wrt)[None, :]
+    kept = ~aside
+    finite = bool(np.all(np.isfinite(values[kept])) and np.all(np.isfinite(error[kept])))
+    return Reference(values, error, aside, finite)
