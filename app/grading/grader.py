@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 
 from app import mathlang
-from app.grading import messages, numerics
+from app.calculus.layouts import Layout
+from app.grading import messages
 from app.grading.compare import Comparison, heatmap
 from app.grading.diagnosis import diagnose
 from app.grading.measure import (
     MAX_SET_ASIDE,
     AnswerFn,
+    Instance,
     Instances,
     answer_function,
     compact_answer_function,
@@ -111,7 +113,7 @@ def _guarded(
     setup: ProblemSetup,
     answer: AnswerFn,
     result: GradeResult,
-    matching: list[str],
+    matching: list[Layout],
     other_fits: bool,
     count: int | None,
     seed: int,
@@ -143,18 +145,15 @@ def _numeric(
     setup: ProblemSetup,
     typed: AnswerFn,
     result: GradeResult,
-    matching: list[str],
+    matching: list[Layout],
     other_fits: bool,
     count: int | None,
     seed: int,
 ) -> GradeResult:
     layouts = list(matching) + ([setup.other] if other_fits and setup.other else [])
     runner = Instances(setup, typed, seed, count)
-    if setup.all_pinned:
-        instances = [setup.sampler.draw(runner.rng)]
-    else:
-        instances = setup.sampler.sample(K, runner.rng)
-    comparisons: list[dict[str, Comparison]] = []
+    instances = runner.draw(K)
+    comparisons: list[dict[Layout, Comparison]] = []
     for instance in instances:
         comps = runner.measure(instance, layouts)
         if comps is None:
@@ -184,9 +183,9 @@ def _numeric(
 
 def _passes(
     runner: Instances,
-    comparisons: list[dict[str, Comparison]],
-    layout: str,
-    instances: list[numerics.Instance],
+    comparisons: list[dict[Layout, Comparison]],
+    layout: Layout,
+    instances: list[Instance],
 ) -> str:
     """``correct`` when every instance passes and every entry was verified once."""
     if not all(c[layout].passed for c in comparisons):
@@ -210,10 +209,10 @@ def _passes(
 def _incorrect(
     setup: ProblemSetup,
     runner: Instances,
-    comparisons: list[dict[str, Comparison]],
-    instances: list[numerics.Instance],
+    comparisons: list[dict[Layout, Comparison]],
+    instances: list[Instance],
     result: GradeResult,
-    matching: list[str],
+    matching: list[Layout],
     other_fits: bool,
 ) -> GradeResult:
     layouts = list(matching) + ([setup.other] if other_fits and setup.other else [])
@@ -240,7 +239,7 @@ def _incorrect(
         first_failing = next(c for c in comparisons if not c[primary].passed)
         base = runner.measured.get(id(first_failing))
         if base is not None:
-            near = numerics.jitter(base, setup.declarations, setup.pinned, runner.rng)
+            near = setup.sampler.near(base, runner.rng)
             confirm = runner.measure(near, layouts)
             if confirm is not None and confirm[primary].passed:
                 return result.undecided("a failure at one instance was not confirmed nearby")
@@ -253,7 +252,7 @@ def _incorrect(
         [c[primary] for c in comparisons],
         other_forms=None,
         sizes=_size_names(setup),
-        piecewise=bool(setup.sampler.sites),
+        piecewise=bool(setup.sites),
         axis_names=setup.problem.indices,
     )
     result.verdict = "incorrect"
@@ -268,20 +267,21 @@ def _incorrect(
 
 
 def _transposed(
-    setup: ProblemSetup, result: GradeResult, comparisons: list[dict[str, Comparison]]
+    setup: ProblemSetup, result: GradeResult, comparisons: list[dict[Layout, Comparison]]
 ) -> GradeResult:
     assert setup.other is not None
     result.verdict = "incorrect"
     result.diagnosis = "transposed"
     result.layout = setup.other
-    if setup.problem.layout in matching_layouts(comparisons):
-        first = comparisons[0][setup.problem.layout]
+    asked = setup.layouts[0]  # a problem with an "other" layout asks for one layout
+    if asked in matching_layouts(comparisons):
+        first = comparisons[0][asked]
         result.heatmap = heatmap(first.answer, first.expected)
     result.message = messages.transposed(setup.problem.layout, setup.other)
     return result
 
 
-def matching_layouts(comparisons: list[dict[str, Comparison]]) -> set[str]:
+def matching_layouts(comparisons: list[dict[Layout, Comparison]]) -> set[Layout]:
     return set(comparisons[0]) if comparisons else set()
 
 

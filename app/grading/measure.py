@@ -11,20 +11,24 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from app import mathlang
-from app.grading import numerics
+from app.calculus.layouts import Layout
+from app.calculus.reference import reference_derivative
 from app.grading.compare import Comparison
 from app.grading.setup import ProblemSetup
 
 MAX_SET_ASIDE = 0.5
 RESAMPLES = 4
 
-AnswerFn = Callable[[numerics.Instance], numerics.Array]
+Array = npt.NDArray[np.float64]
+Instance = dict[str, Array]
+AnswerFn = Callable[[Instance], Array]
 
 
 def answer_function(typed: mathlang.Typed) -> AnswerFn:
-    def run(instance: numerics.Instance) -> numerics.Array:
+    def run(instance: Instance) -> Array:
         with np.errstate(all="ignore"):
             return np.asarray(mathlang.evaluate(typed, instance, finite=False), dtype=np.float64)
 
@@ -45,7 +49,7 @@ def compact_answer_function(
     )
     inner = answer_function(typed)
 
-    def run(instance: numerics.Instance) -> numerics.Array:
+    def run(instance: Instance) -> Array:
         values = dict(instance)
         values[compact["name"]] = inner(instance)
         with np.errstate(all="ignore"):
@@ -63,22 +67,28 @@ class Instances:
         self.count = count
         self.rng = np.random.default_rng(seed)
         self.used = 0
-        self.measured: dict[int, numerics.Instance] = {}
+        self.drawn = 0
+        """Instances drawn so far: the next one continues the sampler's alternation."""
+        self.measured: dict[int, Instance] = {}
         """The instance behind each measured comparison (by the id of its dict)."""
 
-    def measure(
-        self, instance: numerics.Instance, layouts: list[str]
-    ) -> dict[str, Comparison] | None:
+    def draw(self, k: int) -> list[Instance]:
+        """``k`` instances that cover the branches (one when every variable is pinned)."""
+        if self.setup.all_pinned:
+            return [self.setup.sampler.draw(self.rng)]
+        drawn = self.setup.sampler.sample(k, self.rng, start=self.drawn)
+        self.drawn += k
+        return drawn
+
+    def measure(self, instance: Instance, layouts: list[Layout]) -> dict[Layout, Comparison] | None:
         setup = self.setup
-        deriv = numerics.reference_derivative(
-            setup.func, setup.sampler.sites, instance, setup.problem.wrt
-        )
+        deriv = reference_derivative(setup.func, setup.sites, instance, setup.problem.wrt)
         if not deriv.finite:
             return None
         value = self.answer(instance)
         checked_flat = ~deriv.set_aside
         scale_flat = self._block_scale(deriv.values, checked_flat)
-        out: dict[str, Comparison] = {}
+        out: dict[Layout, Comparison] = {}
         for layout in layouts:
             parts = [
                 setup.form(setup.canonical(flat), layout, self.count)
@@ -94,9 +104,7 @@ class Instances:
         self.measured[id(out)] = instance
         return out
 
-    def _block_scale(
-        self, values: numerics.Array, checked: np.ndarray[Any, np.dtype[np.bool_]]
-    ) -> numerics.Array:
+    def _block_scale(self, values: Array, checked: np.ndarray[Any, np.dtype[np.bool_]]) -> Array:
         """Per entry, the largest checked |fd| among the columns of the same ``wrt``
         variable: the absolute part of the tolerance is relative to that block's scale."""
         magnitude = np.where(checked, np.abs(values), 0.0)
@@ -108,11 +116,11 @@ class Instances:
             start = stop
         return scale
 
-    def fresh(self, layouts: list[str]) -> dict[str, Comparison] | None:
+    def fresh(self, layouts: list[Layout]) -> dict[Layout, Comparison] | None:
         """A new instance, resampled while too many entries are set aside."""
-        best: dict[str, Comparison] | None = None
+        best: dict[Layout, Comparison] | None = None
         for _ in range(RESAMPLES):
-            instance = self.setup.sampler.sample(1, self.rng)[0]
+            instance = self.draw(1)[0]
             comps = self.measure(instance, layouts)
             if comps is None:
                 continue

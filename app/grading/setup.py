@@ -1,19 +1,33 @@
 """What grading needs to know about a problem before it sees an answer.
 
-The function is parsed and typed once; its output axes and the stacked input axes give
-the canonical derivative of DESIGN §4 and its layout forms (:mod:`app.grading.forms`);
-the sampler knows the domains, the pinned values and the piecewise sites of the function.
+The function is parsed and typed once; its output shape and the shapes of the ``wrt``
+variables give the canonical derivative of DESIGN §4 and its layout forms
+(:mod:`app.calculus.layouts`); the sampler (:mod:`app.calculus.sampling`) knows the
+domains, the pinned values and the kinked sites of the function.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+import numpy.typing as npt
 
 from app import mathlang
-from app.grading import forms, messages, numerics
+from app.calculus import layouts
+from app.calculus.kinks import SiteFunction
+from app.calculus.sampling import InstanceSampler
+from app.grading import messages
 from app.grading.problem import Problem, ProblemError
 from app.mathlang import MathError
 from app.mathlang.declarations import parse_declaration
+
+Array = npt.NDArray[np.float64]
+
+
+def _layout(name: str) -> layouts.Layout:
+    """A problem's layout (validated by :class:`Problem`) as a calculus layout."""
+    return "denominator" if name == "denominator" else "numerator"
 
 
 class ProblemSetup:
@@ -33,11 +47,16 @@ class ProblemSetup:
             raise ProblemError("function", "the function must be a scalar, vector or matrix")
         self.out_shape: tuple[int, int] = (int(self.typed.shape[0]), int(self.typed.shape[1]))
         self.wrt_shapes = [self.shapes[name] for name in problem.wrt]
-        self.out_axes = forms.vector_axes(self.out_shape)
-        self.in_axes = forms.input_axes(self.wrt_shapes)
-        self.layouts = ["numerator", "denominator"] if problem.layout == "any" else [problem.layout]
-        self.other = {"numerator": "denominator", "denominator": "numerator"}.get(problem.layout)
-        self.sampler = numerics.make_sampler(tree, self.declarations, self.shapes, self.pinned)
+        self.out_axes = layouts.value_axes(self.out_shape)
+        self.in_axes = layouts.input_axes(self.wrt_shapes)
+        self.layouts: list[layouts.Layout] = (
+            list(layouts.LAYOUTS) if problem.layout == "any" else [_layout(problem.layout)]
+        )
+        self.other: layouts.Layout | None = (
+            None if problem.layout == "any" else layouts.other_layout(_layout(problem.layout))
+        )
+        self.sampler = InstanceSampler(tree, self.declarations, pinned=self.pinned)
+        self.sites: list[SiteFunction] = self.sampler.site_functions()
         self.all_pinned = set(self.pinned) >= set(self.shapes)
         self.compact_shape: tuple[int, int] | None = None
         if problem.compact is not None:
@@ -47,20 +66,23 @@ class ProblemSetup:
                 raise ProblemError("compact.shape", exc.message) from exc
             self.compact_shape = compact.shape()
 
-    def func(self, values: numerics.Instance) -> numerics.Array:
+    def func(self, values: Mapping[str, Array]) -> Array:
         return np.asarray(mathlang.evaluate(self.typed, values, finite=False), dtype=np.float64)
 
-    def canonical(self, flat: numerics.Array) -> numerics.Array:
+    def canonical(self, flat: Array) -> Array:
         return flat.reshape(self.out_axes + self.in_axes)
 
-    def form(self, tensor: numerics.Array, layout: str, count: int | None) -> numerics.Array | None:
+    def form(self, tensor: Array, layout: layouts.Layout, count: int | None) -> Array | None:
+        """The ``layout`` form of a canonical tensor, or its index form with ``count``
+        indices (``None`` when ``count`` indices fit no form)."""
         if count is None:
-            return forms.to_form(tensor, self.out_axes, self.in_axes, layout)
-        return forms.index_form(tensor, self.out_axes, self.in_axes, layout, count)
+            return layouts.to_layout(tensor, self.out_shape, self.wrt_shapes, layout)
+        return layouts.index_layout(tensor, self.out_shape, self.wrt_shapes, layout, count)
 
-    def form_shape(self, layout: str, count: int | None) -> tuple[int, ...] | None:
-        probe = np.zeros(self.out_axes + self.in_axes)
-        shaped = self.form(probe, layout, count)
+    def form_shape(self, layout: layouts.Layout, count: int | None) -> tuple[int, ...] | None:
+        if count is None:
+            return layouts.expected_shape(self.out_shape, self.wrt_shapes, layout)
+        shaped = self.form(np.zeros(self.out_axes + self.in_axes), layout, count)
         return None if shaped is None else tuple(shaped.shape)
 
     def wrt_text(self) -> str:
