@@ -48,6 +48,12 @@ class Completed:
         return "jtutor " + " ".join(self.args)
 
 
+def _environment() -> dict[str, str]:
+    """The caller's environment without a database URL, so every run names its own database."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return {**env, "PYTHONPATH": str(ROOT)}
+
+
 def jtutor(
     args: Sequence[str],
     *,
@@ -63,7 +69,7 @@ def jtutor(
         text=True,
         cwd=cwd or ROOT,
         timeout=timeout,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=_environment(),
     )
     return Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr)
 
@@ -92,6 +98,7 @@ def free_port() -> int:
 class Server:
     base_url: str
     log: Path
+    database_url: str
 
 
 def _wait_until_up(base_url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -114,6 +121,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("serve")
     port = free_port()
     log = workdir / "serve.log"
+    database_url = f"sqlite:///{workdir / 'contracts.db'}"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -126,17 +134,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "--port",
                 str(port),
                 "--db",
-                f"sqlite:///{workdir / 'contracts.db'}",
+                database_url,
             ],
             cwd=workdir,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=_environment(),
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base_url, proc, log)
-        yield Server(base_url=base_url, log=log)
+        yield Server(base_url=base_url, log=log, database_url=database_url)
     finally:
         proc.terminate()
         try:

@@ -7,6 +7,7 @@ never a 5xx; attempts belong to the learner whose signed, HttpOnly, SameSite=Lax
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -324,3 +325,11 @@ def test_attempts_on_an_unknown_exercise_are_404(client: httpx.Client) -> None:
     response = client.post("/api/v1/exercises/no-such-exercise/attempts", json={"answer": "W"})
     assert response.status_code == 404
     assert response.json()
+
+
+def test_the_server_logged_no_traceback(server: Server, client: httpx.Client) -> None:
+    """Bad input is answered, not crashed on: nothing above left a traceback in the log."""
+    assert client.get("/healthz").status_code == 200
+    log = server.log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in log, log[log.find("Traceback") :][:3000]
+    assert not re.search(r'" 5\d\d ', log), re.findall(r'.*" 5\d\d .*', log)[:5]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +119,12 @@ def test_hostile_inputs_are_errors_or_inert_values() -> None:
             assert isinstance(shape, list) and all(isinstance(n, int) for n in shape)
         else:
             assert result["error"]["kind"] in KINDS, (text, result)
+
+
+def test_the_jtutor_script_is_the_same_program() -> None:
+    """``jtutor`` (the console script) and ``python -m app`` answer alike."""
+    script = Path(sys.executable).with_name("jtutor")
+    args = ["parse", "--var", "W=3x4", "--var", "x=4", "--json", "x^T W^T"]
+    by_script = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=60)
+    assert by_script.returncode == 0, by_script.stderr
+    assert json.loads(by_script.stdout) == jtutor(args).json()
