@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.contracts.conftest import ROOT, Completed, jtutor
 
@@ -94,3 +95,17 @@ def test_a_file_that_is_not_yaml_fails_naming_the_file(tmp_path: Path) -> None:
     done = jtutor(["check", str(path)])
     assert done.returncode == 1
     assert path.name in done.stdout + done.stderr
+
+
+def test_every_shipped_exercise_tests_a_right_and_a_wrong_answer() -> None:
+    """Issues 3 and 5: each exercise's tests hold the correct answer and at least one typical
+    wrong answer with the diagnosis it must get."""
+    weak = []
+    for path in sorted((ROOT / "exercises").glob("*.y*ml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        tests = data.get("tests") or []
+        verdicts = [t.get("verdict") for t in tests]
+        diagnosed = [t for t in tests if t.get("verdict") == "incorrect" and t.get("diagnosis")]
+        if "correct" not in verdicts or not diagnosed:
+            weak.append(path.name)
+    assert not weak

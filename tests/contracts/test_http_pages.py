@@ -177,3 +177,43 @@ def test_unknown_pages_are_404_not_5xx(client: httpx.Client) -> None:
         "/api/v1/exercises/nope",
     ):
         assert client.get(path).status_code == 404, path
+
+
+SEED_AUTHORS = ("Parr", "Learned-Miller", "Wu", "6.390")
+
+
+def test_every_lesson_credits_a_seed(
+    pages: dict[str, httpx.Response], lesson_slugs: list[str]
+) -> None:
+    """DESIGN §0: credit each lesson's source by author and title."""
+    uncredited = [
+        slug
+        for slug in lesson_slugs
+        if not any(author in pages[f"/lessons/{slug}"].text for author in SEED_AUTHORS)
+    ]
+    assert not uncredited
+
+
+def test_every_lesson_has_exercises_and_shows_them(
+    client: httpx.Client, pages: dict[str, httpx.Response], lesson_slugs: list[str]
+) -> None:
+    """Issue 3: one or more exercises per curriculum unit; issue 4: each lesson shows its own."""
+    body = client.get("/api/v1/exercises").json()
+    items = body["exercises"] if isinstance(body, dict) else body
+    by_lesson: dict[str, list[str]] = {}
+    for item in items:
+        by_lesson.setdefault(item["lesson"], []).append(item["id"])
+    assert set(by_lesson) <= set(lesson_slugs), set(by_lesson) - set(lesson_slugs)
+    for slug in lesson_slugs:
+        assert by_lesson.get(slug), f"no exercise for lesson {slug}"
+        html = pages[f"/lessons/{slug}"].text
+        shown = [i for i in by_lesson[slug] if f"/exercises/{i}" in html]
+        assert shown, f"/lessons/{slug} links none of {by_lesson[slug]}"
+
+
+def test_all_four_answer_forms_are_used(client: httpx.Client) -> None:
+    """Issue 5: expression, index, numeric and compact answers all appear in the bank."""
+    body = client.get("/api/v1/exercises").json()
+    items = body["exercises"] if isinstance(body, dict) else body
+    forms = {item["answer_form"] for item in items}
+    assert forms >= {"expression", "index", "numeric", "compact"}, forms
