@@ -48,7 +48,7 @@ class Completed:
         return "jtutor " + " ".join(self.args)
 
 
-def _environment() -> dict[str, str]:
+def environment() -> dict[str, str]:
     """The caller's environment without a database URL, so every run names its own database."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     return {**env, "PYTHONPATH": str(ROOT)}
@@ -69,7 +69,7 @@ def jtutor(
         text=True,
         cwd=cwd or ROOT,
         timeout=timeout,
-        env=_environment(),
+        env=environment(),
     )
     return Completed(tuple(args), proc.returncode, proc.stdout, proc.stderr)
 
@@ -139,7 +139,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             cwd=workdir,
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=_environment(),
+            env=environment(),
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
