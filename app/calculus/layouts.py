@@ -176,7 +176,8 @@ def index_layout(
     layout: Layout,
     count: int,
 ) -> Array | None:
-    """The tensor an answer written with ``count`` free indices is compared with.
+    """The tensor an answer written with ``count`` free indices is compared with (leading
+    batch axes allowed).
 
     The matrix form when it has ``count`` axes (two indices for a Jacobian or a scalar by
     matrix derivative); otherwise, when ``count`` is the number of canonical axes, the
@@ -184,12 +185,13 @@ def index_layout(
     as for a scalar by vector derivative written ``g[j]``; ``None`` when neither fits.
     """
     form = to_layout(tensor, out_shape, in_shapes, layout)
-    if form.ndim == count:
-        return form
     n_out, n_in = len(value_axes(out_shape)), len(input_axes(in_shapes))
+    batch = tensor.ndim - n_out - n_in
+    if form.ndim - batch == count:
+        return form
     if n_out + n_in != count:
         return None
     if layout == "numerator":
         return tensor
-    order = tuple(range(n_out, n_out + n_in)) + tuple(range(n_out))
-    return np.transpose(tensor, order)
+    order = tuple(range(batch + n_out, batch + n_out + n_in)) + tuple(range(batch, batch + n_out))
+    return np.transpose(tensor, tuple(range(batch)) + order)

@@ -86,29 +86,49 @@ def magnitudes(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
 
 def draw_value(rng: np.random.Generator, shape: tuple[int, int], domain: Domain) -> Array:
     """One random value of ``shape`` in ``domain``."""
+    value: Array = draw_values(rng, 1, shape, domain)[0]
+    return value
+
+
+def draw_values(
+    rng: np.random.Generator, count: int, shape: tuple[int, int], domain: Domain
+) -> Array:
+    """``count`` random values of ``shape`` in ``domain``, stacked: (count, rows, cols).
+    One draw for all of them, so a pool of candidates costs a few numpy calls."""
     rows, cols = shape
     if domain in ("spd", "invertible") and rows != cols:
         raise MathError("shape", f"a {domain} matrix must be square, not {rows}x{cols}")
+    full = (count, rows, cols)
     if domain == "positive" or (domain == "spd" and rows == 1):
-        return magnitudes(rng, shape)
+        return magnitudes(rng, full)
     if domain == "real" or rows == 1:
-        signed: Array = magnitudes(rng, shape) * rng.choice((-1.0, 1.0), size=shape)
+        signed: Array = magnitudes(rng, full) * rng.choice((-1.0, 1.0), size=full)
         return signed
     if domain == "spd":
-        q = _orthogonal(rng, rows)
-        value = (q * rng.uniform(0.5, 2.5, size=rows)) @ q.T
-        return (value + value.T) / 2.0
-    while True:  # invertible, well conditioned, not symmetric
-        u, v = _orthogonal(rng, rows), _orthogonal(rng, rows)
-        sigma = rng.uniform(0.6, 2.0, size=rows) * rng.choice((-1.0, 1.0), size=rows)
-        matrix: Array = (u * sigma) @ v.T
-        if np.linalg.norm(matrix - matrix.T) > 0.1 * np.linalg.norm(matrix):
-            return matrix
+        q = _orthogonal(rng, rows, count)
+        value = (q * rng.uniform(0.5, 2.5, size=(count, 1, rows))) @ _t(q)
+        spd: Array = (value + _t(value)) / 2.0
+        return spd
+    # invertible, well conditioned, not symmetric
+    u, v = _orthogonal(rng, rows, count), _orthogonal(rng, rows, count)
+    sigma = rng.uniform(0.6, 2.0, size=(count, 1, rows))
+    sigma = sigma * rng.choice((-1.0, 1.0), size=(count, 1, rows))
+    matrix: Array = (u * sigma) @ _t(v)
+    asymmetry = np.linalg.norm(matrix - _t(matrix), axis=(1, 2))
+    for index in np.flatnonzero(asymmetry <= 0.1 * np.linalg.norm(matrix, axis=(1, 2))):
+        matrix[index] = draw_value(rng, shape, domain)  # rare: draw that one again
+    return matrix
 
 
-def _orthogonal(rng: np.random.Generator, n: int) -> Array:
-    q, r = np.linalg.qr(rng.normal(size=(n, n)))
-    return q * np.sign(np.diag(r))  # Haar-distributed
+def _t(stack: Array) -> Array:
+    return np.swapaxes(stack, -1, -2)
+
+
+def _orthogonal(rng: np.random.Generator, n: int, count: int) -> Array:
+    q, r = np.linalg.qr(rng.normal(size=(count, n, n)))
+    signs = np.sign(np.diagonal(r, axis1=-2, axis2=-1))
+    haar: Array = q * signs[:, None, :]  # Haar-distributed
+    return haar
 
 
 def sample_sizes(
@@ -214,6 +234,15 @@ class InstanceSampler:
                 out[name] = value * (1.0 + scale * noise)
         return out
 
+    def _pool(self, rng: np.random.Generator) -> dict[str, Array]:
+        """POOL candidates at once: name -> (POOL, rows, cols)."""
+        return {
+            d.name: np.broadcast_to(self.fixed[d.name], (POOL, *self.shapes[d.name]))
+            if d.name in self.fixed
+            else draw_values(rng, POOL, self.shapes[d.name], d.domain)
+            for d in self.declarations
+        }
+
     def sample(self, k: int, rng: np.random.Generator, *, start: int = 0) -> list[Instance]:
         """``k`` instances covering the branches; ``start`` is how many instances were
         drawn before, so that one-entry sites keep alternating across calls."""
@@ -222,8 +251,8 @@ class InstanceSampler:
         seen: set[tuple[int, int]] = set()
         fallback: list[tuple[Instance, list[npt.NDArray[np.int8]]]] = []
         for _ in range(ROUNDS):
-            pool = [self.draw(rng) for _ in range(POOL)]
-            batch = {n: np.stack([p[n] for p in pool]) for n in self.shapes}
+            batch = self._pool(rng)
+            pool = [{n: batch[n][c].copy() for n in self.shapes} for c in range(POOL)]
             usable = _finite(self.typed, batch)
             signs = [program.signs(batch) for program in programs]  # (POOL, entries)
             for c in range(POOL):

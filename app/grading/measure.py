@@ -89,14 +89,12 @@ class Instances:
         checked_flat = ~deriv.set_aside
         scale_flat = self._block_scale(deriv.values, checked_flat)
         out: dict[Layout, Comparison] = {}
+        parts = np.stack([deriv.values, deriv.error, checked_flat.astype(np.float64), scale_flat])
+        canonical = parts.reshape((4, *setup.out_axes, *setup.in_axes))
         for layout in layouts:
-            parts = [
-                setup.form(setup.canonical(flat), layout, self.count)
-                for flat in (deriv.values, deriv.error, checked_flat.astype(np.float64), scale_flat)
-            ]
-            expected, error, checked, scale = parts
-            assert expected is not None and error is not None
-            assert checked is not None and scale is not None
+            form = setup.form(canonical, layout, self.count)  # all four in one call
+            assert form is not None
+            expected, error, checked, scale = form
             out[layout] = Comparison(
                 value.reshape(expected.shape), expected, error, checked > 0.5, scale
             )

@@ -115,3 +115,17 @@ def test_index_forms_follow_the_matrix_form_or_the_canonical_axes():
     den2 = layouts.index_layout(jac, (3, 1), [(4, 1)], "denominator", 2)
     np.testing.assert_array_equal(den2, jac.T)
     assert layouts.index_layout(cube, (3, 1), [(2, 4)], "numerator", 2) is None
+
+
+def test_index_forms_keep_leading_batch_axes():
+    stack = np.random.default_rng(1).normal(size=(2, 3, 2, 4))
+    den = layouts.index_layout(stack, (3, 1), [(2, 4)], "denominator", 3)
+    assert den is not None and den.shape == (2, 2, 4, 3)
+    for b in range(2):
+        np.testing.assert_array_equal(
+            den[b], layouts.index_layout(stack[b], (3, 1), [(2, 4)], "denominator", 3)
+        )
+    grads = stack[:, 0, 0, :]  # scalar / vector, batch of two, one index
+    np.testing.assert_array_equal(
+        layouts.index_layout(grads, (1, 1), [(4, 1)], "numerator", 1), grads
+    )
