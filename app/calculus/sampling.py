@@ -21,7 +21,9 @@ batch of pre-activations) should have entries on both sides in every instance. N
 of a site may lie within a small margin of its kink (a few percent of the site's typical
 size, far more than a finite-difference step), so the reference is never taken across a
 kink. Candidates are drawn in batches and evaluated in one call per site; the first that
-fits each instance's target is kept.
+fits each instance's target is kept. When the targets cannot all be met (relu(z) and
+abs(z) of the same z want opposite sides), the remaining instances are the candidates that
+put entries on the sides no chosen instance covers yet, so both sides are still seen.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ cover every branch; confirm a failure on a second, nearby instance before callin
 ``incorrect``; name the mistake (:mod:`app.grading.diagnosis`). ``correct`` needs every
 entry verified on at least one instance; when the numbers cannot decide the verdict is
 ``undecided``, never ``incorrect``.
+
+The numbers themselves (instances, the reference derivative with its kink tests, the
+layout forms) come from :mod:`app.calculus`; this package compares, decides and explains.
 """
 
 from __future__ import annotations
