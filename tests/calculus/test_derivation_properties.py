@@ -14,7 +14,12 @@ from app.mathlang import parse
 VARIABLES = {"x": "3", "a": "3", "c": "scalar", "M": "2x3"}
 SHAPES = {"x": (3, 1), "a": (3, 1), "c": (1, 1), "M": (2, 3)}
 
-FUNCTIONS = ("exp", "sin", "cos", "tanh", "sigmoid")
+FUNCTIONS = ("exp", "sin", "cos", "tanh", "sigmoid", "relu")
+
+
+def _not_identically_zero(parts: tuple[str, str, str]) -> bool:
+    """``v - v`` is 0 everywhere: relu of it sits on its kink, where no derivative exists."""
+    return not (parts[1] == "-" and parts[0] == parts[2])
 
 
 def vectors(depth: int) -> st.SearchStrategy[str]:
@@ -25,9 +30,9 @@ def vectors(depth: int) -> st.SearchStrategy[str]:
     scalar = scalars(depth - 1)
     return st.one_of(
         leaf,
-        st.tuples(sub, st.sampled_from(["+", "-", ".*"]), sub).map(
-            lambda t: f"(({t[0]}) {t[1]} ({t[2]}))"
-        ),
+        st.tuples(sub, st.sampled_from(["+", "-", ".*"]), sub)
+        .filter(_not_identically_zero)
+        .map(lambda t: f"(({t[0]}) {t[1]} ({t[2]}))"),
         st.tuples(st.sampled_from(FUNCTIONS), sub).map(lambda t: f"{t[0]}({t[1]})"),
         st.tuples(scalar, sub).map(lambda t: f"({t[0]}) * ({t[1]})"),
         st.tuples(sub, sub).map(lambda t: f"({t[0]}) ./ (2 + ({t[1]}) .* ({t[1]}))"),
@@ -76,3 +81,34 @@ def test_derivation_results_are_graded_correct(function: str) -> None:
     d = derive(function, VARIABLES, "x", "numerator", seed=3)
     problem = Problem(variables=VARIABLES, function=function, wrt=["x"], layout="numerator")
     assert grade(problem, d.expression, seed=23)["verdict"] == "correct"
+
+
+def outputs_of_w(depth: int) -> st.SearchStrategy[str]:
+    leaf = st.sampled_from(["(M x)", "(M (x .* a))", "(M x + b)"])
+    if depth == 0:
+        return leaf
+    sub = outputs_of_w(depth - 1)
+    return st.one_of(
+        leaf,
+        st.tuples(sub, st.sampled_from(["+", "-", ".*"]), sub)
+        .filter(_not_identically_zero)
+        .map(lambda t: f"(({t[0]}) {t[1]} ({t[2]}))"),
+        st.tuples(st.sampled_from(FUNCTIONS), sub).map(lambda t: f"{t[0]}({t[1]})"),
+    )
+
+
+losses = st.one_of(
+    outputs_of_w(2).map(lambda v: f"sum({v})"),
+    outputs_of_w(2).map(lambda v: f"mean(({v}) .* ({v}))"),
+    st.tuples(outputs_of_w(1), outputs_of_w(1)).map(lambda t: f"dot({t[0]}, {t[1]})"),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(function=losses, layout=st.sampled_from(["numerator", "denominator"]))
+def test_gradients_by_a_matrix_verify(function: str, layout: str) -> None:
+    variables = VARIABLES | {"b": "2"}
+    d = derive(function, variables, "M", layout, seed=7)
+    assert all(step.verified for step in d.steps), [s.title for s in d.steps if not s.verified]
+    problem = Problem(variables=variables, function=function, wrt=["M"], layout=layout)
+    assert grade(problem, d.expression, seed=29)["verdict"] == "correct"

@@ -68,9 +68,9 @@ def derive(
         )
     chosen: Layout = "denominator" if layout == "denominator" else "numerator"
     tree = mathlang.parse(function)
-    mathlang.check(tree, shapes)  # errors point into the text as written
+    first = mathlang.check(tree, shapes)  # errors point into the text as written
     if len(wrt_list) == 1:
-        tree = reassociate(tree, wrt_list[0])
+        tree = reassociate(tree, wrt_list[0], first.node_shapes)
     typed = mathlang.check(tree, shapes)
     if len(typed.shape) != 2:
         raise mathlang.MathError(
@@ -95,28 +95,53 @@ def derive(
     return _single(problem, wrt_list[0])
 
 
-def reassociate(node: Node, wrt: str) -> Node:
+def reassociate(node: Node, wrt: str, shapes: Mapping[int, tuple[int, ...]]) -> Node:
     """``(V W) x`` -> ``V (W x)`` when only ``x`` involves the variable.
 
     Products associate to the left as written, but the chain rule reads them from the
     variable outwards (Parr & Howard §4.5: u = Wx, y = Vu), so a constant factor is
-    applied last. The value is unchanged: the product is associative.
+    applied last. Only true matrix products are regrouped (no factor is 1x1, so no
+    product silently turns into a scaling): there the value is unchanged.
     """
-    children = node.children()
-    if not children or isinstance(node, Index):
-        return node
-    node = node_with(node, [reassociate(c, wrt) for c in children])
-    while (
-        isinstance(node, Binary)
-        and node.op in ("*", "@")
-        and isinstance(node.left, Binary)
-        and node.left.op == node.op
-        and depends_on(node.right, wrt)
-        and not depends_on(node.left, wrt)
-    ):
-        inner = reassociate(Binary(node.op, node.left.right, node.right), wrt)
-        node = Binary(node.op, node.left.left, inner)
-    return node
+    known: dict[int, tuple[int, int]] = {k: (int(v[0]), int(v[1])) for k, v in shapes.items()}
+
+    def shape(n: Node) -> tuple[int, int] | None:
+        return known.get(id(n))
+
+    def matrix_product(a: Node, b: Node) -> tuple[int, int] | None:
+        sa, sb = shape(a), shape(b)
+        if sa is None or sb is None or sa == (1, 1) or sb == (1, 1) or sa[1] != sb[0]:
+            return None
+        return (sa[0], sb[1])
+
+    def visit(n: Node) -> Node:
+        children = n.children()
+        if not children or isinstance(n, Index):
+            return n
+        new = node_with(n, [visit(c) for c in children])
+        if new is not n:
+            known[id(new)] = known[id(n)]
+        while (
+            isinstance(new, Binary)
+            and new.op in ("*", "@")
+            and isinstance(new.left, Binary)
+            and new.left.op == new.op
+            and depends_on(new.right, wrt)
+            and not depends_on(new.left, wrt)
+            and matrix_product(new.left.left, new.left.right) is not None
+            and matrix_product(new.left.right, new.right) is not None
+        ):
+            grouped = Binary(new.op, new.left.right, new.right)
+            inner_shape = matrix_product(new.left.right, new.right)
+            assert inner_shape is not None
+            known[id(grouped)] = inner_shape
+            inner = visit(grouped)
+            regrouped = Binary(new.op, new.left.left, inner)
+            known[id(regrouped)] = known[id(new)]
+            new = regrouped
+        return new
+
+    return visit(node)
 
 
 def _single(problem: Problem, wrt: str) -> Derivation:

@@ -102,7 +102,12 @@ def derivative_holds(
     layout: layouts.Layout = "numerator",
     indices: Mapping[str, int] | None = None,
 ) -> bool:
-    """Does ``derivative`` (a matrix in ``layout``, or an index form) equal d function / d wrt?"""
+    """Does ``derivative`` equal d function / d wrt?
+
+    ``derivative`` is a matrix in ``layout``, or (with ``indices``) an index form whose
+    indices run over the canonical axes ``D[out..., in...]``, moved to ``D[in..., out...]``
+    for a denominator-layout tensor of three or more axes.
+    """
     try:
         typed = mathlang.check(function, variables)
         fd, err = _fd(typed, values, wrt)
@@ -113,7 +118,11 @@ def derivative_holds(
         err_t = err.reshape(canonical)
         answer_t = mathlang.check(derivative, variables, indices=indices)
         answer = np.asarray(mathlang.evaluate(answer_t, values), dtype=np.float64)
-        if indices is not None and len(indices) == len(canonical) and len(canonical) >= 3:
+        if (
+            indices is not None
+            and len(indices) == len(canonical)
+            and (len(canonical) >= 3 or layout == "numerator")
+        ):
             return _close(
                 answer, _arranged(fd_t, canonical, layout), _arranged(err_t, canonical, layout)
             )
