@@ -42,6 +42,8 @@ def add(a: Node, b: Node) -> Node:
         return num(a.value + b.value)
     if isinstance(b, Unary) and b.op == "-":
         return Binary("-", a, b.operand)
+    if a == b:  # a + a = 2a (equal trees, wherever they were written)
+        return mul(num(2), a)
     return Binary("+", a, b)
 
 
