@@ -361,6 +361,17 @@ PROBLEMS += [
     ),
 ]
 
+# I, ones and 0 sized by the answer's context (DESIGN §3)
+IDENTITY = {"W": "3x4", "x": "4", "b": "4"}
+PROBLEMS += [
+    Problem("identity", IDENTITY, "x", "x", "I", "correct"),
+    Problem("identity-scaled", IDENTITY, "3 x", "x", "3 I", "correct"),
+    Problem("identity-wrong", IDENTITY, "3 x", "x", "I", "incorrect", "scaled", factor=1 / 3),
+    Problem("zero", IDENTITY, "W b", "x", "0", "correct"),
+    Problem("ones-row", IDENTITY, "sum(x)", "x", "ones(4)^T", "correct"),
+    Problem("ones-den", IDENTITY, "sum(x)", "x", "ones(4)", "correct", layout="denominator"),
+]
+
 HOSTILE_ANSWERS = [
     "__import__('os').system('touch {FILE}')",
     "().__class__.__base__.__subclasses__()",

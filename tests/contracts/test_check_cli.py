@@ -109,3 +109,12 @@ def test_every_shipped_exercise_tests_a_right_and_a_wrong_answer() -> None:
         if "correct" not in verdicts or not diagnosed:
             weak.append(path.name)
     assert not weak
+
+
+def test_several_paths_files_and_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    shutil.copy(ROOT / "exercises" / "u04-core-xw.yaml", folder)
+    done = jtutor(["check", str(ROOT / "exercises" / PLANTED), str(folder)])
+    assert _summary(done) == (2, 0), done.stdout
+    assert done.returncode == 0
