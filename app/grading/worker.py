@@ -61,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
     from app.grading.grader import grade_dict
 
     tasks: dict[str, Callable[..., dict[str, Any]]] = {"grade": grade_dict, "probe": _probe}
-    outbox.send("ready")
+    if not _send(outbox, "ready"):
+        return
     while True:
         try:
             message = inbox.recv()
@@ -77,7 +78,18 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
         except Exception as exc:  # a bug must not take the pool down; it is reported
             result = _limit_result(f"the grading failed: {type(exc).__name__}: {exc}")
             result["error"]["kind"] = "internal"
-        outbox.send(result)
+        if not _send(outbox, result):
+            return
+
+
+def _send(outbox: Connection, message: object) -> bool:  # pragma: no cover - in the child
+    """Send to the parent; False when it has gone (closed the pool, or exited after a
+    time limit): the worker then ends quietly, with no traceback on the user's terminal."""
+    try:
+        outbox.send(message)
+    except (BrokenPipeError, OSError):
+        return False
+    return True
 
 
 def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no cover
@@ -87,6 +99,19 @@ def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no 
     block = bytearray(megabytes * 1024 * 1024)
     time.sleep(seconds)
     return {"ok": True, "pid": os.getpid(), "bytes": len(block)}
+
+
+def _expected_shape(data: dict[str, Any]) -> list[int]:
+    """The shape the answer should have, known from the declarations without grading: a
+    result cut short by a limit still tells the learner what to aim for."""
+    from app.grading.problem import ProblemError
+    from app.grading.setup import expected_shape  # imported here: the child sets limits first
+    from app.mathlang import MathError
+
+    try:
+        return list(expected_shape(Problem.from_dict(data)))
+    except (ProblemError, MathError):
+        return []
 
 
 def _limit_result(message: str, seed: int | None = None) -> dict[str, Any]:
@@ -215,7 +240,10 @@ class GradingPool:
     ) -> dict[str, Any]:
         """The DESIGN §11 result, computed in a worker under the time and memory limits."""
         data = problem.to_dict() if isinstance(problem, Problem) else dict(problem)
-        return self._run("grade", (data, answer, seed), seed)
+        result = self._run("grade", (data, answer, seed), seed)
+        if result.get("error") and result["error"].get("kind") == "limit":
+            result["expected_shape"] = result["expected_shape"] or _expected_shape(data)
+        return result
 
     def grade_many(
         self,

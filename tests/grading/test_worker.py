@@ -69,3 +69,12 @@ def test_bad_problem_in_a_worker_is_invalid(pool: GradingPool) -> None:
     result = pool.grade({"variables": {"x": "4"}, "function": "x", "wrt": "y"}, "x", seed=1)
     assert result["verdict"] == "invalid"
     assert "wrt" in result["error"]["message"]
+
+
+def test_a_grading_over_the_time_limit_still_reports_the_expected_shape() -> None:
+    with GradingPool(size=1, timeout=0.001, memory_mb=512) as tight:
+        result = tight.grade(PROBLEM, "W", seed=1)
+        bad = tight.grade({**PROBLEM, "function": "W +"}, "W", seed=1)
+    assert (result["verdict"], result["error"]["kind"]) == ("invalid", "limit")
+    assert result["expected_shape"] == [3, 4]
+    assert bad["expected_shape"] == []  # a function that does not parse has no shape
