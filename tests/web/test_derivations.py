@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app.web.routes.derivations import EXAMPLES
+from app.calculus.derivation.examples import EXAMPLES
 
 HX = {"HX-Request": "true"}
 

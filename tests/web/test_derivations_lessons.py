@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.bank.curriculum import LESSONS
 from app.bank.loader import load_exercise_file
 from app.bank.selfcheck import check_exercise
-from app.web.routes.derivations import EXAMPLES
+from app.calculus.derivation.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON_DIR = ROOT / "templates" / "lessons"
