@@ -145,3 +145,27 @@ def test_single_problem_flags_give_the_same_verdicts() -> None:
         assert_expected(problem, result)
         if problem.name == "wx-xT":
             assert (result["expected_shape"], result["answer_shape"]) == ([3, 4], [1, 4])
+
+
+def test_wrong_entries_are_real_entries_and_only_wrong_ones(
+    batch: Batch, batch_results: list[Any]
+) -> None:
+    """For ``entries``, the listed entries index the expected shape; for dy/dW = x[k] without
+    the delta, exactly the entries with i != j are wrong (DESIGN §5)."""
+    checked = 0
+    for at, (kind, problem) in enumerate(batch.expect):
+        if kind != "problem" or problem.diagnosis != "entries" or at >= len(batch_results):
+            continue
+        result = batch_results[at]
+        entries, shape = result["wrong_entries"], result["expected_shape"]
+        assert entries, (problem.name, result)
+        for entry in entries:
+            assert len(entry) == len(shape), (problem.name, entry)
+            assert all(0 <= e <= n for e, n in zip(entry, shape, strict=True)), (
+                problem.name,
+                entry,
+            )
+        if problem.name == "dydw-nodelta":
+            assert all(entry[0] != entry[1] for entry in entries), entries
+        checked += 1
+    assert checked >= 2
