@@ -36,6 +36,12 @@ DERIVATIONS = [
     Derivation("vwx-x", {"V": "2x3", "W": "3x4", "x": "4"}, "V W x", "x"),
     Derivation("hadamard-w", {"w": "4", "x": "4"}, "sum(w .* x)", "w"),
     Derivation("hadamard-w-sym", {"w": "4", "x": "4"}, "sum(w ⊙ x)", "w"),
+    # beyond issue 5's list, within the rule table
+    Derivation("sigmoid-x", {"W": "3x4", "x": "4"}, "sigmoid(W x)", "x"),
+    Derivation("quadratic-x", {"A": "4x4", "x": "4"}, "x^T A x", "x", "denominator"),
+    Derivation("tanh-bias", {"W": "3x4", "x": "4", "c": "3"}, "tanh(W x + c)", "c"),
+    Derivation("logsumexp-x", {"W": "3x4", "x": "4"}, "log(sum(exp(W x)))", "x"),
+    Derivation("affine-W", {"W": "3x4", "x": "4", "c": "3"}, "W x + c", "W"),
 ]
 
 
