@@ -16,6 +16,7 @@ layout forms) come from :mod:`app.calculus`; this package compares, decides and 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -99,7 +100,10 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             answer_fn = compact_answer_function(setup, typed, full_shape)
         except MathError as exc:
             return GradeResult.problem_error(f"compact.expand: {exc.message}", seed)
-        return _guarded(setup, answer_fn, result, [setup.layouts[0]], False, count, seed)
+        primary_only = [setup.layouts[0]]
+        return _guarded(
+            result, lambda: _numeric(setup, answer_fn, result, primary_only, False, count, seed)
+        )
     matching = [lay for lay in setup.layouts if setup.form_shape(lay, count) == answer_shape]
     other_fits = setup.other is not None and setup.form_shape(setup.other, count) == answer_shape
     if not matching and not other_fits:
@@ -109,21 +113,16 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
             answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), problem.layout
         )
         return result
-    return _guarded(setup, answer_function(typed), result, matching, other_fits, count, seed)
+    answer_fn = answer_function(typed)
+    return _guarded(
+        result, lambda: _numeric(setup, answer_fn, result, matching, other_fits, count, seed)
+    )
 
 
-def _guarded(
-    setup: ProblemSetup,
-    answer: AnswerFn,
-    result: GradeResult,
-    matching: list[Layout],
-    other_fits: bool,
-    count: int | None,
-    seed: int,
-) -> GradeResult:
+def _guarded(result: GradeResult, numeric: Callable[[], GradeResult]) -> GradeResult:
     """The numeric part; a limit met while evaluating the answer makes it ``invalid``."""
     try:
-        return _numeric(setup, answer, result, matching, other_fits, count, seed)
+        return numeric()
     except MathError as exc:
         return result.invalid(exc)
 
