@@ -197,7 +197,10 @@ class InstanceSampler:
         sizes: Mapping[str, int] | None = None,
         *,
         pinned: Mapping[str, npt.ArrayLike] | None = None,
+        typed: Typed | None = None,
     ) -> None:
+        """``typed`` is ``function_tree`` already checked against the declared shapes, for a
+        caller that has checked it (the tree is checked here otherwise)."""
         self.declarations = (
             list(declarations.values()) if isinstance(declarations, Mapping) else declarations
         )
@@ -206,7 +209,7 @@ class InstanceSampler:
             n: np.asarray(v, dtype=np.float64).reshape(self.shapes[n])
             for n, v in (pinned or {}).items()
         }
-        self.typed = check(function_tree, self.shapes)
+        self.typed = check(function_tree, self.shapes) if typed is None else typed
         self.sites = kinked_sites(function_tree)
         self._programs = [_SiteProgram(site, self.typed) for site in self.sites]
 

@@ -55,7 +55,9 @@ class ProblemSetup:
         self.other: layouts.Layout | None = (
             None if problem.layout == "any" else layouts.other_layout(_layout(problem.layout))
         )
-        self.sampler = InstanceSampler(tree, self.declarations, pinned=self.pinned)
+        self.sampler = InstanceSampler(
+            tree, self.declarations, pinned=self.pinned, typed=self.typed
+        )
         self.sites: list[SiteFunction] = self.sampler.site_functions()
         self.all_pinned = set(self.pinned) >= set(self.shapes)
         self.compact_shape: tuple[int, int] | None = None

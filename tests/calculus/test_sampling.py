@@ -207,3 +207,15 @@ def test_a_nearby_instance_stays_close_in_its_domain_and_keeps_pinned_values():
     assert near["c"][0, 0] == 0.7
     for name in ("S", "A", "p"):
         assert 0 < np.abs(near[name] - base[name]).max() < 1e-2 * np.abs(base[name]).max()
+
+
+def test_a_sampler_accepts_the_tree_already_checked():
+    tree = mathlang.parse("relu(W x)")
+    variables = decls(W="3x2", x="2")
+    typed = mathlang.check(tree, {"W": (3, 2), "x": (2, 1)})
+    given = InstanceSampler(tree, variables, typed=typed)
+    assert given.typed is typed
+    first = given.sample(2, np.random.default_rng(3))
+    again = InstanceSampler(tree, variables).sample(2, np.random.default_rng(3))
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a["W"], b["W"])
