@@ -333,3 +333,35 @@ def test_the_server_logged_no_traceback(server: Server, client: httpx.Client) ->
     log = server.log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log, log[log.find("Traceback") :][:3000]
     assert not re.search(r'" 5\d\d ', log), re.findall(r'.*" 5\d\d .*', log)[:5]
+
+
+def _grid(rows: list[list[float]]) -> str:
+    return "[" + ", ".join("[" + ", ".join(repr(v) for v in row) + "]" for row in rows) + "]"
+
+
+def test_a_numeric_exercise_checks_numbers_computed_here(client: httpx.Client) -> None:
+    """f(x, y) = [3x^2 y, 2x + y^8] (Parr & Howard §3): the Jacobian at the variant's own point,
+    worked out here by hand, is accepted, and its transpose is named as such."""
+    variant = client.get("/api/v1/exercises/u01-core-jacobian-xy", params={"seed": 3}).json()
+    values = variant["variant"]["values"]
+    x, y = float(values["x"]), float(values["y"])
+    jacobian = [[6 * x * y, 3 * x**2], [2.0, 8 * y**7]]
+    path = "/api/v1/exercises/u01-core-jacobian-xy/attempts"
+    right = client.post(path, json={"answer": _grid(jacobian), "seed": 3}).json()
+    assert right["verdict"] == "correct", right
+    flipped = [list(r) for r in zip(*jacobian, strict=True)]
+    wrong = client.post(path, json={"answer": _grid(flipped), "seed": 3}).json()
+    assert (wrong["verdict"], wrong["diagnosis"]) == ("incorrect", "transposed"), wrong
+
+
+def test_an_exercise_variant_grades_at_its_own_sizes(client: httpx.Client) -> None:
+    for seed in (1, 2, 3, 4, 5):
+        variant = client.get("/api/v1/exercises/u03-core-wx", params={"seed": seed}).json()
+        m, n = variant["variant"]["shapes"]["W"]
+        assert m != n, "DESIGN §5: distinct dimensions, so shape alone catches a transpose"
+        assert variant["variant"]["expected_shape"] == [m, n]
+        path = "/api/v1/exercises/u03-core-wx/attempts"
+        right = client.post(path, json={"answer": "W", "seed": seed}).json()
+        assert (right["verdict"], right["expected_shape"]) == ("correct", [m, n]), right
+        wrong = client.post(path, json={"answer": "W^T", "seed": seed}).json()
+        assert (wrong["verdict"], wrong["diagnosis"]) == ("incorrect", "transposed"), wrong
