@@ -60,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
         pass
     from app.grading.grader import grade_dict
 
-    tasks: dict[str, Callable[..., dict[str, Any]]] = {"grade": grade_dict, "probe": _probe}
+    tasks: dict[str, Callable[..., dict[str, Any]]] = {
+        "grade": grade_dict,
+        "derive": _derive,
+        "probe": _probe,
+    }
     if not _send(outbox, "ready"):
         return
     while True:
@@ -90,6 +94,23 @@ def _send(outbox: Connection, message: object) -> bool:  # pragma: no cover - in
     except (BrokenPipeError, OSError):
         return False
     return True
+
+
+def _derive(
+    function: str, variables: dict[str, str], wrt: str | list[str], layout: str, seed: int
+) -> dict[str, Any]:  # pragma: no cover - runs in the child
+    """A derivation of user-given text: numerically checked at every step, so it is held to
+    the same time and memory limits as a grading. ``{"derivation": ...}`` on success,
+    ``{"error": ...}`` (a MathError's dict, or kind ``no_rule``) otherwise."""
+    from app.calculus.derivation import NoRule, derive
+    from app.mathlang import MathError
+
+    try:
+        return {"derivation": derive(function, variables, wrt, layout, seed=seed).to_dict()}
+    except MathError as exc:
+        return {"error": exc.to_dict()}
+    except NoRule as exc:
+        return {"error": exc.to_dict()}
 
 
 def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no cover
@@ -289,6 +310,22 @@ class GradingPool:
             return _limit_result("the grading process stopped (memory limit?)", seed)
         self._replace(worker)
         return _limit_result(f"the grading took longer than {self.timeout:g} s", seed)
+
+    def derive(
+        self,
+        function: str,
+        variables: dict[str, str],
+        wrt: str | list[str],
+        layout: str = "numerator",
+        seed: int = 1,
+    ) -> dict[str, Any]:
+        """A derivation's DESIGN §11 JSON under ``"derivation"``, computed in a worker under
+        the limits; ``"error"`` (kind ``syntax``, ``shape``, ``no_rule``, ``limit``, ...)
+        when there is none."""
+        result = self._run("derive", (function, variables, wrt, layout, seed), seed)
+        if "derivation" in result or "verdict" not in result:
+            return result
+        return {"error": result["error"]}  # a time or memory limit, reported as a grading's
 
     def probe(self, seconds: float, megabytes: int = 0) -> dict[str, Any]:
         """Run the diagnostic task in a worker (used to test the time and memory limits)."""

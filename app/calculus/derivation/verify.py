@@ -19,23 +19,20 @@ import numpy.typing as npt
 from app import mathlang
 from app.calculus import layouts
 from app.calculus.finite_diff import expression_function, jacobian
-from app.mathlang.ast import Binary, Call, Node, walk
+from app.calculus.sampling import kinked_sites
+from app.mathlang.ast import Binary, Node
 from app.mathlang.declarations import Declaration
 
 Array = npt.NDArray[np.float64]
 Shape = tuple[int, int]
-_KINKED = {"relu", "step", "abs", "sign"}
 
 
 def kink_arguments(tree: Node) -> list[Node]:
     """The sub-expressions whose sign picks a branch (``z`` in relu(z), ``a - b`` in max(a, b))."""
-    sites: list[Node] = []
-    for node in walk(tree):
-        if isinstance(node, Call) and node.func in _KINKED and len(node.args) == 1:
-            sites.append(node.args[0])
-        elif isinstance(node, Call) and node.func in ("max", "min") and len(node.args) == 2:
-            sites.append(Binary("-", node.args[0], node.args[1]))
-    return sites
+    return [
+        site.argument if site.right is None else Binary("-", site.argument, site.right)
+        for site in kinked_sites(tree)
+    ]
 
 
 def _draw(rng: np.random.Generator, shape: Shape, domain: str) -> Array:

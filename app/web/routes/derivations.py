@@ -89,8 +89,25 @@ def _derive(
 
 @router.post("/api/v1/derive", tags=["derivations"], summary="Derive a derivative step by step")
 def derive_api(body: DeriveRequest) -> dict[str, Any]:
-    """Steps (each with LaTeX and ``verified``) and the result, as ``jtutor derive --json``."""
-    return _derive(body.variables, body.function, body.wrt, body.layout, body.seed).to_dict()
+    """Steps (each with LaTeX and ``verified``) and the result, as ``jtutor derive --json``.
+
+    The function is the caller's text and every step is checked numerically, so the work
+    runs in a grading worker, under the same time and memory limits as a grading."""
+    from app.grading.worker import default_pool
+
+    variables = _checked_variables(body.variables)
+    outcome = default_pool().derive(
+        body.function, variables, body.wrt, body.layout, seed=body.seed or 1
+    )
+    if "derivation" in outcome:
+        derivation: dict[str, Any] = outcome["derivation"]
+        return derivation
+    error = outcome.get("error") or {}
+    raise BadInput(
+        str(error.get("message", "the derivation failed")),
+        position=error.get("position"),
+        field="function",
+    )
 
 
 ENTRY_EXAMPLES = ("wx", "xw", "chain", "gradient")
