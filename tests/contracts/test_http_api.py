@@ -305,6 +305,11 @@ def test_attempts_are_stored_for_their_learner_only(server: Server) -> None:
 
         mine = _attempt_ids(learner)
         assert body["attempt_id"] in mine
+        listed = learner.get("/api/v1/attempts").json()
+        items = listed["attempts"] if isinstance(listed, dict) else listed
+        (stored,) = [i for i in items if i.get("attempt_id", i.get("id")) == body["attempt_id"]]
+        # DESIGN/issue 4: answer, seed, verdict, diagnosis and time are kept with the attempt
+        assert (stored["answer"], stored["seed"], stored["verdict"]) == ("W", 7, "correct")
         assert unreadable.json()["attempt_id"] in mine
         assert not mine & _attempt_ids(stranger)
 
