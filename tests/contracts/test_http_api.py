@@ -370,3 +370,17 @@ def test_an_exercise_variant_grades_at_its_own_sizes(client: httpx.Client) -> No
         assert (right["verdict"], right["expected_shape"]) == ("correct", [m, n]), right
         wrong = client.post(path, json={"answer": "W^T", "seed": seed}).json()
         assert (wrong["verdict"], wrong["diagnosis"]) == ("incorrect", "transposed"), wrong
+
+
+def test_request_bodies_are_size_limited(client: httpx.Client) -> None:
+    """DESIGN §10: a 5 MB body is refused whether or not it announces its length."""
+    padding = {**GOOD_LINE, "padding": "x" * 5_000_000}
+    assert_json_4xx(client.post(GRADE, json=padding), "5 MB with a length")
+
+    def chunks() -> Iterator[bytes]:
+        data = json.dumps(padding).encode()
+        for start in range(0, len(data), 65536):
+            yield data[start : start + 65536]
+
+    chunked = client.post(GRADE, content=chunks(), headers={"content-type": "application/json"})
+    assert_json_4xx(chunked, "5 MB chunked")
