@@ -6,6 +6,7 @@ The cases are issue 3's acceptance items, written independently.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,24 @@ def test_wrong_entries_are_real_entries_and_only_wrong_ones(
             assert all(entry[0] != entry[1] for entry in entries), entries
         checked += 1
     assert checked >= 2
+
+
+def test_messages_explain_the_diagnosis(batch: Batch, batch_results: list[Any]) -> None:
+    """DESIGN §5: wrong_shape gives the expected shape and the axis rule; scaled reports the factor
+    ("off by a factor of 2"), and a factor put down to a size names a variable of the problem."""
+    for at, (kind, problem) in enumerate(batch.expect):
+        if kind != "problem" or at >= len(batch_results):
+            continue
+        result = batch_results[at]
+        message = result["message"]
+        if result["diagnosis"] == "wrong_shape":
+            rows, cols = result["expected_shape"][:2]
+            assert re.search(rf"{rows}\s*[x×]\s*{cols}", message), (problem.name, message)
+            assert "axes" in message, (problem.name, message)
+        if result["diagnosis"] == "scaled":
+            assert "factor" in message, (problem.name, message)
+            if problem.name == "wx-2W":
+                assert "factor of 2" in message, message
+            for name in re.findall(r"(?:rows|columns|entries) of (\w+)", message):
+                used = re.findall(r"[A-Za-z]\w*", problem.function + " " + problem.answer)
+                assert name in used, (problem.name, problem.function, message)
