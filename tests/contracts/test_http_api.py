@@ -384,3 +384,22 @@ def test_request_bodies_are_size_limited(client: httpx.Client) -> None:
 
     chunked = client.post(GRADE, content=chunks(), headers={"content-type": "application/json"})
     assert_json_4xx(chunked, "5 MB chunked")
+
+
+def test_wrt_as_a_list_equals_wrt_as_text(client: httpx.Client) -> None:
+    line = {
+        "variables": {"x": "scalar", "y": "scalar"},
+        "function": "[3 x^2 y, 2x + y^8]",
+        "layout": "numerator",
+        "answer": "[[6 x y, 3 x^2], [2, 8 y^7]]",
+    }
+    as_text = client.post(GRADE, json={**line, "wrt": "x,y"})
+    as_list = client.post(GRADE, json={**line, "wrt": ["x", "y"]})
+    assert as_text.status_code == as_list.status_code == 200
+    assert as_text.json()["verdict"] == as_list.json()["verdict"] == "correct"
+
+
+@pytest.mark.parametrize("seed", ["abc", "-1", "1e3", "99999999999999999999"])
+def test_a_bad_seed_is_4xx(client: httpx.Client, seed: str) -> None:
+    response = client.get("/api/v1/exercises/u03-core-wx", params={"seed": seed})
+    assert_json_4xx(response, f"seed={seed}")
