@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
+
+
+def form_token(client: TestClient, exercise_id: str) -> str:
+    """The CSRF token the exercise page hands this learner's answer form."""
+    page = client.get(f"/exercises/{exercise_id}").text
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert match, "the answer form carries no CSRF token"
+    return match.group(1)
+
+
+def submit(
+    client: TestClient, exercise_id: str, *, data: dict[str, str], **kw: Any
+) -> httpx.Response:
+    """Post the answer form as the page would, with its token."""
+    token = form_token(client, exercise_id)
+    return client.post(f"/exercises/{exercise_id}/submit", data=data | {"csrf_token": token}, **kw)
 
 
 def test_an_attempt_is_graded_stored_and_listed(client: TestClient) -> None:
@@ -69,8 +88,9 @@ def test_a_forged_cookie_gets_a_new_learner(client: TestClient) -> None:
 
 
 def test_submitting_the_form_grades_stores_and_updates_progress(client: TestClient) -> None:
-    wrong = client.post(
-        "/exercises/wx-jacobian/submit",
+    wrong = submit(
+        client,
+        "wx-jacobian",
         data={"answer": "W^T", "seed": "3"},
         headers={"HX-Request": "true"},
     )
@@ -79,8 +99,9 @@ def test_submitting_the_form_grades_stores_and_updates_progress(client: TestClie
     assert "transpose" in wrong.text
     assert "3×4" in wrong.text and "4×3" in wrong.text
     assert 'id="progress"' in wrong.text and "hx-swap-oob" in wrong.text
-    right = client.post(
-        "/exercises/wx-jacobian/submit",
+    right = submit(
+        client,
+        "wx-jacobian",
         data={"answer": "W", "seed": "3"},
         headers={"HX-Request": "true"},
     )
@@ -91,7 +112,7 @@ def test_submitting_the_form_grades_stores_and_updates_progress(client: TestClie
 
 
 def test_the_form_works_without_javascript(client: TestClient) -> None:
-    response = client.post("/exercises/wx-jacobian/submit", data={"answer": "-W", "seed": "3"})
+    response = submit(client, "wx-jacobian", data={"answer": "-W", "seed": "3"})
     assert response.status_code == 200
     assert "<html" in response.text
     assert "sign" in response.text.lower()
@@ -99,8 +120,9 @@ def test_the_form_works_without_javascript(client: TestClient) -> None:
 
 
 def test_a_wrong_entry_answer_shows_a_heat_map(client: TestClient) -> None:
-    response = client.post(
-        "/exercises/wx-jacobian/submit",
+    response = submit(
+        client,
+        "wx-jacobian",
         data={"answer": "W .* [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 2]]", "seed": "3"},
         headers={"HX-Request": "true"},
     )
@@ -111,9 +133,7 @@ def test_a_wrong_entry_answer_shows_a_heat_map(client: TestClient) -> None:
 
 def test_a_numeric_grid_is_submitted_as_a_matrix_literal(client: TestClient) -> None:
     data = {"seed": "2"} | {f"cell-{i}-{j}": "1.5" for i in (1, 2) for j in (1, 2, 3)}
-    response = client.post(
-        "/exercises/xw-numeric/submit", data=data, headers={"HX-Request": "true"}
-    )
+    response = submit(client, "xw-numeric", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     [stored] = client.get("/api/v1/attempts").json()["attempts"]
     assert stored["answer"] == "[[1.5, 1.5, 1.5], [1.5, 1.5, 1.5]]"
@@ -121,16 +141,14 @@ def test_a_numeric_grid_is_submitted_as_a_matrix_literal(client: TestClient) -> 
 
 def test_a_grid_keeps_its_cells_on_a_full_page_post(client: TestClient) -> None:
     data = {"seed": "2"} | {f"cell-{i}-{j}": f"{i}.{j}" for i in (1, 2) for j in (1, 2, 3)}
-    page = client.post("/exercises/xw-numeric/submit", data=data)
+    page = submit(client, "xw-numeric", data=data)
     assert "<html" in page.text
     assert 'value="2.3"' in page.text and 'value="1.1"' in page.text
 
 
 def test_an_empty_grid_cell_is_a_422_naming_the_cell(client: TestClient) -> None:
     data = {"seed": "2", "cell-1-1": "1"}
-    response = client.post(
-        "/exercises/xw-numeric/submit", data=data, headers={"HX-Request": "true"}
-    )
+    response = submit(client, "xw-numeric", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert "row 1, column 2" in response.text
 
@@ -149,3 +167,18 @@ def test_the_preview_shows_latex_and_shape_or_a_caret(client: TestClient) -> Non
         headers={"HX-Request": "true"},
     )
     assert "W x)\n   ^" in bad.text
+
+
+def test_the_answer_form_needs_its_token(client: TestClient) -> None:
+    """A page on another site cannot submit answers in a learner's name."""
+    client.get("/exercises/wx-jacobian")
+    forged = client.post("/exercises/wx-jacobian/submit", data={"answer": "W", "seed": "3"})
+    assert forged.status_code == 403
+    other = client.post(
+        "/exercises/wx-jacobian/submit",
+        data={"answer": "W", "seed": "3", "csrf_token": "0" * 64},
+    )
+    assert other.status_code == 403
+    assert client.get("/api/v1/attempts").json()["attempts"] == []
+    assert submit(client, "wx-jacobian", data={"answer": "W", "seed": "3"}).status_code == 200
+    assert len(client.get("/api/v1/attempts").json()["attempts"]) == 1

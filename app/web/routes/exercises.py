@@ -15,8 +15,9 @@ from starlette.datastructures import FormData
 
 from app.bank.curriculum import lesson as find_lesson
 from app.store import record_attempt
+from app.web import csrf
 from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
-from app.web.errors import BadInput
+from app.web.errors import BadInput, WebError
 from app.web.preview import read_math, shapes_from_declarations
 from app.web.progress import exercise_progress
 from app.web.rendering import render
@@ -91,6 +92,12 @@ def _context(
     }
 
 
+def learner_token(services: Services, learner: str) -> str:
+    """The CSRF token of this learner's answer forms: submitting stores an attempt, so a
+    page on another site must not be able to submit in the learner's name."""
+    return csrf.token_for(services.settings.secret_key, f"learner:{learner}")
+
+
 def _index_names(exercise: Any, variant: dict[str, Any]) -> list[str] | None:
     """The index names of an index-form answer (``D[i,j,k]`` as a formula in i, j, k)."""
     if exercise.answer_form != "index":
@@ -133,6 +140,7 @@ def exercise_page(
     chosen = _seed(seed)
     context = _context(services, exercise, chosen, _variant(exercise, chosen), hints)
     context["progress"] = exercise_progress(database, learner).get(exercise.id)
+    context["csrf_token"] = learner_token(services, learner)
     return render(request, "exercise.html", context)
 
 
@@ -161,6 +169,12 @@ async def submit(
     learner: LearnerDep,
 ) -> HTMLResponse:
     exercise = services.exercise(exercise_id)
+    try:
+        await csrf.check(
+            request, secret_key=services.settings.secret_key, binding=f"learner:{learner}"
+        )
+    except csrf.CsrfRejected as exc:
+        raise WebError(f"{exc}; reload the page and answer again", status=403) from None
     form = await request.form()
     seed = _seed(form.get("seed"))
     variant = _variant(exercise, seed)
@@ -182,6 +196,7 @@ async def submit(
         result=result,
         answer=answer,
         progress=exercise_progress(database, learner).get(exercise.id),
+        csrf_token=learner_token(services, learner),
         oob=True,
     )
     return render(request, "exercise.html", context, partial="_feedback.html")
