@@ -89,6 +89,8 @@ def _common_factor(
     for comp in comparisons:
         a = comp.answer[comp.checked]
         e = comp.expected[comp.checked]
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(e))):
+            return None  # no single factor relates an answer with infinite entries
         num += float(np.dot(a.ravel(), e.ravel()))
         den += float(np.dot(e.ravel(), e.ravel()))
     if den == 0.0 or not np.isfinite(num / den):

@@ -28,6 +28,18 @@ def ensure_learner(session: Session, *, learner_id: str) -> Learner:
     return learner
 
 
+def _storable(value: Any) -> Any:
+    """PostgreSQL text and JSON cannot hold NUL (U+0000): each becomes U+FFFD, in the
+    answer and anywhere in the result (a caret line may quote the answer)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def record_attempt(
     session: Session,
     *,
@@ -44,12 +56,12 @@ def record_attempt(
     attempt = Attempt(
         learner_id=learner_id,
         exercise_id=exercise_id,
-        answer=answer,
+        answer=_storable(answer),
         seed=seed,
         verdict=verdict,
         diagnosis=str(diagnosis) if diagnosis is not None else None,
         counted=verdict in COUNTED_VERDICTS,
-        result=result,
+        result=_storable(result),
     )
     session.add(attempt)
     session.flush()

@@ -190,19 +190,7 @@ def test_hostile_answers_to_an_exercise_are_stored_and_not_counted(live: LiveSer
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("text", NUL_TEXTS, ids=["nul-in-sum", "nul-only"])
-def test_an_answer_with_nul_bytes_is_answered_and_stored(
-    live: LiveServer, text: str, request: pytest.FixtureRequest
-) -> None:
-    if "postgres" in request.node.callspec.id:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=(httpx.TransportError, AssertionError),
-                reason="PostgreSQL text columns refuse NUL bytes: storing the attempt raises "
-                "DataError and the request fails. Remove once app/store writes such answers "
-                "(e.g. with NUL replaced by U+FFFD) or the API refuses them with 422.",
-            )
-        )
+def test_an_answer_with_nul_bytes_is_answered_and_stored(live: LiveServer, text: str) -> None:
     reply, listed = _answer_exercise(live.url, text)
     _check_stored(reply, listed)
     assert httpx.get(live.url + "/healthz", timeout=5).status_code == 200
