@@ -8,49 +8,19 @@ layout its transpose (Parr & Howard §6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from tests.contracts.grade_contract import (
+    Problem,
+    assert_expected,
+    assert_grade_result,
+)
+from tests.contracts.grade_identities import IDENTITIES, SLIPS
 
 WX = {"W": "3x4", "x": "4"}
 NEURON = {"w": "4", "x": "4", "b": "scalar"}
 LOSS = {"X": "5x4", "w": "4", "b": "scalar", "y": "5"}
 RESIDUAL = "((relu(X w + b) - y) .* step(X w + b))"
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One batch line and what its result must be; ``verdict`` may list alternatives with
-    ``|`` where the contract allows either (``correct|undecided``: never rejected)."""
-
-    name: str
-    variables: dict[str, str]
-    function: str
-    wrt: str
-    answer: str
-    verdict: str
-    diagnosis: str | None = None
-    layout: str = "numerator"
-    indices: list[str] | None = None
-    values: dict[str, Any] | None = None
-    factor: float | None = None
-    matched_layout: str | None = None
-    error_kind: str | None = None
-    error_position: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def line(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "variables": self.variables,
-            "function": self.function,
-            "wrt": self.wrt,
-            "layout": self.layout,
-            "answer": self.answer,
-        }
-        if self.indices is not None:
-            body["indices"] = self.indices
-        if self.values is not None:
-            body["values"] = self.values
-        return body
+__all__ = ["HOSTILE_ANSWERS", "PROBLEMS", "Problem", "assert_expected", "assert_grade_result"]
 
 
 PROBLEMS: list[Problem] = [
@@ -372,100 +342,6 @@ PROBLEMS += [
     Problem("ones-den", IDENTITY, "sum(x)", "x", "ones(4)", "correct", layout="denominator"),
 ]
 
-# Textbook identities in both layouts (6.390 A.6-A.8; Parr & Howard §4), and their usual slips.
-T = {
-    "x": "4", "a": "4", "A": "4x4", "B": "3x4", "c": "3", "s": "scalar", "X": "3x4",
-    "C": "4x3", "S": "4x4:spd", "D": "4x4:invertible", "xp": "4:positive",
-}  # fmt: skip
-LSQ = "(B x - c)^T (B x - c)"
-
-
-def _both(name: str, function: str, wrt: str, numerator: str, denominator: str) -> list[Problem]:
-    return [
-        Problem(f"{name}-num", T, function, wrt, numerator, "correct"),
-        Problem(f"{name}-den", T, function, wrt, denominator, "correct", layout="denominator"),
-    ]
-
-
-IDENTITIES = [
-    *_both("aTx", "a^T x", "x", "a^T", "a"),
-    *_both("xTa", "x^T a", "x", "a^T", "a"),
-    *_both("xTx", "x^T x", "x", "2 x^T", "2 x"),
-    *_both("lsq", LSQ, "x", "2 (B x - c)^T B", "2 B^T (B x - c)"),
-    *_both("Ax", "A x", "x", "A", "A^T"),
-    *_both("ATx", "A^T x", "x", "A^T", "A"),
-    *_both("sx-s", "s x", "s", "x", "x^T"),
-    *_both("trXTX", "trace(X^T X)", "X", "2 X^T", "2 X"),
-    *_both("trCX", "trace(C X)", "X", "C", "C^T"),
-    *_both("sumX", "sum(X)", "X", "ones(4, 3)", "ones(3, 4)"),
-    *_both("det", "det(D)", "D", "det(D) inv(D)", "det(D) inv(D)^T"),
-    *_both("xAx-A", "x^T A x", "A", "x x^T", "x x^T"),
-    Problem("sumexp", T, "sum(exp(x))", "x", "exp(x)^T", "correct"),
-    Problem("sumlog", T, "sum(log(xp))", "xp", "(1 ./ xp)^T", "correct"),
-    Problem(
-        "sigmoid-aTx",
-        T,
-        "sigmoid(a^T x)",
-        "x",
-        "sigmoid(a^T x) (1 - sigmoid(a^T x)) a^T",
-        "correct",
-    ),
-    Problem("tanh-aTx", T, "tanh(a^T x)", "x", "(1 - tanh(a^T x)^2) a^T", "correct"),
-    Problem("hadamard-x", T, "x .* a", "x", "diag(a)", "correct"),
-    Problem("exp-x", T, "exp(x)", "x", "diag(exp(x))", "correct"),
-    Problem("affine-c", T, "B x + c", "c", "eye(3)", "correct"),
-    Problem("scaled-x", T, "s x", "x", "s I", "correct"),
-    Problem(
-        "softmax", T, "softmax(x)", "x", "diag(softmax(x)) - softmax(x) softmax(x)^T", "correct"
-    ),
-    Problem("relu-x", T, "relu(x)", "x", "diag(step(x))", "correct"),
-    Problem("exp-s", T, "exp(s) a", "s", "exp(s) a", "correct"),
-    Problem("logdet", T, "logdet(S)", "S", "inv(S)^T", "correct", layout="denominator"),
-    Problem("norm", T, "norm(x)", "x", "x^T / norm(x)", "correct"),
-    Problem("mean", T, "mean(x)", "x", "ones(4)^T / 4", "correct"),
-    Problem("dot", T, "dot(a, x)", "x", "a^T", "correct"),
-]
-SLIPS = [
-    Problem("slip-aTx", T, "a^T x", "x", "a", "incorrect", "transposed"),
-    Problem("slip-xTx", T, "x^T x", "x", "x^T", "incorrect", "scaled", factor=0.5),
-    Problem("slip-lsq-T", T, LSQ, "x", "2 B^T (B x - c)", "incorrect", "transposed"),
-    Problem("slip-lsq-2", T, LSQ, "x", "(B x - c)^T B", "incorrect", "scaled", factor=0.5),
-    Problem("slip-lsq-sign", T, LSQ, "x", "-2 (B x - c)^T B", "incorrect", "sign"),
-    Problem("slip-exp", T, "exp(x)", "x", "exp(x)", "incorrect", "wrong_shape"),
-    Problem("slip-hadamard", T, "x .* a", "x", "diag(x)", "incorrect", "entries"),
-    Problem("slip-softmax", T, "softmax(x)", "x", "diag(softmax(x))", "incorrect", "entries"),
-    Problem("slip-relu", T, "relu(x)", "x", "I", "incorrect", "entries"),
-    Problem(
-        "slip-trXTX-2",
-        T,
-        "trace(X^T X)",
-        "X",
-        "X",
-        "incorrect",
-        "scaled",
-        layout="denominator",
-        factor=0.5,
-    ),
-    Problem("slip-trXTX-T", T, "trace(X^T X)", "X", "2 X", "incorrect", "transposed"),
-    Problem(
-        "slip-det",
-        T,
-        "det(D)",
-        "D",
-        "det(D) inv(D)",
-        "incorrect",
-        "transposed",
-        layout="denominator",
-    ),
-    Problem("slip-sumX", T, "sum(X)", "X", "ones(3, 4)", "incorrect", "transposed"),
-    Problem("slip-trCX", T, "trace(C X)", "X", "C^T", "incorrect", "transposed"),
-    Problem("slip-sigmoid", T, "sigmoid(a^T x)", "x", "sigmoid(a^T x) a^T", "incorrect"),
-    Problem("slip-norm", T, "norm(x)", "x", "x^T", "incorrect"),
-    Problem("slip-mean", T, "mean(x)", "x", "ones(4)^T", "incorrect", "scaled", factor=4.0),
-    Problem("slip-sx-s", T, "s x", "s", "x", "incorrect", "transposed", layout="denominator"),
-    Problem("slip-exp-s", T, "exp(s) a", "s", "a", "incorrect"),
-    Problem("slip-xAx-A", T, "x^T A x", "A", "2 x x^T", "incorrect", "scaled", factor=2.0),
-]
 PROBLEMS += IDENTITIES + SLIPS
 
 HOSTILE_ANSWERS = [
@@ -479,71 +355,3 @@ HOSTILE_ANSWERS = [
     "1e999999 * W",
     "-" * 20000 + "W",
 ]
-
-GRADE_KEYS = {
-    "verdict",
-    "diagnosis",
-    "error",
-    "message",
-    "expected_shape",
-    "answer_shape",
-    "layout",
-    "factor",
-    "wrong_entries",
-    "instances",
-    "seed",
-}
-VERDICTS = {"correct", "incorrect", "invalid", "undecided"}
-DIAGNOSES = {None, "wrong_shape", "transposed", "sign", "scaled", "entries"}
-KINDS = {"syntax", "unknown_name", "shape", "limit"}
-
-
-def assert_grade_result(result: object) -> None:
-    """Every key of the DESIGN §11 grade result, with its type."""
-    assert isinstance(result, dict), result
-    missing = GRADE_KEYS - set(result)
-    assert not missing, (missing, result)
-    assert result["verdict"] in VERDICTS
-    assert result["diagnosis"] in DIAGNOSES
-    error = result["error"]
-    if error is not None:
-        assert isinstance(error, dict) and error["kind"] in KINDS
-        assert isinstance(error["message"], str)
-        assert error["position"] is None or type(error["position"]) is int
-    assert isinstance(result["message"], str) and result["message"]
-    assert isinstance(result["expected_shape"], list)
-    assert all(type(n) is int for n in result["expected_shape"])
-    shape = result["answer_shape"]
-    assert shape is None or (isinstance(shape, list) and all(type(n) is int for n in shape))
-    assert result["layout"] in (None, "numerator", "denominator")
-    assert result["factor"] is None or type(result["factor"]) in (int, float)
-    entries = result["wrong_entries"]
-    assert isinstance(entries, list)
-    assert all(isinstance(e, list) and all(type(n) is int for n in e) for e in entries)
-    assert type(result["instances"]) is int and result["instances"] >= 0
-    assert type(result["seed"]) is int
-
-
-def assert_expected(problem: Problem, result: dict[str, Any]) -> None:
-    seen = (problem.name, problem.answer, result["verdict"], result["diagnosis"], result["message"])
-    assert result["verdict"] in problem.verdict.split("|"), seen
-    if problem.diagnosis is not None:
-        assert result["diagnosis"] == problem.diagnosis, seen
-    if result["verdict"] == "correct":
-        assert result["diagnosis"] is None and result["error"] is None
-        # K >= 3 random instances (DESIGN §5), or the one pinned instance when every value is given
-        least = 1 if problem.values else 3
-        assert result["instances"] >= least, (problem.name, result["instances"])
-    if problem.verdict == "invalid":
-        assert result["error"] is not None, (problem.name, result)
-        if problem.error_kind:
-            assert result["error"]["kind"] == problem.error_kind, (problem.name, result["error"])
-        if problem.error_position is not None:
-            position = result["error"]["position"]
-            assert position == problem.error_position, (problem.name, result["error"])
-    if problem.factor is not None:
-        assert result["factor"] is not None
-        error = abs(result["factor"] - problem.factor)
-        assert error <= 1e-6 * abs(problem.factor), (problem.name, result["factor"])
-    if problem.matched_layout is not None:
-        assert result["layout"] == problem.matched_layout, (problem.name, result["layout"])
