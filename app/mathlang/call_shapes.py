@@ -76,8 +76,17 @@ def _needs(ctx: Ctx, node: Call, what: str) -> MathError:
     )
 
 
+def _column_if_unsized(ctx: Ctx, shape: Shape) -> None:
+    """A context-sized argument with no size known yet (a bare ``ones`` in ``diag(ones)``)
+    is read as a column vector, the way a vector is written by default."""
+    rows, cols = shape
+    if ctx.dims.size(rows) is None and ctx.dims.size(cols) is None:
+        ctx.dims.unify(cols, ctx.dims.new(1))
+
+
 def _length(ctx: Ctx, node: Call, arg: Node) -> Dim:
     """The length of a vector argument (column or row); a shape error otherwise."""
+    _column_if_unsized(ctx, ctx.of(arg))
     rows, cols = ctx.of(arg)
     if ctx.dims.is_one(cols):
         return rows
@@ -92,6 +101,7 @@ def _length(ctx: Ctx, node: Call, arg: Node) -> Dim:
 
 
 def _diag(ctx: Ctx, node: Call, shape: Shape) -> Shape:
+    _column_if_unsized(ctx, shape)
     rows, cols = shape
     if ctx.dims.is_one(cols):
         return (rows, rows)

@@ -104,6 +104,11 @@ def check(
     if expected is not None and ctx.indices is None:
         for d, size in zip(root, expected, strict=True):
             ctx.dims.unify(d, ctx.dims.new(size))  # a conflict is left to the caller
+    for current in postorder(node):
+        if isinstance(current, Name) and current.name == "ones" and "ones" not in variables:
+            cols = ctx.shapes[id(current)][1]
+            if ctx.dims.size(cols) is None:
+                ctx.dims.unify(cols, ctx.dims.new(1))  # a bare ones is a column by default
     resolved = _resolve(ctx, node)
     if ctx.indices is not None:
         if resolved[id(node)] != (1, 1):
@@ -192,7 +197,9 @@ def _name(ctx: Ctx, node: Name) -> Shape:
         d = ctx.dims.new()
         return (d, d)
     if name == "ones":
-        return (ctx.dims.new(), ctx.dims.new(1))
+        # Both sizes from context (``W + ones`` is 3x4 beside a 3x4 W); a column count
+        # that nothing fixes is 1 (``ones^T x`` sums x): see check().
+        return (ctx.dims.new(), ctx.dims.new())
     known = [*ctx.variables, *(ctx.indices or {})]
     raise unknown_name_error(name, known, node.pos, also=BUILTINS)
 
