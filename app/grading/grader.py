@@ -38,6 +38,7 @@ from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
 from app.grading.setup import ProblemSetup
 from app.mathlang import MathError
+from app.mathlang.ast import Name, walk
 
 K = 3
 EXTRA = 3
@@ -53,7 +54,7 @@ def grade_dict(data: dict[str, Any], answer: str, seed: int | None = None) -> di
     try:
         problem = Problem.from_dict(data)
     except ProblemError as exc:
-        return GradeResult.problem_error(str(exc), seed).to_dict()
+        return GradeResult.problem_error(str(exc), seed, exc.kind).to_dict()
     return grade(problem, answer, seed=seed)
 
 
@@ -62,7 +63,7 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
     try:
         setup = ProblemSetup(problem)
     except ProblemError as exc:
-        return GradeResult.problem_error(str(exc), seed)
+        return GradeResult.problem_error(str(exc), seed, exc.kind)
     primary = setup.layouts[0]
     count = len(problem.indices) if problem.indices else None
     expected_shape = setup.form_shape(primary, count)
@@ -288,9 +289,15 @@ def matching_layouts(comparisons: list[dict[Layout, Comparison]]) -> set[Layout]
 
 
 def _size_names(setup: ProblemSetup) -> dict[str, int]:
-    """Names for the problem's sizes, used to speak of a factor such as 1/N."""
+    """Names for the problem's sizes, used to speak of a factor such as 1/N.
+
+    Only variables of the function count: a factor 3 must not be blamed on the rows of
+    a matrix that the function does not even use."""
     names: dict[str, int] = dict(setup.problem.sizes or {})
+    used = {node.name for node in walk(setup.typed.node) if isinstance(node, Name)}
     for name, (rows, cols) in setup.shapes.items():
+        if name not in used:
+            continue
         if rows > 1:
             names.setdefault(f"the number of rows of {name}", rows)
         if cols > 1:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.mathlang.declarations import Declaration, parse_declaration
-from app.mathlang.errors import MathError
+from app.mathlang.errors import ErrorKind, MathError
 
 LAYOUTS = ("numerator", "denominator", "any")
 MAX_VALUE_ENTRIES = 100_000
@@ -39,10 +39,11 @@ _KNOWN_KEYS = {
 class ProblemError(ValueError):
     """A problem (not an answer) that cannot be graded; ``field`` names the bad input."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, kind: ErrorKind = "syntax") -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.message = message
+        self.kind: ErrorKind = kind
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Problem:
             try:
                 decl = parse_declaration(str(name), spec)
             except MathError as exc:
-                raise ProblemError(f"variables.{name}", exc.message) from exc
+                raise ProblemError(f"variables.{name}", exc.message, exc.kind) from exc
             if not isinstance(decl.rows, int) or not isinstance(decl.cols, int):
                 raise ProblemError(f"variables.{name}", "sizes must be numbers, e.g. 3x4")
             if decl.domain in ("spd", "invertible") and decl.rows != decl.cols:

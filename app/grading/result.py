@@ -7,6 +7,7 @@ from typing import Any
 
 from app.grading import messages
 from app.mathlang import MathError
+from app.mathlang.errors import ErrorKind
 
 
 @dataclass
@@ -41,11 +42,14 @@ class GradeResult:
         return self
 
     @classmethod
-    def problem_error(cls, message: str, seed: int | None) -> GradeResult:
-        """A problem that cannot be graded (bad declarations, function, batch line)."""
+    def problem_error(
+        cls, message: str, seed: int | None, kind: ErrorKind = "syntax"
+    ) -> GradeResult:
+        """A problem that cannot be graded (bad declarations, function, batch line); the
+        error keeps the kind of what went wrong (a function with a shape error: ``shape``)."""
         result = cls(seed=seed if seed is not None else 0)
         result.verdict = "invalid"
-        result.error = {"kind": "syntax", "message": f"problem: {message}", "position": None}
+        result.error = {"kind": kind, "message": f"problem: {message}", "position": None}
         result.message = f"This problem cannot be graded: {message}"
         return result
 

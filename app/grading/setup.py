@@ -42,7 +42,7 @@ class ProblemSetup:
             tree = mathlang.parse(problem.function)
             self.typed = mathlang.check(tree, self.shapes)
         except MathError as exc:
-            raise ProblemError("function", exc.message) from exc
+            raise ProblemError("function", exc.message, exc.kind) from exc
         if len(self.typed.shape) != 2:
             raise ProblemError("function", "the function must be a scalar, vector or matrix")
         self.out_shape: tuple[int, int] = (int(self.typed.shape[0]), int(self.typed.shape[1]))
