@@ -17,9 +17,6 @@ from tests.contracts.conftest import Server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 
 @dataclass
 class Visit:
