@@ -5,7 +5,8 @@ Public API (everything a caller needs; the modules behind it may change)::
     from app import mathlang
     tree = mathlang.parse("W x + b")                 # Node; MathError(syntax | limit)
     typed = mathlang.check(tree, {"W": (3, 4), "x": (4, 1), "b": (3, 1)})
-    typed.shape                                       # (3, 1); MathError(unknown_name | shape | limit)
+    typed.shape                                       # (3, 1)
+    # check raises MathError(unknown_name | shape | limit)
     mathlang.evaluate(typed, {"W": W, "x": x, "b": b})  # ndarray (..., 3, 1), float64
     mathlang.to_latex(tree)                           # "W x + b"
     mathlang.to_text(tree)                            # text that parses back to an equal tree
