@@ -11,8 +11,8 @@ from __future__ import annotations
 from app.grading.diagnosis import Diagnosis
 
 _LAYOUT_RULE = {
-    "numerator": "rows follow the outputs y_i (numerator layout)",
-    "denominator": "rows follow the inputs x_j (denominator layout)",
+    "numerator": "rows follow the outputs yᵢ (numerator layout)",
+    "denominator": "rows follow the inputs xⱼ (denominator layout)",
 }
 
 

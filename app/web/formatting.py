@@ -58,7 +58,7 @@ def diagnosis_text(result: dict[str, Any], layout: str | None = None) -> str:
         if layout == "denominator":
             rule = "denominator layout: rows follow the inputs"
         else:
-            rule = "numerator layout: rows follow the outputs y_i"
+            rule = "numerator layout: rows follow the outputs yᵢ"
         return f"You gave the {other}-layout derivative (the transpose). This exercise uses {rule}."
     if diagnosis == "sign":
         return "Every entry has the wrong sign: check a minus that was dropped or added."
