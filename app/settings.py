@@ -15,6 +15,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
+MIN_SECRET_LENGTH = 16
+"""Production refuses shorter keys: an empty or tiny key would let anyone sign cookies."""
 DEFAULT_DATABASE_URL = "sqlite:///./data/jtutor.db"
 
 
@@ -100,9 +102,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:
-        if self.production and self.secret_key == DEFAULT_SECRET:
+        if self.production and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
             raise ValueError(
-                "JTUTOR_SECRET_KEY must be set to a non-default value when JTUTOR_PRODUCTION is on"
+                "JTUTOR_SECRET_KEY must be set to a non-default value of at least "
+                f"{MIN_SECRET_LENGTH} characters when JTUTOR_PRODUCTION is on "
+                "(e.g. the output of: openssl rand -hex 32)"
             )
         return self
 

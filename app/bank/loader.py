@@ -16,6 +16,7 @@ import yaml
 
 from app.bank.exercise import Exercise
 from app.bank.schema import BankError, validate
+from app.bank.yaml_text import load_yaml
 
 
 def _shipped_exercises() -> Path:
@@ -38,7 +39,7 @@ def load_exercise_text(yaml_text: str, source: str = "<browser>") -> Exercise:
     if len(yaml_text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         raise BankError(source, "", f"the file is larger than {MAX_FILE_BYTES} bytes")
     try:
-        data = yaml.safe_load(yaml_text)
+        data = load_yaml(yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

@@ -53,6 +53,12 @@ def test_production_refuses_the_default_secret() -> None:
     assert Settings(production=True, secret_key="a" * 40).production is True
 
 
+@pytest.mark.parametrize("secret", ["", "short", "x" * 15])
+def test_production_refuses_an_empty_or_short_secret(secret: str) -> None:
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        Settings(production=True, secret_key=secret)
+
+
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     monkeypatch.setenv("JTUTOR_HTTPS", "true")

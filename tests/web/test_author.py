@@ -307,3 +307,26 @@ def test_a_stored_exercise_that_no_longer_loads_is_hidden_from_learners(
     assert "broken-one" in listing and "does not load" in listing
     editor = client.get("/author/exercises/broken-one")
     assert editor.status_code == 200 and 'value="broken-one"' in editor.text
+
+
+def billion_laughs(levels: int = 7) -> str:
+    """A few hundred bytes of YAML whose aliases expand to 9**levels strings."""
+    lines = ['a0: &a0 "lol"']
+    for level in range(1, levels + 1):
+        refs = ", ".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    lines.append(f"title: *a{levels}")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_import_with_yaml_aliases_is_refused(instructor: Session) -> None:
+    client, token = instructor
+    bomb = billion_laughs()
+    assert len(bomb) < 1000
+    refused = client.post(
+        "/author/import",
+        data={"csrf_token": token},
+        files={"file": ("bomb.yaml", bomb.encode(), "application/yaml")},
+    )
+    assert refused.status_code == 422
+    assert "aliases" in refused.text

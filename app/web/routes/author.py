@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from app.bank.yaml_text import load_yaml
 from app.store.authored import (
     create_authored,
     delete_authored,
@@ -262,7 +263,7 @@ async def duplicate(
     database: DatabaseDep,
 ) -> Response:
     text, _ = _source_text(services, database, exercise_id)
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise BadInput("the exercise to duplicate is not a YAML mapping")
     data["id"] = _copy_id(services, database, exercise_id)

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from app.bank.yaml_text import load_yaml
+
 FIELDS = ("id", "title", "lesson", "layout", "answer_form", "function", "wrt", "reference")
 TEXT_FIELDS = ("prompt",)
 FORM_KEYS = FIELDS + TEXT_FIELDS
@@ -103,7 +105,7 @@ def compose(form: Mapping[str, Any]) -> str:
     if len(rest_text) > MAX_REST_CHARS:
         raise ComposeError(f"the YAML box is longer than {MAX_REST_CHARS} characters")
     try:
-        rest = yaml.safe_load(rest_text) if rest_text.strip() else {}
+        rest = load_yaml(rest_text) if rest_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -125,7 +127,7 @@ def compose(form: Mapping[str, Any]) -> str:
 
 def split(yaml_text: str) -> dict[str, str]:
     """Form values (the fields and ``rest``) for an exercise's YAML."""
-    data = yaml.safe_load(yaml_text)
+    data = load_yaml(yaml_text)
     if not isinstance(data, dict):
         return {"rest": yaml_text}
     values: dict[str, str] = {}
