@@ -17,6 +17,7 @@ from app import __version__
 from app.settings import Settings
 from app.store import Database
 from app.web.errors import install_error_handlers
+from app.web.head import HeadAsGetMiddleware
 from app.web.learner import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
 from app.web.rendering import make_templates
@@ -76,6 +77,7 @@ def create_app(
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
 
     app.mount("/static", StaticFiles(directory=settings.home / "static"), name="static")
     for module in (pages, exercises, api_grade, api_exercises, api_attempts, health, docs):
