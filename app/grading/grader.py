@@ -133,8 +133,7 @@ def _check_answer(
 ) -> mathlang.Typed:
     tree = mathlang.parse(answer)
     if count is not None and setup.problem.indices:
-        sizes = dict(zip(setup.problem.indices, expected, strict=True))
-        return mathlang.check(tree, setup.shapes, indices=sizes)
+        return _check_index_form(setup, tree, expected, count)
     hint = (int(expected[0]), int(expected[1])) if len(expected) == 2 else None
     try:
         return mathlang.check(tree, setup.shapes, expected=hint)
@@ -142,6 +141,30 @@ def _check_answer(
         if exc.kind != "shape" or hint is None:
             raise
         return mathlang.check(tree, setup.shapes)
+
+
+def _check_index_form(
+    setup: ProblemSetup, tree: mathlang.Node, expected: tuple[int, ...], count: int
+) -> mathlang.Typed:
+    """Type an index-form answer, binding its indices to the sizes of the expected layout
+    first and then of the other layouts: an answer written in the other index order
+    (``--layout any``, or the transposed mistake) must be graded, not refused as ill-shaped."""
+    candidates = [expected]
+    for layout in [*setup.layouts, setup.other]:
+        shape = None if layout is None else setup.form_shape(layout, count)
+        if shape is not None and shape not in candidates:
+            candidates.append(shape)
+    first: MathError | None = None
+    for shape in candidates:
+        sizes = dict(zip(setup.problem.indices or [], shape, strict=True))
+        try:
+            return mathlang.check(tree, setup.shapes, indices=sizes)
+        except MathError as exc:
+            if exc.kind != "shape":
+                raise
+            first = first or exc
+    assert first is not None
+    raise first
 
 
 def _numeric(
