@@ -80,7 +80,9 @@ def _derive(
     seed: int | None = None,
 ) -> Derivation:
     try:
-        return derive(function, _checked_variables(variables), wrt, layout, seed=seed or 1)
+        return derive(
+            function, _checked_variables(variables), wrt, layout, seed=1 if seed is None else seed
+        )
     except mathlang.MathError as exc:
         raise BadInput(exc.message, position=exc.position, field="function") from None
     except NoRule as exc:
@@ -97,7 +99,7 @@ def derive_api(body: DeriveRequest) -> dict[str, Any]:
 
     variables = _checked_variables(body.variables)
     outcome = default_pool().derive(
-        body.function, variables, body.wrt, body.layout, seed=body.seed or 1
+        body.function, variables, body.wrt, body.layout, seed=1 if body.seed is None else body.seed
     )
     if "derivation" in outcome:
         derivation: dict[str, Any] = outcome["derivation"]
