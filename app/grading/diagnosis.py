@@ -147,6 +147,9 @@ def describe_entries(
             "only where the unit is inactive (pre-activation <= 0): there the derivative "
             "is 0, so the answer needs the mask step(...)"
         )
+    if count == 1:
+        (idx,) = [tuple(int(i) + 1 for i in pos) for pos in zip(*np.nonzero(wrong), strict=True)]
+        return f"only the entry {_position(idx)}"
     if wrong.ndim == 2 and wrong.shape[0] == wrong.shape[1] and wrong.shape[0] > 1:
         diagonal = np.eye(wrong.shape[0], dtype=bool)
         if not np.any(wrong & diagonal):
@@ -158,9 +161,6 @@ def describe_entries(
         if pair is not None:
             zero = " (where the derivative is 0)" if zero_expected else ""
             return f"only where {pair}{zero}"
-    if count == 1:
-        (idx,) = [tuple(int(i) + 1 for i in pos) for pos in zip(*np.nonzero(wrong), strict=True)]
-        return f"only the entry {_position(idx)}"
     if wrong.ndim == 2 and wrong.shape[0] > 1 and wrong.shape[1] > 1:
         rows = np.nonzero(wrong.any(axis=1))[0]
         cols = np.nonzero(wrong.any(axis=0))[0]

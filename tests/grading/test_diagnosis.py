@@ -41,6 +41,9 @@ def test_descriptions() -> None:
     off = ~np.eye(3, dtype=bool)
     assert describe_entries(off) == "only the off-diagonal entries"
     assert describe_entries(np.eye(3, dtype=bool)) == "only the diagonal entries"
+    one_on_the_diagonal = np.zeros((2, 2), bool)
+    one_on_the_diagonal[1, 1] = True
+    assert describe_entries(one_on_the_diagonal) == "only the entry (2, 2)"
     single = np.zeros((3, 4), bool)
     single[2, 3] = True
     assert describe_entries(single) == "only the entry (3, 4)"
