@@ -37,15 +37,13 @@ Edge cases, decided once (the grammar's header has the precedence table):
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import ClassVar
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedInput
 
 from app.mathlang.ast import (
     Binary,
@@ -62,6 +60,7 @@ from app.mathlang.ast import (
 )
 from app.mathlang.errors import MathError
 from app.mathlang.limits import MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH
+from app.mathlang.syntax_errors import BareFunction, describe, token_start
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 
@@ -98,8 +97,8 @@ def parse(text: str) -> Node:
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
-        raise _describe(exc, text) from None
-    except _BareFunction as exc:
+        raise describe(exc, text, _lark().lex) from None
+    except BareFunction as exc:
         raise exc.explained(text) from None
     except LarkError as exc:  # pragma: no cover - every parse failure is an UnexpectedInput
         raise MathError("syntax", "the expression could not be read", None) from exc
@@ -202,7 +201,7 @@ class _Build(Transformer[Token, Node]):
 
     def bare_function(self, children: list[Token]) -> Node:
         (token,) = children
-        raise _BareFunction(str(token), _at(token))
+        raise BareFunction(str(token), _at(token))
 
     def call(self, children: list[Token | Node | list[Node]]) -> Node:
         callee, _, arguments, right = children
@@ -302,9 +301,7 @@ def _signed(op: str, children: list[Token | Node]) -> Node:
     return Unary("-" if op == "-" else "+", operand, **span)
 
 
-def _at(token: Token) -> int:
-    """Where a token starts (Lark types it as optional; our lexer always sets it)."""
-    return token.start_pos or 0
+_at = token_start  # short name for the many span computations below
 
 
 def _past(token: Token) -> int:
@@ -313,149 +310,3 @@ def _past(token: Token) -> int:
 
 def _clip(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# --- syntax errors a learner can act on -------------------------------------------------
-
-
-class _BareFunction(MathError):
-    """A built-in function name without its parentheses (``sin x``, ``sin^2(x)``)."""
-
-    EXAMPLES: ClassVar[dict[str, str]] = {
-        "eye": "eye(3)",
-        "zeros": "zeros(3)",
-        "max": "max(a, b)",
-        "min": "min(a, b)",
-    }
-
-    def __init__(self, func: str, position: int) -> None:
-        super().__init__("syntax", f"`{func}` needs parentheses", position)
-        self.func = func
-
-    def explained(self, text: str) -> MathError:
-        position = self.position or 0
-        rest = text[position + len(self.func) :].lstrip()
-        power = re.match(r"\^\s*([0-9]+)\s*\(", rest)
-        if power:
-            message = (
-                f"write {self.func}(x)^{power.group(1)} for the power of {self.func}, "
-                f"not {self.func}^{power.group(1)}(x)"
-            )
-        else:
-            call = self.EXAMPLES.get(self.func, f"{self.func}(x)")
-            message = f"`{self.func}` needs parentheses around its argument: {call}"
-        return MathError("syntax", message, position)
-
-
-_OPERATOR_TOKENS = {*_OPERATORS, "EQEQ"}
-_CLOSERS = {"RPAR": ("(", ")"), "RBRACK": ("[", "]")}
-_CHARACTER_HINTS = {
-    ".": "a '.' belongs in a number (0.5) or in .*, ./, .^ or .T",
-    "_": "a name starts with a letter (x, W1, x_2), not with '_'",
-    '"': "quotes have no meaning here: there are no strings in the language",
-    "{": "use ( ) for grouping, not { }",
-    "}": "use ( ) for grouping, not { }",
-    "=": "'=' is not an operator; for equal indices write [i==j]",
-    "|": "write abs(x) or norm(x) instead of bars",
-    "\\": "LaTeX commands are not understood: write sqrt(x), x^T, A^-1, ...",
-    "²": "write x^2 instead of x²",
-    "³": "write x^3 instead of x³",
-    "!": "'!' is not an operator here",
-}
-
-
-def _quote(text: str) -> str:
-    return f'"{text}"' if "'" in text else f"'{text}'"
-
-
-def _describe(exc: UnexpectedInput, text: str) -> MathError:
-    """Turn Lark's report into a message about the character the learner typed."""
-    if isinstance(exc, UnexpectedCharacters):
-        position = exc.pos_in_stream or 0
-        char = text[position]
-        hint = _CHARACTER_HINTS.get(char)
-        if hint is None and unicodedata.category(char).startswith("L"):
-            spelled = unicodedata.name(char, "").split(" ")[-1].lower()
-            hint = "names use the letters a-z and A-Z" + (
-                f": write {spelled} instead of {char}"
-                if "GREEK" in unicodedata.name(char, "")
-                else ""
-            )
-        message = f"unexpected character {_quote(char)}"
-        return MathError("syntax", f"{message}: {hint}" if hint else message, position)
-    if isinstance(exc, UnexpectedToken):
-        return _describe_token(exc.token, text)
-    return MathError("syntax", "the expression could not be read", exc.pos_in_stream)
-
-
-def _describe_token(token: Token, text: str) -> MathError:
-    before = _previous_token(text, _at(token) if token.type != "$END" else len(text))
-    opened = _open_brackets(text, len(text) if token.type == "$END" else _at(token))
-    shown = _quote(str(token))
-    after = f" after {_quote(str(before))}" if before is not None else ""
-    if token.type == "$END":
-        if opened:
-            char, where = opened[-1]
-            closer = ")" if char == "(" else "]"
-            return MathError(
-                "syntax", f"missing closing '{closer}' for the '{char}' at {where}", len(text)
-            )
-        return MathError(
-            "syntax",
-            f"the expression ends{after}: something is missing after it",
-            len(text),
-        )
-    position = _at(token)
-    if token.type in _CLOSERS:
-        opener, closer = _CLOSERS[token.type]
-        if opened and opened[-1][0] != opener:
-            char, where = opened[-1]
-            other = ")" if char == "(" else "]"
-            message = f"unexpected {shown}: close the '{char}' at {where} with '{other}' first"
-        elif not opened:
-            message = f"unexpected {shown}: there is no '{opener}' before it for it to close"
-        elif before is not None and before.type in ("LPAR", "LBRACK"):
-            message = f"empty {before}{token}: put something inside"
-        else:
-            message = f"unexpected {shown}: something is missing before it"
-        return MathError("syntax", message, position)
-    if before is not None and before.type == token.type == "STAR":
-        return MathError("syntax", "use ^ for powers (x^2), not **", _at(before))
-    if before is not None and before.type == token.type == "SLASH":
-        return MathError("syntax", "'//' is not an operator: use / to divide", _at(before))
-    if token.type == "COMMA":
-        hint = "commas separate the arguments of a function or the entries of [ ]"
-    elif token.type == "EQEQ":
-        hint = "'==' is only used inside brackets, as in [i==j]"
-    elif token.type == "TRANSPOSE":
-        hint = "a transpose follows what it transposes, as in x^T or x'"
-    elif token.type in _OPERATOR_TOKENS and (before is None or before.type in _OPERATOR_TOKENS):
-        hint = "something is missing before it"
-    else:
-        hint = ""
-    message = f"unexpected {shown}{after}"
-    return MathError("syntax", f"{message}: {hint}" if hint else message, position)
-
-
-def _previous_token(text: str, position: int) -> Token | None:
-    """The last token before ``position`` (lexing again is linear and cheap)."""
-    last = None
-    try:
-        for token in _lark().lex(text):
-            if _at(token) >= position:
-                break
-            last = token
-    except LarkError:
-        pass  # a bad character after ``position`` does not matter here
-    return last
-
-
-def _open_brackets(text: str, position: int) -> list[tuple[str, int]]:
-    """The brackets still open before ``position``, innermost last."""
-    stack: list[tuple[str, int]] = []
-    for where, char in enumerate(text[:position]):
-        if char in "([":
-            stack.append((char, where))
-        elif char in ")]" and stack:
-            stack.pop()
-    return stack
