@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         ge=1,
         description="How long a learner cookie lives, in days.",
     )
+    check_on_start: bool = Field(
+        True,
+        description="Run the self-check of every exercise in the background when the app "
+        "starts (as jtutor check does); failures are logged and listed on /author.",
+    )
     migrate_on_start: bool = Field(
         True,
         description="Apply database migrations when the app starts (jtutor serve).",

@@ -1,75 +1,185 @@
-"""Self-tests of an exercise: what ``jtutor check`` runs for each file (DESIGN §7).
+"""The self-check of an exercise: the one check run by ``jtutor check``, the app at start,
+the authoring page's live panel and its save (DESIGN §7).
 
-The reference answer is graded against finite differences on several seeds (so on
-several variants of sizes and values) and must be ``correct`` every time; then each of
-the exercise's tests must get its declared verdict and diagnosis.
+An exercise passes when its reference answer is ``correct`` and each of its tests gets its
+declared verdict and diagnosis, on every seed of ``CHECK_SEEDS`` (several variants of sizes
+and values: a test must not pass by luck). Every answer is graded through exactly what a
+learner's answer goes through: ``exercise.problem(seed)``, sent as the plain data
+(``Problem.to_dict``) that the grading workers read back with ``Problem.from_dict``. So an
+exercise that a learner could not answer (a key the worker refuses, an answer form it
+reads differently) fails its check instead of passing it. The caller says how to grade:
+the app and ``jtutor check`` hand in their worker pool (time and memory limits), tests
+may grade in this process with :func:`grade_in_process`, which runs the workers' code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.bank.exercise import Exercise
-from app.grading import grade
-from app.grading.problem import ProblemError
+from app.bank.loader import load_exercise_text
+from app.bank.schema import BankError
+from app.grading.grader import grade_dict
+from app.grading.problem import Problem, ProblemError
 from app.mathlang import MathError
 
 CHECK_SEEDS = (1, 2, 3)
 
+GradeFn = Callable[[Problem, str, int], dict[str, Any]]
+"""Grades one answer to a problem on a seed and gives the DESIGN §11 result."""
+
+
+def grade_in_process(problem: Problem, answer: str, seed: int) -> dict[str, Any]:
+    """The grading workers' code, run here: the problem crosses as plain data, as it does
+    to a worker."""
+    return grade_dict(problem.to_dict(), answer, seed)
+
+
+def outcome(result: dict[str, Any]) -> str:
+    """``verdict`` or ``verdict/diagnosis``, as tests declare them."""
+    verdict = str(result.get("verdict"))
+    return f"{verdict}/{result['diagnosis']}" if result.get("diagnosis") else verdict
+
+
+@dataclass
+class CheckLine:
+    """One graded answer of the self-check (for a test, its first failing seed or its
+    last seed when it passes on all)."""
+
+    label: str
+    answer: str
+    seed: int
+    result: dict[str, Any]
+    wanted: str
+    ok: bool
+    outcomes: list[str] = field(default_factory=list)
+
+    @property
+    def got(self) -> str:
+        return outcome(self.result)
+
 
 @dataclass
 class CheckReport:
-    exercise_id: str
-    source_path: str
-    lines: list[str] = field(default_factory=list)
+    """What the self-check found: the exercise (None when the file did not load), the
+    graded reference and tests, and every failure as a sentence."""
+
+    source: str
+    yaml_text: str = ""
+    exercise: Exercise | None = None
+    schema_error: str | None = None
+    reference: list[CheckLine] = field(default_factory=list)
+    tests: list[CheckLine] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return self.exercise is not None and not self.failures
+
+    @property
+    def exercise_id(self) -> str | None:
+        return self.exercise.id if self.exercise is not None else None
+
+    @property
+    def lines(self) -> list[str]:
+        """One line per check, for ``jtutor check -v``."""
+        out = [f"reference (seed {line.seed}): {line.got}" for line in self.reference]
+        out += [f"{t.label} {t.answer!r}: {', '.join(sorted(set(t.outcomes)))}" for t in self.tests]
+        return out
 
     def summary(self) -> str:
         if self.ok:
             return f"PASS {self.exercise_id}"
-        return f"FAIL {self.source_path}: {self.failures[0]}"
+        return f"FAIL {self.source}: {self.failures[0]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        def line(item: CheckLine) -> dict[str, Any]:
+            return {
+                "label": item.label,
+                "answer": item.answer,
+                "seed": item.seed,
+                "got": item.got,
+                "wanted": item.wanted,
+                "ok": item.ok,
+                "message": item.result.get("message"),
+            }
+
+        return {
+            "ok": self.ok,
+            "id": self.exercise_id,
+            "schema_error": self.schema_error,
+            "reference": [line(x) for x in self.reference],
+            "tests": [line(x) for x in self.tests],
+            "failures": list(self.failures),
+        }
 
 
-def check_exercise(exercise: Exercise, seeds: tuple[int, ...] = CHECK_SEEDS) -> CheckReport:
-    """Run the reference and every test; ``lines`` has one line per check."""
-    report = CheckReport(exercise.id, exercise.source_path)
+def check_exercise(
+    exercise: Exercise,
+    grade: GradeFn = grade_in_process,
+    seeds: tuple[int, ...] = CHECK_SEEDS,
+    *,
+    report: CheckReport | None = None,
+) -> CheckReport:
+    """Grade the reference and every test on every seed, as a learner's answer is graded."""
+    report = report or CheckReport(exercise.source_path)
+    report.exercise = exercise
+    problems: dict[int, Problem] = {}
     for seed in seeds:
         try:
-            problem = exercise.problem(seed)
-        except (ProblemError, MathError) as exc:
+            problems[seed] = exercise.problem(seed)
+        except (ProblemError, MathError, ValueError) as exc:
             report.failures.append(f"the problem of seed {seed} is broken: {exc}")
             return report
-        result = grade(problem, exercise.reference, seed=seed)
-        line = f"reference (seed {seed}): {_outcome(result)}"
-        report.lines.append(line)
-        if result["verdict"] != "correct":
+    for seed, problem in problems.items():
+        result = grade(problem, exercise.reference, seed)
+        ok = result.get("verdict") == "correct"
+        report.reference.append(
+            CheckLine(f"seed {seed}", exercise.reference, seed, result, "correct", ok)
+        )
+        if not ok:
             report.failures.append(
-                f"reference: {exercise.reference!r} is {_outcome(result)} on seed {seed}, "
-                f"not correct: {result['message']}"
+                f"reference: {exercise.reference!r} is {outcome(result)} on seed {seed}, "
+                f"not correct: {result.get('message')}"
             )
     for i, test in enumerate(exercise.tests):
         want = test.verdict + (f"/{test.diagnosis}" if test.diagnosis else "")
-        outcomes = []
-        for seed in seeds:  # every test on every variant: a test must not pass by luck
-            result = grade(exercise.problem(seed), test.answer, seed=seed)
-            got = _outcome(result)
-            outcomes.append(got)
-            if result["verdict"] != test.verdict or (
-                test.diagnosis is not None and result["diagnosis"] != test.diagnosis
-            ):
+        line: CheckLine | None = None
+        outcomes: list[str] = []
+        for seed, problem in problems.items():
+            result = grade(problem, test.answer, seed)
+            outcomes.append(outcome(result))
+            ok = result.get("verdict") == test.verdict and (
+                test.diagnosis is None or result.get("diagnosis") == test.diagnosis
+            )
+            line = CheckLine(f"tests[{i}]", test.answer, seed, result, want, ok, outcomes)
+            if not ok:
                 report.failures.append(
-                    f"tests[{i}]: {test.answer!r} gave {got} on seed {seed}, expected {want}"
+                    f"tests[{i}]: {test.answer!r} gave {outcome(result)} on seed {seed}, "
+                    f"expected {want}"
                 )
                 break
-        report.lines.append(f"tests[{i}] {test.answer!r}: {', '.join(sorted(set(outcomes)))}")
+        if line is not None:
+            report.tests.append(line)
     return report
 
 
-def _outcome(result: dict[str, Any]) -> str:
-    verdict = str(result["verdict"])
-    return f"{verdict}/{result['diagnosis']}" if result.get("diagnosis") else verdict
+def check_text(
+    yaml_text: str,
+    grade: GradeFn = grade_in_process,
+    *,
+    source: str = "<browser>",
+    seeds: tuple[int, ...] = CHECK_SEEDS,
+) -> CheckReport:
+    """Load an exercise from its YAML (a file's text, the editor's, an upload) and check it;
+    a file that does not load is a report with ``schema_error`` naming the field."""
+    report = CheckReport(source, yaml_text)
+    try:
+        exercise = load_exercise_text(yaml_text, source)
+    except BankError as exc:
+        report.schema_error = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        report.failures.append(report.schema_error)
+        return report
+    return check_exercise(exercise, grade, seeds, report=report)

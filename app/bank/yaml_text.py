@@ -23,7 +23,8 @@ class AliasRefused(yaml.YAMLError):
 class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            raise AliasRefused(self.peek_event().start_mark)
+            event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise AliasRefused(event.start_mark)
         return super().compose_node(parent, index)
 
 

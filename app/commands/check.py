@@ -2,18 +2,21 @@
 
 One line per exercise (``PASS id`` or ``FAIL file: why``), a progress line on stderr for
 large banks, and a last line ``N passed, M failed``; exit 1 when anything failed, 2 when
-a path does not exist. Duplicate ids across the files are failures too.
+a path does not exist. Duplicate ids across the files are failures too. The check is the
+app's (``app.bank.selfcheck``), graded in worker processes with the limits of the settings
+(``JTUTOR_GRADING_*``), so an answer a learner would see time out fails here too.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-from app.bank.loader import exercise_files, load_exercise_file
+from app.bank.loader import exercise_files
 from app.bank.schema import BankError
-from app.bank.selfcheck import check_exercise
+from app.bank.selfcheck import GradeFn, check_text
 
 PROGRESS_EVERY = 20
 
@@ -30,13 +33,26 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _check_one(path: str) -> tuple[bool, str, list[str], str | None]:
+def _grader() -> GradeFn:
+    from app.grading.worker import shared_pool
+    from app.settings import Settings
+
+    settings = Settings()
+    pool = shared_pool(
+        size=settings.grading_workers,
+        timeout=settings.grading_timeout,
+        memory_mb=settings.grading_memory_mb,
+    )
+    return lambda problem, answer, seed: pool.grade(problem, answer, seed)
+
+
+def _check_one(path: Path, grade: GradeFn) -> tuple[bool, str, list[str], str | None]:
     try:
-        exercise = load_exercise_file(path)
-    except BankError as exc:
-        return False, f"FAIL {exc}", [], None
-    report = check_exercise(exercise)
-    return report.ok, report.summary(), report.lines, exercise.id
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return False, f"FAIL {path}: cannot be read: {exc}", [], None
+    report = check_text(text, grade, source=str(path))
+    return report.ok, report.summary(), report.lines, report.exercise_id
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,11 +61,12 @@ def run(args: argparse.Namespace) -> int:
     except BankError as exc:
         print(f"jtutor check: {exc}", file=sys.stderr)
         return 2
+    grade = _grader()
     passed = failed = 0
     seen: dict[str, str] = {}
     total = len(files)
     for done, path in enumerate(files, start=1):
-        ok, line, lines, exercise_id = _check_one(str(path))
+        ok, line, lines, exercise_id = _check_one(path, grade)
         if ok and exercise_id is not None and exercise_id in seen:
             ok, line = (
                 False,

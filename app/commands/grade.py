@@ -15,7 +15,7 @@ from typing import Any
 from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
 from app.grading.setup import expected_shape
-from app.grading.worker import GradingPool, default_pool
+from app.grading.worker import GradingPool, shared_pool
 from app.mathlang import MathError
 
 PROGRESS_EVERY = 25
@@ -86,9 +86,19 @@ def _problem_from_flags(args: argparse.Namespace) -> Problem:
 
 
 def _pool(args: argparse.Namespace) -> GradingPool:
+    """The pool with the limits of the settings (``JTUTOR_GRADING_*``); ``--timeout`` wins."""
+    from app.settings import Settings
+
+    settings = Settings()
     if args.timeout is not None:
-        return GradingPool(timeout=args.timeout)
-    return default_pool()
+        return GradingPool(
+            size=settings.grading_workers,
+            timeout=args.timeout,
+            memory_mb=settings.grading_memory_mb,
+        )
+    return shared_pool(
+        settings.grading_workers, settings.grading_timeout, settings.grading_memory_mb
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,6 +197,6 @@ def _run_batch(args: argparse.Namespace) -> int:
     graded = _pool(args).grade_many([(p, a, s) for _, p, a, s in items], progress=progress)
     for (number, _, _, _), result in zip(items, graded, strict=True):
         results[number] = {**result, "id": ids[number]} if number in ids else result
-    for result in results:
-        print(json.dumps(result))
+    for line in results:
+        print(json.dumps(line))
     return 0

@@ -30,6 +30,7 @@ _KNOWN_KEYS = {
     "indices",
     "values",
     "sizes",
+    "compact",
     "answer",
     "seed",
     "id",

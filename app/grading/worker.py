@@ -331,6 +331,10 @@ class GradingPool:
         """Run the diagnostic task in a worker (used to test the time and memory limits)."""
         return self._run("probe", (seconds, megabytes), None)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def pids(self) -> list[int]:
         with self._lock:
             return [w.pid for w in self._all]
@@ -350,25 +354,33 @@ class GradingPool:
         self.close()
 
 
-_default: GradingPool | None = None
-_default_lock = threading.Lock()
+_shared: dict[tuple[int, float, int], GradingPool] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_pool(
+    size: int = DEFAULT_SIZE,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> GradingPool:
+    """The process's pool for these limits (started on first use, closed at exit).
+
+    Every app or command built in one process with the same limits shares one pool, so a
+    test run that builds many apps does not start two workers per app; the limits are
+    always given by the caller (from :class:`app.settings.Settings`), never read here."""
+    key = (size, float(timeout), memory_mb)
+    with _shared_lock:
+        pool = _shared.get(key)
+        if pool is None or pool.closed:
+            pool = GradingPool(size=size, timeout=timeout, memory_mb=memory_mb)
+            _shared[key] = pool
+            atexit.register(pool.close)
+        return pool
 
 
 def default_pool() -> GradingPool:
-    """The process-wide pool (created on first use, closed at exit).
-
-    Size and limits come from the environment: ``JTUTOR_GRADING_WORKERS`` (default 2),
-    ``JTUTOR_GRADING_TIMEOUT`` seconds (2), ``JTUTOR_GRADING_MEMORY_MB`` (1024)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = GradingPool(
-                size=int(os.environ.get("JTUTOR_GRADING_WORKERS", DEFAULT_SIZE)),
-                timeout=float(os.environ.get("JTUTOR_GRADING_TIMEOUT", DEFAULT_TIMEOUT)),
-                memory_mb=int(os.environ.get("JTUTOR_GRADING_MEMORY_MB", DEFAULT_MEMORY_MB)),
-            )
-            atexit.register(_default.close)
-        return _default
+    """The shared pool with the default limits (2 workers, 2 s, 1024 MiB)."""
+    return shared_pool()
 
 
 def grade_in_worker(

@@ -87,11 +87,11 @@ class SignInRequired(Exception):
 
 
 def _secret(request: Request) -> str:
-    return str(request.app.state.settings.secret_key)
+    return str(request.app.state.tutor.settings.secret_key)
 
 
 def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
+    database: Database = request.app.state.tutor.database
     return database
 
 

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.web import auth
-from app.web.deps import DatabaseDep, SettingsDep
+from app.web.deps import TutorDep
 from app.web.rendering import render
 
 router = APIRouter(route_class=auth.InstructorRoute, include_in_schema=False)
@@ -35,7 +35,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login")
-async def login(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
+async def login(request: Request, tutor: TutorDep) -> Response:
     await auth.check_login_csrf(request)
     form = await request.form()
     email = str(form.get("email") or "").strip()[:MAX_EMAIL_CHARS]
@@ -51,7 +51,7 @@ async def login(request: Request, database: DatabaseDep, settings: SettingsDep) 
         )
     client = request.client.host if request.client is not None else "unknown"
     outcome = await run_in_threadpool(  # argon2 is slow on purpose: keep the loop free
-        auth.sign_in, database, email=email, password=password, client=client
+        auth.sign_in, tutor.database, email=email, password=password, client=client
     )
     if outcome.throttled:
         return _login_page(
@@ -70,7 +70,7 @@ async def login(request: Request, database: DatabaseDep, settings: SettingsDep) 
             status=401,
         )
     response = RedirectResponse(next_path, status_code=303)
-    auth.set_session_cookie(response, outcome.token, secure=settings.https)
+    auth.set_session_cookie(response, outcome.token, secure=tutor.settings.https)
     return response
 
 
@@ -85,12 +85,12 @@ def logout_form(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
+async def logout(request: Request, tutor: TutorDep) -> Response:
     who = auth.signed_in(request)
     if who is None:
         return RedirectResponse("/login", status_code=303)
     await auth.require_csrf(request, who)
-    auth.sign_out(database, token=who.session_token)
+    auth.sign_out(tutor.database, token=who.session_token)
     response = RedirectResponse("/login", status_code=303)
-    auth.clear_session_cookie(response, secure=settings.https)
+    auth.clear_session_cookie(response, secure=tutor.settings.https)
     return response

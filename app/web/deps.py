@@ -1,4 +1,8 @@
-"""Dependencies of the routes, as ``Annotated`` aliases (one place, one name each)."""
+"""The dependencies of the routes, as ``Annotated`` aliases: the tutor and the learner.
+
+``TutorDep`` is the running tutor (``app.web.tutor.Tutor``: settings, database, exercise
+catalogue, grading), built once by ``create_app``; ``LearnerDep`` is the calling learner.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.settings import Settings
-from app.store import Database
-from app.web.services import Services
+from app.web.tutor import Tutor
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-def get_services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+def get_tutor(request: Request) -> Tutor:
+    tutor: Tutor = request.app.state.tutor
+    return tutor
 
 
 def get_learner_id(request: Request) -> str:
@@ -32,7 +24,5 @@ def get_learner_id(request: Request) -> str:
     return learner_id
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-DatabaseDep = Annotated[Database, Depends(get_database)]
-ServicesDep = Annotated[Services, Depends(get_services)]
+TutorDep = Annotated[Tutor, Depends(get_tutor)]
 LearnerDep = Annotated[str, Depends(get_learner_id)]

@@ -1,14 +1,15 @@
 """``create_app()``: the FastAPI application with its middleware, error handler and routers.
 
-The optional routers (derivations, instructor authoring, sign-in) are included when their
-modules exist, so each can land on its own; only a missing module is skipped, never an
-import error inside one.
+The app holds one :class:`~app.web.tutor.Tutor`, built here from the settings; routes get
+it through ``app.web.deps.TutorDep``. When the app starts, the self-check of every
+exercise runs in the background (``JTUTOR_CHECK_ON_START``), through the grading workers.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -16,56 +17,57 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.settings import Settings
 from app.store import Database
+from app.web import auth_routes
+from app.web.catalogue import ExerciseBank
 from app.web.errors import install_error_handlers
 from app.web.head import HeadAsGetMiddleware
 from app.web.learner import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
-from app.web.rendering import make_templates
 from app.web.routes import (
     api_attempts,
     api_exercises,
     api_grade,
+    author,
+    derivations,
     docs,
     exercises,
     health,
     pages,
 )
 from app.web.security import SecurityHeadersMiddleware
-from app.web.services import Grader, Services
-
-OPTIONAL_ROUTERS = ("app.web.routes.derivations", "app.web.routes.author", "app.web.auth_routes")
+from app.web.tutor import Grader, Tutor, build_tutor
 
 
-def _include_optional(app: FastAPI) -> None:
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        app.include_router(module.router)
+def _lifespan(tutor: Tutor) -> object:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if tutor.settings.check_on_start:
+            threading.Thread(
+                target=tutor.run_startup_check, name="jtutor-self-check", daemon=True
+            ).start()
+        yield
+
+    return lifespan
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     database: Database | None = None,
-    bank: Any | None = None,
+    bank: ExerciseBank | None = None,
     grader: Grader | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    tutor = build_tutor(settings, database=database, bank=bank, grader=grader)
     app = FastAPI(
         title="jacobian-tutor",
         version=__version__,
         summary="Matrix derivatives, graded against finite differences.",
         docs_url=None,  # served by routes.docs with the vendored Swagger UI
         redoc_url=None,
+        lifespan=_lifespan(tutor),  # type: ignore[arg-type]
     )
-    app.state.settings = settings
-    app.state.database = database or Database(settings.database_url)
-    app.state.services = Services(settings, bank=bank, grader=grader)
-    app.state.templates = make_templates(settings.home / "templates")
+    app.state.tutor = tutor
 
     install_error_handlers(app)
     app.add_middleware(
@@ -80,7 +82,17 @@ def create_app(
     app.add_middleware(HeadAsGetMiddleware)
 
     app.mount("/static", StaticFiles(directory=settings.home / "static"), name="static")
-    for module in (pages, exercises, api_grade, api_exercises, api_attempts, health, docs):
+    for module in (
+        pages,
+        exercises,
+        api_grade,
+        api_exercises,
+        api_attempts,
+        health,
+        docs,
+        derivations,
+        author,
+        auth_routes,
+    ):
         app.include_router(module.router)
-    _include_optional(app)
     return app

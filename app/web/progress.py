@@ -7,7 +7,7 @@ from typing import Any
 
 from app.bank.curriculum import LESSONS, Lesson
 from app.store import Database, ExerciseProgress, progress
-from app.web.services import Services
+from app.web.catalogue import Catalogue
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,11 @@ def exercise_progress(database: Database, learner_id: str) -> dict[str, Exercise
 
 
 def lessons_progress(
-    services: Services, per_exercise: dict[str, ExerciseProgress]
+    catalogue: Catalogue, per_exercise: dict[str, ExerciseProgress]
 ) -> list[LessonProgress]:
     out = []
     for lesson in LESSONS:
-        ids = [exercise.id for exercise in services.exercises(lesson.slug)]
+        ids = [exercise.id for exercise in catalogue.exercises(lesson.slug)]
         touched = [per_exercise[i] for i in ids if i in per_exercise]
         out.append(
             LessonProgress(

@@ -58,7 +58,7 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """``partial`` for an htmx request (when given), ``template`` otherwise."""
-    templates: Jinja2Templates = request.app.state.templates
+    templates: Jinja2Templates = request.app.state.tutor.templates
     name = partial if partial is not None and is_htmx(request) else template
     full_context = {"request": request, **(context or {})}
     response = templates.TemplateResponse(

@@ -123,3 +123,26 @@ tests:
     report = check_exercise(exercise)
     assert report.ok, report.failures
     assert exercise.variant(1)["expected_shape"] == list(exercise.variant(1)["shapes"]["W"])
+
+
+def test_the_check_grades_the_problem_a_learner_answer_is_graded_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check sends each problem as the plain data the grading workers read back: a key
+    the workers would refuse makes the check fail, as it makes a learner's answer fail."""
+    exercise = default_bank().get("u05-xw-compact")
+    assert exercise is not None
+    assert check_exercise(exercise).ok
+    from app.grading import problem as problem_module
+
+    original = problem_module.Problem.from_dict.__func__  # type: ignore[attr-defined]
+
+    def refusing(cls: type, data: dict[str, object]) -> object:
+        if "compact" in data:
+            raise problem_module.ProblemError("compact", "unknown key")
+        return original(cls, data)
+
+    monkeypatch.setattr(problem_module.Problem, "from_dict", classmethod(refusing))
+    report = check_exercise(exercise)
+    assert not report.ok
+    assert "compact: unknown key" in report.failures[0]

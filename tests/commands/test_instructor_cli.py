@@ -117,4 +117,4 @@ def test_an_account_made_by_the_command_signs_in_on_the_web(tmp_path: Path) -> N
         )
         assert response.status_code == 303
         assert client.get("/author").status_code == 200
-    app.state.database.dispose()
+    app.state.tutor.database.dispose()

@@ -123,7 +123,7 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
 
     yield make
     for client in clients:
-        client.app.state.database.dispose()  # type: ignore[attr-defined]
+        client.app.state.tutor.database.dispose()  # type: ignore[attr-defined]
         client.close()
 
 

@@ -1,50 +1,68 @@
-"""The factory: optional routers, production secret refusal, settings documented."""
+"""The factory: one tutor from the settings, only routers in routes/, production secret
+refusal, settings documented."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import pkgutil
 import re
-import sys
-import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import APIRouter
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+import app.web.routes as routes_package
 from app.settings import DEFAULT_SECRET, Settings
 from app.web import main
+from app.web.tutor import Tutor
 
 
-def test_optional_routers_are_included_when_present(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_the_tutor_is_built_once_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    module = types.ModuleType("app.web.routes.fake_optional")
-    module.router = APIRouter()  # type: ignore[attr-defined]
-
-    @module.router.get("/fake-optional")  # type: ignore[attr-defined]
-    def fake() -> dict[str, bool]:
-        return {"ok": True}
-
-    monkeypatch.setitem(sys.modules, "app.web.routes.fake_optional", module)
-    monkeypatch.setattr(
-        main, "OPTIONAL_ROUTERS", ("app.web.routes.fake_optional", "app.web.routes.missing_one")
+    for name in ("JTUTOR_GRADING_WORKERS", "JTUTOR_GRADING_TIMEOUT", "JTUTOR_GRADING_MEMORY_MB"):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        grading_workers=1,
+        grading_timeout=3.5,
+        grading_memory_mb=300,
     )
-    app = main.create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))
-    assert TestClient(app).get("/fake-optional").json() == {"ok": True}
+    app = main.create_app(settings)
+    tutor = app.state.tutor
+    assert isinstance(tutor, Tutor) and tutor.settings is settings
+    pool = tutor.pool
+    try:
+        assert (pool.size, pool.timeout, pool.memory_mb) == (1, 3.5, 300)
+        assert tutor.pool is pool  # one pool per set of limits, not one per request
+    finally:
+        pool.close()
+    assert dict(os.environ) == before  # the limits reach the pool as arguments
+    tutor.database.dispose()
 
 
-def test_a_broken_optional_router_is_not_hidden(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(main, "OPTIONAL_ROUTERS", ("app.web.routes.broken_optional",))
-    broken = tmp_path / "broken_optional.py"
-    broken.write_text("import a_module_that_does_not_exist\n")
-    import app.web.routes as routes_package
+def _included(routes: list[Any]) -> Iterator[Any]:
+    """Every router included in the app, directly or inside another router."""
+    for route in routes:
+        router = getattr(route, "original_router", None)
+        if router is not None:
+            yield router
+            yield from _included(router.routes)
 
-    monkeypatch.setattr(routes_package, "__path__", [*routes_package.__path__, str(tmp_path)])
-    with pytest.raises(ModuleNotFoundError, match="a_module_that_does_not_exist"):
-        main.create_app(Settings(database_url=f"sqlite:///{tmp_path / 'y.db'}"))
+
+def test_routes_hold_only_routers_and_every_router_is_served(tmp_path: Path) -> None:
+    app = main.create_app(Settings(database_url=f"sqlite:///{tmp_path / 'y.db'}"))
+    served = {id(router) for router in _included(app.routes)}
+    for info in pkgutil.iter_modules(routes_package.__path__):
+        module = importlib.import_module(f"app.web.routes.{info.name}")
+        assert isinstance(getattr(module, "router", None), APIRouter), info.name
+        assert id(module.router) in served, info.name
+    app.state.tutor.database.dispose()
 
 
 def test_production_refuses_the_default_secret() -> None:

@@ -11,10 +11,8 @@ from fastapi.testclient import TestClient
 
 from app.bank import check_exercise, load_exercise_text
 from app.cli import main as jtutor
-from app.grading import grade
 from app.store.authored import create_authored, get_authored
-from app.web.routes.author_checks import run_checks
-from app.web.routes.author_forms import compose, split
+from app.web.author_forms import compose, split
 from tests.web import test_author_support as support
 from tests.web.test_author_support import GOOD_FIELDS, ROOT, database_of
 
@@ -272,16 +270,17 @@ def test_json_check_api(instructor: Session) -> None:
 
 
 @pytest.mark.parametrize("reference", ["W", "W^T", "2 W"])
-def test_run_checks_agrees_with_check_exercise(reference: str) -> None:
+def test_the_authoring_check_is_jtutor_check(instructor: Session, reference: str) -> None:
+    """The panel grades in the app's workers, ``jtutor check`` here: the same failures."""
+    client, token = instructor
     text = compose(_fields(reference=reference))
-
-    def in_process(problem: object, answer: str, seed: int) -> dict[str, object]:
-        return grade(problem, answer, seed=seed)  # type: ignore[arg-type]
-
-    ours = run_checks(text, in_process)
-    theirs = check_exercise(load_exercise_text(text))
-    assert ours.failures == theirs.failures
-    assert ours.ok == theirs.ok == (reference == "W")
+    body = client.post(
+        "/author/api/check", json={"yaml": text}, headers={"X-CSRF-Token": token}
+    ).json()
+    theirs = check_exercise(load_exercise_text(text, "<browser>"))
+    assert body["failures"] == theirs.failures
+    assert body["ok"] == theirs.ok == (reference == "W")
+    assert [line["seed"] for line in body["reference"]] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "exercises").glob("*.yaml")), ids=lambda p: p.stem)

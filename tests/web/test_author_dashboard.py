@@ -9,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from app.store.instructors import CSV_COLUMNS
-from app.web.routes.author_chart import bar_chart
+from app.web.charts import bar_chart
 from app.web.routes.author_dashboard import csv_cell
 from tests.web import test_author_support as support
 

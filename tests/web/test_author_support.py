@@ -96,6 +96,7 @@ def make_app_client(
 
     def make(**overrides: Any) -> TestClient:
         database = make_database()
+        overrides.setdefault("check_on_start", False)  # tests/web/test_startup_check.py
         settings = Settings(database_url=database.url, **overrides)
         app = create_app(settings, database=database, bank=shipped_bank())
         client = TestClient(app)
@@ -117,7 +118,7 @@ def anon(make_app_client: Callable[..., TestClient]) -> TestClient:
 
 
 def database_of(client: TestClient) -> Database:
-    database: Database = client.app.state.database  # type: ignore[attr-defined]
+    database: Database = client.app.state.tutor.database  # type: ignore[attr-defined]
     return database
 
 

@@ -1,5 +1,6 @@
 """The shipped exercise bank through the web app: every exercise page renders, its
-reference answer is read with the expected shape, and the core y = Wx exercise is graded."""
+reference answer is read with the expected shape and graded correct through the learners'
+attempts API on several seeds, and the core y = Wx exercise is graded."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ def real_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'bank.db'}"
     upgrade(url)
-    app = create_app(Settings(database_url=url))
+    app = create_app(Settings(database_url=url, check_on_start=False))
     with TestClient(app) as client:
         yield client
-    app.state.database.dispose()
+    app.state.tutor.database.dispose()
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
@@ -54,6 +55,23 @@ def test_every_exercise_page_renders_and_reads_its_reference(
     expected = "×".join(str(n) for n in exercise.variant(4)["expected_shape"])
     if exercise.answer_form in ("expression", "index"):
         assert expected in preview.text
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_every_reference_is_correct_through_the_learner_route(
+    real_client: TestClient, exercise: Any
+) -> None:
+    """What ``jtutor check`` promises, asked the way a learner asks: the reference answer,
+    sent to the attempts API on several variants, is graded correct."""
+    learner = TestClient(real_client.app)  # a learner of its own, not the other tests'
+    for seed in (1, 2, 3):
+        response = learner.post(
+            f"/api/v1/exercises/{exercise.id}/attempts",
+            json={"answer": exercise.reference, "seed": seed},
+        )
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert result["verdict"] == "correct", (seed, result["message"])
 
 
 def test_every_lesson_lists_its_shipped_exercises(real_client: TestClient) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.store import list_attempts
 from app.store.models import Attempt
-from app.web.deps import DatabaseDep, LearnerDep
+from app.web.deps import LearnerDep, TutorDep
 
 router = APIRouter(prefix="/api/v1", tags=["attempts"])
 
@@ -35,13 +35,13 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
 
 @router.get("/attempts", summary="Your own attempts, newest first")
 def attempts(
-    database: DatabaseDep,
+    tutor: TutorDep,
     learner: LearnerDep,
     exercise_id: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
-    with database.read() as session:
+    with tutor.database.read() as session:
         rows = list_attempts(
             session, learner_id=learner, exercise_id=exercise_id, limit=limit, offset=offset
         )

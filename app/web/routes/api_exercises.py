@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.store import record_attempt
-from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
+from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput
-from app.web.services import to_plain
+from app.web.plain import to_plain
 
 router = APIRouter(prefix="/api/v1", tags=["exercises"])
 
@@ -34,17 +34,17 @@ def summary(exercise: Any) -> dict[str, Any]:
 
 
 @router.get("/exercises", summary="List the exercises")
-def list_exercises(services: ServicesDep, lesson: str | None = None) -> dict[str, Any]:
-    return {"exercises": [summary(e) for e in services.exercises(lesson)]}
+def list_exercises(tutor: TutorDep, lesson: str | None = None) -> dict[str, Any]:
+    return {"exercises": [summary(e) for e in tutor.catalogue.exercises(lesson)]}
 
 
 @router.get("/exercises/{exercise_id}", summary="One exercise and the variant for a seed")
 def get_exercise(
     exercise_id: str,
-    services: ServicesDep,
+    tutor: TutorDep,
     seed: int | None = Query(None, ge=0, le=MAX_SEED),
 ) -> dict[str, Any]:
-    exercise = services.exercise(exercise_id)
+    exercise = tutor.catalogue.exercise(exercise_id)
     chosen = secrets.randbelow(MAX_SEED) if seed is None else seed
     try:
         variant = to_plain(dict(exercise.variant(chosen)))
@@ -66,14 +66,13 @@ def get_exercise(
 def create_attempt(
     exercise_id: str,
     body: AttemptRequest,
-    services: ServicesDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
     learner: LearnerDep,
 ) -> dict[str, Any]:
-    exercise = services.exercise(exercise_id)
+    exercise = tutor.catalogue.exercise(exercise_id)
     seed = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
-    result = services.grade(exercise.problem(seed), body.answer, seed=seed)
-    with database.write() as session:
+    result = tutor.grade(exercise.problem(seed), body.answer, seed=seed)
+    with tutor.database.write() as session:
         attempt = record_attempt(
             session,
             learner_id=learner,

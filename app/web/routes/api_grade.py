@@ -13,10 +13,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.mathlang import MathError
-from app.web.deps import ServicesDep
+from app.web.deps import TutorDep
 from app.web.errors import BadInput
+from app.web.plain import problem_from_dict
 from app.web.preview import read_math, shapes_from_declarations
-from app.web.services import problem_from_dict
 
 router = APIRouter(prefix="/api/v1", tags=["grading"])
 
@@ -55,13 +55,13 @@ class ParseRequest(BaseModel):
 
 
 @router.post("/grade", summary="Grade an answer to a problem")
-def grade(body: GradeRequest, services: ServicesDep) -> dict[str, Any]:
+def grade(body: GradeRequest, tutor: TutorDep) -> dict[str, Any]:
     problem = problem_from_dict(body.model_dump(exclude_none=True, exclude={"answer", "seed"}))
-    return services.grade(problem, body.answer, seed=body.seed)
+    return tutor.grade(problem, body.answer, seed=body.seed)
 
 
 @router.post("/parse", summary="Read an expression: its LaTeX and shape, or the error")
-def parse(body: ParseRequest, services: ServicesDep) -> dict[str, Any]:
+def parse(body: ParseRequest, tutor: TutorDep) -> dict[str, Any]:
     try:
         shapes = shapes_from_declarations(body.variables)
     except MathError as exc:
@@ -72,7 +72,7 @@ def parse(body: ParseRequest, services: ServicesDep) -> dict[str, Any]:
         body.expression,
         shapes,
         indices=body.indices,
-        max_chars=services.settings.max_answer_chars,
+        max_chars=tutor.settings.max_answer_chars,
     )
     reading.pop("caret", None)
     return reading

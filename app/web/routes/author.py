@@ -3,14 +3,16 @@ exercises in the browser (DESIGN §7). The dashboard lives in ``author_dashboard
 
 File-bank exercises are read-only here (they live in git); duplicating one copies it into
 the database, where it can be edited. Nothing is saved unless the self-check passes: the
-schema, the reference against finite differences, and every test's verdict, the same
-checks as ``jtutor check`` (see ``author_checks``). Every route needs a signed-in
-instructor and, when it changes anything, the session's CSRF token (``app.web.auth``).
+schema, the reference against finite differences, and every test's verdict on every
+seed: the same check as ``jtutor check`` (``app.bank.selfcheck``), graded in the workers.
+Every route needs a signed-in instructor and, when it changes anything, the session's CSRF
+token (``app.web.auth``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +22,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from app.bank.selfcheck import CHECK_SEEDS, CheckReport
 from app.bank.yaml_text import load_yaml
+from app.mathlang import MathError
 from app.store.authored import (
     create_authored,
     delete_authored,
@@ -29,30 +33,59 @@ from app.store.authored import (
     update_authored,
 )
 from app.web.auth import SignedIn, instructor_router, require_instructor
-from app.web.deps import DatabaseDep
+from app.web.author_forms import FORM_KEYS, STARTER, ComposeError, compose, dump, split
+from app.web.deps import TutorDep
 from app.web.errors import BadInput, NotFound, WebError
+from app.web.preview import read_math, shapes_from_declarations
 from app.web.rendering import render
 from app.web.routes import author_api, author_dashboard
-from app.web.routes.author_checks import CheckOutcome, compose_failed, grade_with, run_checks
-from app.web.routes.author_exercises import LearnerServices, lifespan, services_of
-from app.web.routes.author_forms import FORM_KEYS, STARTER, ComposeError, compose, dump, split
+from app.web.tutor import Tutor
 
-router = instructor_router(lifespan=lifespan)
+router = instructor_router()
 router.include_router(author_dashboard.router)
 router.include_router(author_api.router)
 
 InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
-CatalogueDep = Annotated[LearnerServices, Depends(services_of)]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_UPLOAD_BYTES = 200_000
 
 
-async def check_form(services: LearnerServices, values: dict[str, str]) -> CheckOutcome:
+@dataclass
+class EditorCheck:
+    """The self-check of the editor's exercise, with what the live panel shows beside it:
+    the prompt of one variant and how the reference reads."""
+
+    report: CheckReport
+    sample: dict[str, Any] | None = None
+    reading: dict[str, Any] | None = None
+
+
+def _panel(tutor: Tutor, text: str) -> EditorCheck:
+    report = tutor.check(text)
+    panel = EditorCheck(report)
+    exercise = report.exercise
+    if exercise is None:
+        return panel
+    try:
+        panel.sample = exercise.variant(CHECK_SEEDS[0])
+    except (MathError, ValueError, TypeError):
+        return panel
+    indices = panel.sample.get("indices") if exercise.answer_form == "index" else None
+    try:
+        shapes = shapes_from_declarations(panel.sample.get("shapes") or {})
+        panel.reading = read_math(exercise.reference, shapes, indices=indices)
+    except (MathError, ValueError) as exc:
+        panel.reading = {"ok": False, "error": {"kind": "shape", "message": str(exc)}}
+    return panel
+
+
+async def check_form(tutor: Tutor, values: dict[str, str]) -> EditorCheck:
     try:
         text = compose(values)
     except ComposeError as exc:
-        return compose_failed(exc)
-    return await run_in_threadpool(run_checks, text, grade_with(services))
+        report = CheckReport("<browser>", schema_error=str(exc), failures=[str(exc)])
+        return EditorCheck(report)
+    return await run_in_threadpool(_panel, tutor, text)
 
 
 def form_values(form: FormData) -> dict[str, str]:
@@ -66,7 +99,7 @@ def _editor(
     values: dict[str, str],
     mode: str,
     exercise_id: str | None = None,
-    report: CheckOutcome | None = None,
+    panel: EditorCheck | None = None,
     notice: str | None = None,
     problem: str | None = None,
     status: int = 200,
@@ -80,7 +113,9 @@ def _editor(
         "values": values,
         "mode": mode,
         "exercise_id": exercise_id,
-        "report": report,
+        "report": panel.report if panel is not None else None,
+        "sample": panel.sample if panel is not None else None,
+        "reading": panel.reading if panel is not None else None,
         "notice": notice,
         "problem": problem,
         "lessons": LESSONS,
@@ -90,10 +125,10 @@ def _editor(
     )
 
 
-def _taken(services: LearnerServices, database: Any, exercise_id: str) -> bool:
-    if services.file_exercise(exercise_id) is not None:
+def _taken(tutor: Tutor, exercise_id: str) -> bool:
+    if tutor.catalogue.file_exercise(exercise_id) is not None:
         return True
-    with database.read() as session:
+    with tutor.database.read() as session:
         return get_authored(session, exercise_id=exercise_id) is not None
 
 
@@ -105,13 +140,13 @@ def _file_text(exercise: Any) -> str:
         raise NotFound(f"the file of exercise {exercise.id!r} cannot be read") from exc
 
 
-def _source_text(services: LearnerServices, database: Any, exercise_id: str) -> tuple[str, bool]:
+def _source_text(tutor: Tutor, exercise_id: str) -> tuple[str, bool]:
     """(YAML, editable): a database exercise is editable, a file exercise is not."""
-    with database.read() as session:
+    with tutor.database.read() as session:
         row = get_authored(session, exercise_id=exercise_id)
         if row is not None:
             return row.yaml_text, True
-    exercise = services.file_exercise(exercise_id)
+    exercise = tutor.catalogue.file_exercise(exercise_id)
     if exercise is None:
         raise NotFound(f"There is no exercise {exercise_id!r}.")
     return _file_text(exercise), False
@@ -120,22 +155,22 @@ def _source_text(services: LearnerServices, database: Any, exercise_id: str) -> 
 async def _store_new(
     request: Request,
     who: SignedIn,
-    services: LearnerServices,
-    database: Any,
+    tutor: Tutor,
     values: dict[str, str],
     *,
     notice: str,
 ) -> Response:
-    report = await check_form(services, values)
+    panel = await check_form(tutor, values)
+    report = panel.report
     exercise = report.exercise
-    if exercise is not None and _taken(services, database, exercise.id):
+    if exercise is not None and _taken(tutor, exercise.id):
         report.failures.insert(0, f"id: {exercise.id!r} is already used by another exercise")
     if not report.ok or exercise is None:
         problem = "Not saved: " + (report.failures[0] if report.failures else "the check failed")
         return _editor(
-            request, who, values=values, mode="new", report=report, problem=problem, status=422
+            request, who, values=values, mode="new", panel=panel, problem=problem, status=422
         )
-    with database.write() as session:
+    with tutor.database.write() as session:
         create_authored(
             session, exercise_id=exercise.id, yaml_text=report.yaml_text, author_email=who.email
         )
@@ -143,12 +178,10 @@ async def _store_new(
 
 
 @router.get("/author", response_class=HTMLResponse)
-def author_home(
-    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
-) -> HTMLResponse:
-    with database.read() as session:
+def author_home(request: Request, who: InstructorDep, tutor: TutorDep) -> HTMLResponse:
+    with tutor.database.read() as session:
         rows = [(r.id, r.version, r.author_email, r.updated_at) for r in list_authored(session)]
-    loaded = {e.id: e for e in services.catalogue.all()}
+    loaded = {e.id: e for e in tutor.catalogue.authored.all()}
     authored = [
         {"id": i, "version": v, "author": a, "updated_at": u, "exercise": loaded.get(i)}
         for i, v, a, u in rows
@@ -157,9 +190,10 @@ def author_home(
         "title": "Authoring",
         "who": who,
         "csrf_token": who.csrf_token,
-        "files": services.file_exercises(),
+        "files": tutor.catalogue.file_exercises(),
         "authored": authored,
-        "bank_error": services.bank_error,
+        "bank_error": tutor.catalogue.bank_error,
+        "check_failures": list(tutor.startup_check.failures),
     }
     return render(request, "author/list.html", context)
 
@@ -177,11 +211,9 @@ def new_form(request: Request, who: InstructorDep) -> HTMLResponse:
 
 
 @router.post("/author/new")
-async def create(
-    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
-) -> Response:
+async def create(request: Request, who: InstructorDep, tutor: TutorDep) -> Response:
     values = form_values(await request.form())
-    return await _store_new(request, who, services, database, values, notice="created")
+    return await _store_new(request, who, tutor, values, notice="created")
 
 
 @router.get("/author/exercises/{exercise_id}", response_class=HTMLResponse)
@@ -189,11 +221,10 @@ def edit_form(
     exercise_id: str,
     request: Request,
     who: InstructorDep,
-    services: CatalogueDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
     notice: str | None = None,
 ) -> HTMLResponse:
-    text, editable = _source_text(services, database, exercise_id)
+    text, editable = _source_text(tutor, exercise_id)
     notices = {
         "created": "Saved. Learners now find it with the other exercises of its lesson.",
         "saved": "Saved. Learners see the new version from now on.",
@@ -215,14 +246,14 @@ async def update(
     exercise_id: str,
     request: Request,
     who: InstructorDep,
-    services: CatalogueDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
 ) -> Response:
-    _, editable = _source_text(services, database, exercise_id)
+    _, editable = _source_text(tutor, exercise_id)
     if not editable:
         raise WebError("File-bank exercises are read-only; duplicate one to edit it.", status=403)
     values = form_values(await request.form())
-    report = await check_form(services, values)
+    panel = await check_form(tutor, values)
+    report = panel.report
     if report.exercise is not None and report.exercise.id != exercise_id:
         report.failures.insert(
             0, f"id: an exercise keeps its id ({exercise_id}); duplicate it for a new id"
@@ -235,21 +266,21 @@ async def update(
             values=values,
             mode="edit",
             exercise_id=exercise_id,
-            report=report,
+            panel=panel,
             problem=problem,
             status=422,
         )
-    with database.write() as session:
+    with tutor.database.write() as session:
         update_authored(
             session, exercise_id=exercise_id, yaml_text=report.yaml_text, author_email=who.email
         )
     return RedirectResponse(f"/author/exercises/{exercise_id}?notice=saved", status_code=303)
 
 
-def _copy_id(services: LearnerServices, database: Any, exercise_id: str) -> str:
+def _copy_id(tutor: Tutor, exercise_id: str) -> str:
     base = f"{exercise_id[:70]}-copy"
     candidate, n = base, 2
-    while _taken(services, database, candidate):
+    while _taken(tutor, candidate):
         candidate, n = f"{base}-{n}", n + 1
     return candidate
 
@@ -259,23 +290,20 @@ async def duplicate(
     exercise_id: str,
     request: Request,
     who: InstructorDep,
-    services: CatalogueDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
 ) -> Response:
-    text, _ = _source_text(services, database, exercise_id)
+    text, _ = _source_text(tutor, exercise_id)
     data = load_yaml(text)
     if not isinstance(data, dict):
         raise BadInput("the exercise to duplicate is not a YAML mapping")
-    data["id"] = _copy_id(services, database, exercise_id)
+    data["id"] = _copy_id(tutor, exercise_id)
     data["title"] = f"{data.get('title') or exercise_id} (copy)"
-    return await _store_new(
-        request, who, services, database, split(dump(data)), notice="duplicated"
-    )
+    return await _store_new(request, who, tutor, split(dump(data)), notice="duplicated")
 
 
 @router.post("/author/exercises/{exercise_id}/delete")
-async def delete(exercise_id: str, who: InstructorDep, database: DatabaseDep) -> Response:
-    with database.write() as session:
+async def delete(exercise_id: str, who: InstructorDep, tutor: TutorDep) -> Response:
+    with tutor.database.write() as session:
         removed = delete_authored(session, exercise_id=exercise_id)
     if not removed:
         raise NotFound(f"There is no exercise {exercise_id!r} in the database to delete.")
@@ -292,10 +320,8 @@ def _yaml_download(text: str, exercise_id: str | None) -> Response:
 
 
 @router.get("/author/exercises/{exercise_id}/export.yaml")
-def export_saved(
-    exercise_id: str, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
-) -> Response:
-    text, _ = _source_text(services, database, exercise_id)
+def export_saved(exercise_id: str, who: InstructorDep, tutor: TutorDep) -> Response:
+    text, _ = _source_text(tutor, exercise_id)
     return _yaml_download(text, exercise_id)
 
 
@@ -310,12 +336,12 @@ async def export_form(request: Request, who: InstructorDep) -> Response:
 
 
 @router.post("/author/check", response_class=HTMLResponse)
-async def live_check(request: Request, who: InstructorDep, services: CatalogueDep) -> HTMLResponse:
+async def live_check(request: Request, who: InstructorDep, tutor: TutorDep) -> HTMLResponse:
     """The live panel (htmx); without JavaScript, the editor page with the panel filled."""
     form = await request.form()
     values = form_values(form)
     mode = str(form.get("mode") or "new")
-    report = await check_form(services, values)
+    panel = await check_form(tutor, values)
     exercise_id = str(form.get("exercise_id") or "") or None
     return _editor(
         request,
@@ -323,7 +349,7 @@ async def live_check(request: Request, who: InstructorDep, services: CatalogueDe
         values=values,
         mode=mode if mode in ("new", "edit") else "new",
         exercise_id=exercise_id,
-        report=report,
+        panel=panel,
     )
 
 
@@ -341,9 +367,7 @@ async def _uploaded_text(form: FormData) -> str:
 
 
 @router.post("/author/import")
-async def import_yaml(
-    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
-) -> Response:
+async def import_yaml(request: Request, who: InstructorDep, tutor: TutorDep) -> Response:
     form = await request.form()
     try:
         text = await _uploaded_text(form)
@@ -355,7 +379,7 @@ async def import_yaml(
         values = split(text)
     except yaml.YAMLError as exc:
         raise BadInput(f"the file is not valid YAML: {exc}", field="file") from exc
-    return await _store_new(request, who, services, database, values, notice="imported")
+    return await _store_new(request, who, tutor, values, notice="imported")
 
 
 @router.api_route("/author/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -13,13 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from app.web.auth import SignedIn, instructor_router, require_instructor
-from app.web.routes.author_checks import grade_with, run_checks
-from app.web.routes.author_exercises import LearnerServices, services_of
+from app.web.deps import TutorDep
 
 router = instructor_router()
 
 InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
-CatalogueDep = Annotated[LearnerServices, Depends(services_of)]
 
 
 class CheckRequest(BaseModel):
@@ -27,15 +25,16 @@ class CheckRequest(BaseModel):
 
 
 @router.get("/author/api/exercises")
-def api_exercises(who: InstructorDep, services: CatalogueDep) -> dict[str, Any]:
-    files = [{"id": e.id, "title": e.title, "source": "file"} for e in services.file_exercises()]
+def api_exercises(who: InstructorDep, tutor: TutorDep) -> dict[str, Any]:
+    catalogue = tutor.catalogue
+    files = [{"id": e.id, "title": e.title, "source": "file"} for e in catalogue.file_exercises()]
     stored = [
-        {"id": e.id, "title": e.title, "source": "database"} for e in services.catalogue.all()
+        {"id": e.id, "title": e.title, "source": "database"} for e in catalogue.authored.all()
     ]
     return {"exercises": files + stored}
 
 
 @router.post("/author/api/check")
-async def api_check(body: CheckRequest, who: InstructorDep, services: CatalogueDep) -> Any:
-    report = await run_in_threadpool(run_checks, body.yaml, grade_with(services))
+async def api_check(body: CheckRequest, who: InstructorDep, tutor: TutorDep) -> Any:
+    report = await run_in_threadpool(tutor.check, body.yaml)
     return report.to_dict()

@@ -26,29 +26,26 @@ from app.store.instructors import (
     recent_wrong_attempts,
 )
 from app.web.auth import SignedIn, instructor_router, require_instructor
-from app.web.deps import DatabaseDep
+from app.web.charts import bar_chart
+from app.web.deps import TutorDep
 from app.web.rendering import render
-from app.web.routes.author_chart import bar_chart
-from app.web.routes.author_exercises import LearnerServices, services_of
+from app.web.tutor import Tutor
 
 router = instructor_router()
 
 InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
-CatalogueDep = Annotated[LearnerServices, Depends(services_of)]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _titles(services: LearnerServices) -> dict[str, str]:
-    return {e.id: e.title for e in services.exercises()}
+def _titles(tutor: Tutor) -> dict[str, str]:
+    return {e.id: e.title for e in tutor.catalogue.exercises()}
 
 
 @router.get("/author/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request, who: InstructorDep, services: CatalogueDep, database: DatabaseDep
-) -> HTMLResponse:
-    with database.read() as session:
+def dashboard(request: Request, who: InstructorDep, tutor: TutorDep) -> HTMLResponse:
+    with tutor.database.read() as session:
         stats = exercise_stats(session)
-    titles = _titles(services)
+    titles = _titles(tutor)
     ids = list(titles) + sorted(set(stats) - set(titles))
     rows = [(i, titles.get(i), stats.get(i, ExerciseStats(i))) for i in ids]
     rows.sort(key=lambda row: -row[2].attempts)  # stable: the bank's order among equals
@@ -65,10 +62,9 @@ def exercise_dashboard(
     exercise_id: str,
     request: Request,
     who: InstructorDep,
-    services: CatalogueDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
 ) -> HTMLResponse:
-    with database.read() as session:
+    with tutor.database.read() as session:
         stats = exercise_stats(session).get(exercise_id, ExerciseStats(exercise_id))
         wrong = [
             {
@@ -79,7 +75,7 @@ def exercise_dashboard(
             }
             for a in recent_wrong_attempts(session, exercise_id=exercise_id)
         ]
-    title = _titles(services).get(exercise_id)
+    title = _titles(tutor).get(exercise_id)
     chart = bar_chart(
         [(_label(d), n) for d, n in stats.diagnoses],
         title=f"Diagnoses of wrong answers to {exercise_id}",
@@ -119,9 +115,9 @@ def _csv_lines(database: Database) -> Iterator[str]:
 
 
 @router.get("/author/attempts.csv")
-def attempts_csv(who: InstructorDep, database: DatabaseDep) -> StreamingResponse:
+def attempts_csv(who: InstructorDep, tutor: TutorDep) -> StreamingResponse:
     return StreamingResponse(
-        _csv_lines(database),
+        _csv_lines(tutor.database),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="attempts.csv"'},
     )

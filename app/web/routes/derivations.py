@@ -24,6 +24,7 @@ from app.calculus.derivation import Derivation, NoRule, derive, pictures
 from app.calculus.derivation.entry import entry_derivative
 from app.calculus.derivation.examples import EXAMPLES, Example
 from app.mathlang.declarations import parse_declaration
+from app.web.deps import TutorDep
 from app.web.errors import BadInput, NotFound
 from app.web.rendering import render
 
@@ -90,15 +91,13 @@ def _derive(
 
 
 @router.post("/api/v1/derive", tags=["derivations"], summary="Derive a derivative step by step")
-def derive_api(body: DeriveRequest) -> dict[str, Any]:
+def derive_api(body: DeriveRequest, tutor: TutorDep) -> dict[str, Any]:
     """Steps (each with LaTeX and ``verified``) and the result, as ``jtutor derive --json``.
 
     The function is the caller's text and every step is checked numerically, so the work
     runs in a grading worker, under the same time and memory limits as a grading."""
-    from app.grading.worker import default_pool
-
     variables = _checked_variables(body.variables)
-    outcome = default_pool().derive(
+    outcome = tutor.pool.derive(
         body.function, variables, body.wrt, body.layout, seed=1 if body.seed is None else body.seed
     )
     if "derivation" in outcome:

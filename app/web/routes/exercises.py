@@ -16,12 +16,13 @@ from starlette.datastructures import FormData
 from app.bank.curriculum import lesson as find_lesson
 from app.store import record_attempt
 from app.web import csrf
-from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
+from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
+from app.web.plain import to_plain
 from app.web.preview import read_math, shapes_from_declarations
 from app.web.progress import exercise_progress
 from app.web.rendering import render
-from app.web.services import Services, to_plain
+from app.web.tutor import Tutor
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +76,7 @@ def answer_from_form(form: FormData, exercise: Any, variant: dict[str, Any]) -> 
 
 
 def _context(
-    services: Services, exercise: Any, seed: int, variant: dict[str, Any], hints_shown: int
+    tutor: Tutor, exercise: Any, seed: int, variant: dict[str, Any], hints_shown: int
 ) -> dict[str, Any]:
     hints = list(getattr(exercise, "hints", []) or [])
     return {
@@ -88,14 +89,14 @@ def _context(
         "hints_shown": max(0, min(hints_shown, len(hints))),
         "grid": _grid_shape(variant) if exercise.answer_form == "numeric" else None,
         "index_names": _index_names(exercise, variant),
-        "siblings": services.exercises(exercise.lesson),
+        "siblings": tutor.catalogue.exercises(exercise.lesson),
     }
 
 
-def learner_token(services: Services, learner: str) -> str:
+def learner_token(tutor: Tutor, learner: str) -> str:
     """The CSRF token of this learner's answer forms: submitting stores an attempt, so a
     page on another site must not be able to submit in the learner's name."""
-    return csrf.token_for(services.settings.secret_key, f"learner:{learner}")
+    return csrf.token_for(tutor.settings.secret_key, f"learner:{learner}")
 
 
 def _index_names(exercise: Any, variant: dict[str, Any]) -> list[str] | None:
@@ -107,7 +108,7 @@ def _index_names(exercise: Any, variant: dict[str, Any]) -> list[str] | None:
 
 
 def _reading(
-    services: Services, exercise: Any, variant: dict[str, Any], text: str
+    tutor: Tutor, exercise: Any, variant: dict[str, Any], text: str
 ) -> dict[str, Any] | None:
     """How the answer was read (None for an empty answer)."""
     if not text.strip():
@@ -122,7 +123,7 @@ def _reading(
         shapes,
         indices=indices,
         expected=expected,
-        max_chars=services.settings.max_answer_chars,
+        max_chars=tutor.settings.max_answer_chars,
     )
 
 
@@ -130,23 +131,22 @@ def _reading(
 def exercise_page(
     exercise_id: str,
     request: Request,
-    services: ServicesDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
     learner: LearnerDep,
     seed: str | None = None,
     hints: int = 0,
 ) -> HTMLResponse:
-    exercise = services.exercise(exercise_id)
+    exercise = tutor.catalogue.exercise(exercise_id)
     chosen = _seed(seed)
-    context = _context(services, exercise, chosen, _variant(exercise, chosen), hints)
-    context["progress"] = exercise_progress(database, learner).get(exercise.id)
-    context["csrf_token"] = learner_token(services, learner)
+    context = _context(tutor, exercise, chosen, _variant(exercise, chosen), hints)
+    context["progress"] = exercise_progress(tutor.database, learner).get(exercise.id)
+    context["csrf_token"] = learner_token(tutor, learner)
     return render(request, "exercise.html", context)
 
 
 @router.post("/exercises/{exercise_id}/preview", response_class=HTMLResponse)
-async def preview(exercise_id: str, request: Request, services: ServicesDep) -> HTMLResponse:
-    exercise = services.exercise(exercise_id)
+async def preview(exercise_id: str, request: Request, tutor: TutorDep) -> HTMLResponse:
+    exercise = tutor.catalogue.exercise(exercise_id)
     form = await request.form()
     seed = _seed(form.get("seed"))
     variant = _variant(exercise, seed)
@@ -154,7 +154,7 @@ async def preview(exercise_id: str, request: Request, services: ServicesDep) -> 
         text = answer_from_form(form, exercise, variant)
     except BadInput:
         text = ""
-    reading = _reading(services, exercise, variant, text)
+    reading = _reading(tutor, exercise, variant, text)
     return render(
         request, "_preview.html", {"reading": reading, "text": text}, partial="_preview.html"
     )
@@ -164,14 +164,13 @@ async def preview(exercise_id: str, request: Request, services: ServicesDep) -> 
 async def submit(
     exercise_id: str,
     request: Request,
-    services: ServicesDep,
-    database: DatabaseDep,
+    tutor: TutorDep,
     learner: LearnerDep,
 ) -> HTMLResponse:
-    exercise = services.exercise(exercise_id)
+    exercise = tutor.catalogue.exercise(exercise_id)
     try:
         await csrf.check(
-            request, secret_key=services.settings.secret_key, binding=f"learner:{learner}"
+            request, secret_key=tutor.settings.secret_key, binding=f"learner:{learner}"
         )
     except csrf.CsrfRejected as exc:
         raise WebError(f"{exc}; reload the page and answer again", status=403) from None
@@ -179,8 +178,8 @@ async def submit(
     seed = _seed(form.get("seed"))
     variant = _variant(exercise, seed)
     answer = answer_from_form(form, exercise, variant)
-    result = services.grade(exercise.problem(seed), answer, seed=seed)
-    with database.write() as session:
+    result = tutor.grade(exercise.problem(seed), answer, seed=seed)
+    with tutor.database.write() as session:
         record_attempt(
             session,
             learner_id=learner,
@@ -189,14 +188,14 @@ async def submit(
             seed=seed,
             result=result,
         )
-    context = _context(services, exercise, seed, variant, 0)
+    context = _context(tutor, exercise, seed, variant, 0)
     context.update(
-        reading=_reading(services, exercise, variant, answer),
+        reading=_reading(tutor, exercise, variant, answer),
         cells={k: str(v) for k, v in form.items() if k.startswith("cell-")},
         result=result,
         answer=answer,
-        progress=exercise_progress(database, learner).get(exercise.id),
-        csrf_token=learner_token(services, learner),
+        progress=exercise_progress(tutor.database, learner).get(exercise.id),
+        csrf_token=learner_token(tutor, learner),
         oob=True,
     )
     return render(request, "exercise.html", context, partial="_feedback.html")
@@ -206,11 +205,11 @@ async def submit(
 def hints(
     exercise_id: str,
     request: Request,
-    services: ServicesDep,
+    tutor: TutorDep,
     seed: str | None = None,
     shown: int = 1,
 ) -> HTMLResponse:
-    exercise = services.exercise(exercise_id)
+    exercise = tutor.catalogue.exercise(exercise_id)
     chosen = _seed(seed)
-    context = _context(services, exercise, chosen, _variant(exercise, chosen), shown)
+    context = _context(tutor, exercise, chosen, _variant(exercise, chosen), shown)
     return render(request, "exercise.html", context, partial="_hints.html")

@@ -6,14 +6,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app import __version__
-from app.web.deps import DatabaseDep
+from app.web.deps import TutorDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Health check (database reachable)")
-def healthz(database: DatabaseDep) -> JSONResponse:
-    ok = database.ping()
+def healthz(tutor: TutorDep) -> JSONResponse:
+    ok = tutor.database.ping()
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "database": ok, "version": __version__},
         status_code=200 if ok else 503,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.bank.curriculum import LESSONS, lesson
-from app.web.deps import DatabaseDep, LearnerDep, ServicesDep
+from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import NotFound
 from app.web.progress import exercise_progress, lessons_progress, totals
 from app.web.rendering import render
@@ -15,10 +15,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(
-    request: Request, database: DatabaseDep, services: ServicesDep, learner: LearnerDep
-) -> HTMLResponse:
-    rows = lessons_progress(services, exercise_progress(database, learner))
+def home(request: Request, tutor: TutorDep, learner: LearnerDep) -> HTMLResponse:
+    rows = lessons_progress(tutor.catalogue, exercise_progress(tutor.database, learner))
     started = next((r for r in rows if r.solved < r.exercises), rows[0])
     return render(
         request,
@@ -28,10 +26,8 @@ def home(
 
 
 @router.get("/lessons", response_class=HTMLResponse)
-def lessons(
-    request: Request, database: DatabaseDep, services: ServicesDep, learner: LearnerDep
-) -> HTMLResponse:
-    rows = lessons_progress(services, exercise_progress(database, learner))
+def lessons(request: Request, tutor: TutorDep, learner: LearnerDep) -> HTMLResponse:
+    rows = lessons_progress(tutor.catalogue, exercise_progress(tutor.database, learner))
     return render(
         request, "lessons.html", {"rows": rows, "totals": totals(rows), "title": "Lessons"}
     )
@@ -41,14 +37,13 @@ def lessons(
 def lesson_page(
     slug: str,
     request: Request,
-    database: DatabaseDep,
-    services: ServicesDep,
+    tutor: TutorDep,
     learner: LearnerDep,
 ) -> HTMLResponse:
     found = lesson(slug)
     if found is None:
         raise NotFound(f"There is no lesson called {slug!r}.")
-    per_exercise = exercise_progress(database, learner)
+    per_exercise = exercise_progress(tutor.database, learner)
     index = LESSONS.index(found)
     return render(
         request,
@@ -57,10 +52,10 @@ def lesson_page(
             "lesson": found,
             "slug": found.slug,
             "title": found.title,
-            "exercises": services.exercises(found.slug),
+            "exercises": tutor.catalogue.exercises(found.slug),
             "progress": per_exercise,
             "previous": LESSONS[index - 1] if index > 0 else None,
             "next": LESSONS[index + 1] if index + 1 < len(LESSONS) else None,
-            "bank_error": services.bank_error,
+            "bank_error": tutor.catalogue.bank_error,
         },
     )

@@ -1,0 +1,144 @@
+"""The running tutor: everything a route needs, built once by ``create_app`` from ``Settings``.
+
+Routes receive it through the one dependency ``TutorDep`` (``app.web.deps``); nothing is
+swapped or added later. Grading runs in the worker pool with the limits of the settings
+(size, time, memory, DESIGN §10), passed to the pool when it is made; the pool itself is
+started on the first grading, so the reading pages are up before the workers are.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fastapi.templating import Jinja2Templates
+
+from app.bank.selfcheck import CheckReport, check_exercise, check_text
+from app.grading import Problem
+from app.grading.worker import GradingPool, shared_pool
+from app.settings import Settings
+from app.store import Database
+from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
+from app.web.errors import BadInput, Unavailable
+from app.web.plain import to_plain
+from app.web.rendering import make_templates
+
+log = logging.getLogger("jtutor.web")
+
+
+class Grader(Protocol):
+    """What grading needs from the pool (``GradingPool``); tests may hand in their own."""
+
+    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> dict[str, Any]: ...
+
+
+@dataclass
+class StartupCheck:
+    """The self-check of every exercise, run once in the background when the app starts."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    failures: list[str] = field(default_factory=list)
+    checked: int = 0
+
+
+@dataclass
+class Tutor:
+    settings: Settings
+    database: Database
+    catalogue: Catalogue
+    templates: Jinja2Templates
+    make_pool: Callable[[], GradingPool]
+    grader_override: Grader | None = None
+    startup_check: StartupCheck = field(default_factory=StartupCheck)
+
+    @property
+    def pool(self) -> GradingPool:
+        """The grading workers (started on first use, shared by apps with equal limits)."""
+        return self.make_pool()
+
+    @property
+    def grader(self) -> Grader:
+        return self.grader_override if self.grader_override is not None else self.pool
+
+    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> dict[str, Any]:
+        """The DESIGN §11 grade result as JSON data; too-long answers are refused first."""
+        limit = self.settings.max_answer_chars
+        if len(answer) > limit:
+            raise BadInput(
+                f"the answer is {len(answer)} characters long; the limit is {limit}",
+                field="answer",
+            )
+        try:
+            result = self.grader.grade(problem, answer, seed=seed)
+        except (ValueError, TypeError) as exc:
+            raise BadInput(str(exc)) from exc
+        except Exception as exc:
+            log.exception("grading failed")
+            raise Unavailable("The grader could not finish; please try again.") from exc
+        plain: dict[str, Any] = to_plain(dict(result))
+        return plain
+
+    def check_grade(self, problem: Problem, answer: str, seed: int) -> dict[str, Any]:
+        """The self-check's grading: the learners' path, a refused answer as ``invalid``."""
+        try:
+            return self.grade(problem, answer, seed)
+        except (BadInput, Unavailable) as exc:
+            return {"verdict": "invalid", "diagnosis": None, "message": exc.message}
+
+    def check(self, yaml_text: str, source: str = "<browser>") -> CheckReport:
+        """The self-check of an exercise's YAML (authoring panel, save, import)."""
+        return check_text(yaml_text, self.check_grade, source=source)
+
+    def run_startup_check(self) -> None:
+        """Check every exercise of the catalogue; failures are logged and kept for the
+        authoring page (a broken exercise is reported, the site stays up)."""
+        state = self.startup_check
+        try:
+            for exercise in self.catalogue.exercises():
+                report = check_exercise(exercise, self.check_grade)
+                state.checked += 1
+                if not report.ok:
+                    line = report.summary()
+                    state.failures.append(line.removeprefix("FAIL "))
+                    log.error("self-check: %s", line)
+        except Exception:  # the check reports; it must never stop the app
+            log.exception("the start-up self-check stopped")
+        finally:
+            state.done.set()
+
+
+def build_tutor(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    bank: ExerciseBank | None = None,
+    grader: Grader | None = None,
+) -> Tutor:
+    """The tutor of ``settings``; ``bank``, ``database`` and ``grader`` replace the ones the
+    settings name (tests hand in small banks)."""
+    database = database or Database(settings.database_url)
+    load_files = (
+        (lambda: bank)
+        if bank is not None
+        else file_bank_loader(settings.home, settings.exercise_dirs)
+    )
+    catalogue = Catalogue(load_files, AuthoredExercises(database))
+
+    def make_pool() -> GradingPool:
+        return shared_pool(
+            size=settings.grading_workers,
+            timeout=settings.grading_timeout,
+            memory_mb=settings.grading_memory_mb,
+        )
+
+    return Tutor(
+        settings=settings,
+        database=database,
+        catalogue=catalogue,
+        templates=make_templates(settings.home / "templates"),
+        make_pool=make_pool,
+        grader_override=grader,
+    )
