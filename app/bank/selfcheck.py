@@ -23,24 +23,24 @@ from app.bank.loader import load_exercise_text
 from app.bank.schema import BankError
 from app.grading.grader import grade_dict
 from app.grading.problem import Problem, ProblemError
+from app.grading.result import GradeResult
 from app.mathlang import MathError
 
 CHECK_SEEDS = (1, 2, 3)
 
-GradeFn = Callable[[Problem, str, int], dict[str, Any]]
+GradeFn = Callable[[Problem, str, int], GradeResult]
 """Grades one answer to a problem on a seed and gives the DESIGN §11 result."""
 
 
-def grade_in_process(problem: Problem, answer: str, seed: int) -> dict[str, Any]:
-    """The grading workers' code, run here: the problem crosses as plain data, as it does
-    to a worker."""
-    return grade_dict(problem.to_dict(), answer, seed)
+def grade_in_process(problem: Problem, answer: str, seed: int) -> GradeResult:
+    """The grading workers' code, run here: the problem crosses as plain data, and the
+    result comes back as data, as they do to and from a worker."""
+    return GradeResult.from_dict(grade_dict(problem.to_dict(), answer, seed))
 
 
-def outcome(result: dict[str, Any]) -> str:
+def outcome(result: GradeResult) -> str:
     """``verdict`` or ``verdict/diagnosis``, as tests declare them."""
-    verdict = str(result.get("verdict"))
-    return f"{verdict}/{result['diagnosis']}" if result.get("diagnosis") else verdict
+    return f"{result.verdict}/{result.diagnosis}" if result.diagnosis else result.verdict
 
 
 @dataclass
@@ -51,7 +51,7 @@ class CheckLine:
     label: str
     answer: str
     seed: int
-    result: dict[str, Any]
+    result: GradeResult
     wanted: str
     ok: bool
     outcomes: list[str] = field(default_factory=list)
@@ -103,7 +103,7 @@ class CheckReport:
                 "got": item.got,
                 "wanted": item.wanted,
                 "ok": item.ok,
-                "message": item.result.get("message"),
+                "message": item.result.message,
             }
 
         return {
@@ -135,14 +135,14 @@ def check_exercise(
             return report
     for seed, problem in problems.items():
         result = grade(problem, exercise.reference, seed)
-        ok = result.get("verdict") == "correct"
+        ok = result.verdict == "correct"
         report.reference.append(
             CheckLine(f"seed {seed}", exercise.reference, seed, result, "correct", ok)
         )
         if not ok:
             report.failures.append(
                 f"reference: {exercise.reference!r} is {outcome(result)} on seed {seed}, "
-                f"not correct: {result.get('message')}"
+                f"not correct: {result.message}"
             )
     for i, test in enumerate(exercise.tests):
         want = test.verdict + (f"/{test.diagnosis}" if test.diagnosis else "")
@@ -151,8 +151,8 @@ def check_exercise(
         for seed, problem in problems.items():
             result = grade(problem, test.answer, seed)
             outcomes.append(outcome(result))
-            ok = result.get("verdict") == test.verdict and (
-                test.diagnosis is None or result.get("diagnosis") == test.diagnosis
+            ok = result.verdict == test.verdict and (
+                test.diagnosis is None or result.diagnosis == test.diagnosis
             )
             line = CheckLine(f"tests[{i}]", test.answer, seed, result, want, ok, outcomes)
             if not ok:

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"jtutor grade: {exc}", file=sys.stderr)
         return 2
     pool = _pool(args)
-    result = pool.grade(problem, args.answer, args.seed)
+    result = pool.grade(problem, args.answer, args.seed).to_dict()
     if args.json:
         print(json.dumps(result))
     else:
@@ -196,7 +196,8 @@ def _run_batch(args: argparse.Namespace) -> int:
 
     graded = _pool(args).grade_many([(p, a, s) for _, p, a, s in items], progress=progress)
     for (number, _, _, _), result in zip(items, graded, strict=True):
-        results[number] = {**result, "id": ids[number]} if number in ids else result
+        data = result.to_dict()
+        results[number] = {**data, "id": ids[number]} if number in ids else data
     for line in results:
         print(json.dumps(line))
     return 0

@@ -16,13 +16,14 @@ from fractions import Fraction
 import numpy as np
 
 from app.grading.compare import Comparison, Mask, heatmap
+from app.grading.result import Diagnosis as Kind
 
 MAX_WRONG_ENTRIES = 20
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    kind: str  # "transposed" | "sign" | "scaled" | "entries"
+    kind: Kind  # transposed, sign, scaled or entries
     factor: float | None = None
     factor_text: str | None = None
     wrong_entries: list[list[int]] = field(default_factory=list)

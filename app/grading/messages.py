@@ -1,4 +1,5 @@
-"""Learner-facing feedback for each verdict and diagnosis.
+"""Learner-facing text for each verdict and diagnosis: every sentence a learner reads about
+a grade comes from here, the grader's messages and the page's headings alike.
 
 The sentences teach the rule behind the mistake: the axis rule for shapes (MIT 6.390
 A.8: axes(dY/dX) = axes(Y) + axes(X)), the two layouts (numerator: rows follow the
@@ -8,7 +9,19 @@ where factors and signs usually come from in a loss (Parr & Howard §6).
 
 from __future__ import annotations
 
-from app.grading.diagnosis import Diagnosis
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.grading.diagnosis import Diagnosis
+    from app.grading.result import GradeResult
+
+VERDICT_HEADINGS = {
+    "correct": "Correct",
+    "incorrect": "Not quite",
+    "invalid": "We could not read that answer",
+    "undecided": "Undecided",
+}
 
 _LAYOUT_RULE = {
     "numerator": "rows follow the outputs yᵢ (numerator layout)",
@@ -86,3 +99,62 @@ def invalid(message: str) -> str:
     if message and message[-1] not in ".!?":
         message += "."
     return f"Your answer could not be read: {message} It is not counted as an attempt."
+
+
+def verdict_text(verdict: str | None) -> str:
+    """The heading of the feedback for a verdict."""
+    return VERDICT_HEADINGS.get(verdict or "", "Graded")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def matched_at(instances: int) -> str:
+    return (
+        "Your answer matches the finite-difference derivative at "
+        f"{_count(instances, 'random instance')}."
+    )
+
+
+def feedback_text(result: GradeResult, layout: str | None = None) -> str:
+    """The sentence under the verdict heading (``layout``: the exercise's layout)."""
+    if result.verdict == "correct" and result.instances:
+        text = matched_at(result.instances)
+        if layout == "any" and result.layout:
+            text += f" It is in {result.layout} layout."
+        return text
+    return result.message or diagnosis_text(result, layout)
+
+
+def _shape(shape: list[int] | None) -> str:
+    return "×".join(str(n) for n in shape) if shape else "?"
+
+
+def diagnosis_text(result: GradeResult, layout: str | None = None) -> str:
+    """The diagnosis in plain words from the result alone (when it carries no message)."""
+    diagnosis = result.diagnosis
+    if diagnosis == "wrong_shape":
+        return (
+            f"Your answer is {_shape(result.answer_shape)} but the derivative is "
+            f"{_shape(result.expected_shape)}. The axis rule: the axes of dY/dX are the axes "
+            "of Y followed by the axes of X."
+        )
+    if diagnosis == "transposed":
+        required = "denominator" if layout == "denominator" else "numerator"
+        other = "numerator" if required == "denominator" else "denominator"
+        return transposed(required, other)
+    if diagnosis == "sign":
+        return "Every entry has the wrong sign: check a minus that was dropped or added."
+    if diagnosis == "scaled":
+        factor = result.factor
+        if isinstance(factor, int | float) and math.isfinite(factor):
+            shown = result.factor_text or f"{factor:.3g}"
+            return f"The pattern is right but every entry is off by a factor of {shown}."
+        return "The pattern is right but every entry is off by a constant factor."
+    if diagnosis == "entries":
+        return (
+            f"Some entries are wrong ({len(result.wrong_entries)} shown in the map below); "
+            "the others agree with the derivative."
+        )
+    return ""

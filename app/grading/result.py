@@ -1,21 +1,33 @@
-"""The grade result of DESIGN §11, as a mutable record the grader fills in step by step."""
+"""The grade result of DESIGN §11, as a typed record the grader fills in step by step.
+
+It stays a :class:`GradeResult` from the grader to the page or the API and becomes JSON
+data (:meth:`GradeResult.to_dict`, the DESIGN §11 contract) only where it leaves: a
+response, a stored attempt, a line of ``jtutor grade``, the pipe to a grading worker's
+parent (read back with :meth:`GradeResult.from_dict`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from app.grading import messages
 from app.mathlang import MathError
 from app.mathlang.errors import ErrorKind
+
+Verdict = Literal["correct", "incorrect", "invalid", "undecided"]
+Diagnosis = Literal["wrong_shape", "transposed", "sign", "scaled", "entries"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+DIAGNOSES: tuple[Diagnosis, ...] = get_args(Diagnosis)
 
 
 @dataclass
 class GradeResult:
     seed: int
     expected_shape: list[int] = field(default_factory=list)
-    verdict: str = "undecided"
-    diagnosis: str | None = None
+    verdict: Verdict = "undecided"
+    diagnosis: Diagnosis | None = None
     error: dict[str, object] | None = None
     message: str = ""
     answer_shape: list[int] | None = None
@@ -52,6 +64,38 @@ class GradeResult:
         result.error = {"kind": kind, "message": f"problem: {message}", "position": None}
         result.message = f"This problem cannot be graded: {message}"
         return result
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GradeResult:
+        """A result read back from its DESIGN §11 data (a grading worker's answer)."""
+        verdict = data.get("verdict")
+        diagnosis = data.get("diagnosis")
+        if verdict not in VERDICTS:
+            raise ValueError(f"not a verdict: {verdict!r}")
+        if diagnosis is not None and diagnosis not in DIAGNOSES:
+            raise ValueError(f"not a diagnosis: {diagnosis!r}")
+        answer_shape = data.get("answer_shape")
+        return cls(
+            seed=int(data.get("seed") or 0),
+            expected_shape=list(data.get("expected_shape") or []),
+            verdict=verdict,
+            diagnosis=diagnosis,
+            error=None if data.get("error") is None else dict(data["error"]),
+            message=str(data.get("message") or ""),
+            answer_shape=None if answer_shape is None else list(answer_shape),
+            layout=data.get("layout"),
+            factor=data.get("factor"),
+            factor_text=data.get("factor_text"),
+            wrong_entries=[list(p) for p in data.get("wrong_entries") or []],
+            instances=int(data.get("instances") or 0),
+            description=data.get("description"),
+            heatmap=[list(row) for row in data.get("heatmap") or []],
+        )
+
+    @classmethod
+    def refused(cls, message: str, seed: int | None = None) -> GradeResult:
+        """An answer refused before grading (too long, the grader unavailable): invalid."""
+        return cls(seed=seed or 0, verdict="invalid", message=message)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -12,7 +12,7 @@ afresh rather than forked, so a multi-threaded web server can own a pool safely.
 Usage, from the CLI or the web app (thread-safe; one pool per process)::
 
     from app.grading.worker import default_pool
-    result = default_pool().grade(problem, "W^T", seed=7)   # the DESIGN §11 dict
+    result = default_pool().grade(problem, "W^T", seed=7)   # a GradeResult (DESIGN §11)
     results = default_pool().grade_many([(problem, "W", None), ...])  # in parallel
 
 A timeout gives ``verdict: invalid`` with ``error.kind == "limit"``; so does a worker that
@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.grading.problem import Problem
+from app.grading.result import GradeResult
 
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_MEMORY_MB = 1024
@@ -258,23 +259,23 @@ class GradingPool:
 
     def grade(
         self, problem: Problem | dict[str, Any], answer: str, seed: int | None = None
-    ) -> dict[str, Any]:
+    ) -> GradeResult:
         """The DESIGN §11 result, computed in a worker under the time and memory limits."""
         data = problem.to_dict() if isinstance(problem, Problem) else dict(problem)
         result = self._run("grade", (data, answer, seed), seed)
         if result.get("error") and result["error"].get("kind") == "limit":
             result["expected_shape"] = result["expected_shape"] or _expected_shape(data)
-        return result
+        return GradeResult.from_dict(result)
 
     def grade_many(
         self,
         items: Iterable[tuple[Problem | dict[str, Any], str, int | None]],
         *,
         progress: Callable[[int], None] | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[GradeResult]:
         """Grade several answers in parallel (one thread per worker), results in order."""
         work: Sequence[tuple[Problem | dict[str, Any], str, int | None]] = list(items)
-        results: list[dict[str, Any]] = [{} for _ in work]
+        results: list[GradeResult] = [GradeResult(seed=0) for _ in work]
         done = 0
         done_lock = threading.Lock()
 
@@ -385,7 +386,7 @@ def default_pool() -> GradingPool:
 
 def grade_in_worker(
     problem: Problem | dict[str, Any], answer: str, seed: int | None = None
-) -> dict[str, Any]:
+) -> GradeResult:
     """Shorthand for ``default_pool().grade(...)``."""
     return default_pool().grade(problem, answer, seed)
 

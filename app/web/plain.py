@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.grading import Problem
+from app.grading.result import GradeResult
 from app.web.errors import BadInput
 
 
@@ -33,3 +34,9 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+def result_json(result: GradeResult) -> dict[str, Any]:
+    """A grade result as the JSON of DESIGN §11 (the form it is sent and stored in)."""
+    data: dict[str, Any] = to_plain(result.to_dict())
+    return data

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.grading import messages
 from app.web import formatting
 from app.web.heatmap import heatmap_svg
 from app.web.markdown import render_markdown
@@ -31,8 +32,8 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.filters["shape"] = formatting.shape_text
     env.filters["matrix_latex"] = formatting.matrix_latex
     env.globals["heatmap_svg"] = heatmap_svg
-    env.globals["diagnosis_text"] = formatting.diagnosis_text
-    env.globals["verdict_text"] = formatting.verdict_text
+    env.globals["feedback_text"] = messages.feedback_text
+    env.globals["verdict_text"] = messages.verdict_text
     return Jinja2Templates(env=env)
 
 

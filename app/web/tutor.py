@@ -12,18 +12,18 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from fastapi.templating import Jinja2Templates
 
 from app.bank.selfcheck import CheckReport, check_exercise, check_text
 from app.grading import Problem
+from app.grading.result import GradeResult
 from app.grading.worker import GradingPool, shared_pool
 from app.settings import Settings
 from app.store import Database
 from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
 from app.web.errors import BadInput, Unavailable
-from app.web.plain import to_plain
 from app.web.rendering import make_templates
 
 log = logging.getLogger("jtutor.web")
@@ -32,7 +32,7 @@ log = logging.getLogger("jtutor.web")
 class Grader(Protocol):
     """What grading needs from the pool (``GradingPool``); tests may hand in their own."""
 
-    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> dict[str, Any]: ...
+    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> GradeResult: ...
 
 
 @dataclass
@@ -61,10 +61,13 @@ class Tutor:
 
     @property
     def grader(self) -> Grader:
-        return self.grader_override if self.grader_override is not None else self.pool
+        if self.grader_override is not None:
+            return self.grader_override
+        pool: Grader = self.pool
+        return pool
 
-    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> dict[str, Any]:
-        """The DESIGN §11 grade result as JSON data; too-long answers are refused first."""
+    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> GradeResult:
+        """The grade result (DESIGN §11); too-long answers are refused first."""
         limit = self.settings.max_answer_chars
         if len(answer) > limit:
             raise BadInput(
@@ -72,21 +75,19 @@ class Tutor:
                 field="answer",
             )
         try:
-            result = self.grader.grade(problem, answer, seed=seed)
+            return self.grader.grade(problem, answer, seed=seed)
         except (ValueError, TypeError) as exc:
             raise BadInput(str(exc)) from exc
         except Exception as exc:
             log.exception("grading failed")
             raise Unavailable("The grader could not finish; please try again.") from exc
-        plain: dict[str, Any] = to_plain(dict(result))
-        return plain
 
-    def check_grade(self, problem: Problem, answer: str, seed: int) -> dict[str, Any]:
+    def check_grade(self, problem: Problem, answer: str, seed: int) -> GradeResult:
         """The self-check's grading: the learners' path, a refused answer as ``invalid``."""
         try:
             return self.grade(problem, answer, seed)
         except (BadInput, Unavailable) as exc:
-            return {"verdict": "invalid", "diagnosis": None, "message": exc.message}
+            return GradeResult.refused(exc.message, seed)
 
     def check(self, yaml_text: str, source: str = "<browser>") -> CheckReport:
         """The self-check of an exercise's YAML (authoring panel, save, import)."""

@@ -28,8 +28,8 @@ def _alive(pid: int) -> bool:
 
 
 def test_grades_in_a_worker(pool: GradingPool) -> None:
-    assert pool.grade(PROBLEM, "W", seed=1)["verdict"] == "correct"
-    assert pool.grade(PROBLEM, "W^T", seed=1)["diagnosis"] == "transposed"
+    assert pool.grade(PROBLEM, "W", seed=1).verdict == "correct"
+    assert pool.grade(PROBLEM, "W^T", seed=1).diagnosis == "transposed"
 
 
 def test_timeout_kills_the_process_and_replaces_it(pool: GradingPool) -> None:
@@ -41,7 +41,7 @@ def test_timeout_kills_the_process_and_replaces_it(pool: GradingPool) -> None:
     gone = before - after
     assert len(gone) == 1 and len(after) == 2
     assert not _alive(gone.pop())
-    assert pool.grade(PROBLEM, "W", seed=2)["verdict"] == "correct"
+    assert pool.grade(PROBLEM, "W", seed=2).verdict == "correct"
 
 
 def test_memory_limit_is_an_invalid_limit_result(pool: GradingPool) -> None:
@@ -53,7 +53,7 @@ def test_memory_limit_is_an_invalid_limit_result(pool: GradingPool) -> None:
 def test_grade_many_keeps_order(pool: GradingPool) -> None:
     answers = ["W", "W^T", "-W", "2 W", "x^T", "W W"] * 3
     results = pool.grade_many([(PROBLEM, a, 3) for a in answers])
-    verdicts = [(r["verdict"], r["diagnosis"]) for r in results]
+    verdicts = [(r.verdict, r.diagnosis) for r in results]
     assert verdicts[:6] == [
         ("correct", None),
         ("incorrect", "transposed"),
@@ -67,14 +67,14 @@ def test_grade_many_keeps_order(pool: GradingPool) -> None:
 
 def test_bad_problem_in_a_worker_is_invalid(pool: GradingPool) -> None:
     result = pool.grade({"variables": {"x": "4"}, "function": "x", "wrt": "y"}, "x", seed=1)
-    assert result["verdict"] == "invalid"
-    assert "wrt" in result["error"]["message"]
+    assert result.verdict == "invalid"
+    assert "wrt" in result.error["message"]
 
 
 def test_a_grading_over_the_time_limit_still_reports_the_expected_shape() -> None:
     with GradingPool(size=1, timeout=0.001, memory_mb=512) as tight:
         result = tight.grade(PROBLEM, "W", seed=1)
         bad = tight.grade({**PROBLEM, "function": "W +"}, "W", seed=1)
-    assert (result["verdict"], result["error"]["kind"]) == ("invalid", "limit")
-    assert result["expected_shape"] == [3, 4]
-    assert bad["expected_shape"] == []  # a function that does not parse has no shape
+    assert (result.verdict, result.error["kind"]) == ("invalid", "limit")
+    assert result.expected_shape == [3, 4]
+    assert bad.expected_shape == []  # a function that does not parse has no shape

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-from app.web.formatting import diagnosis_text, matrix_latex, shape_text
+import pytest
+
+from app.grading.messages import diagnosis_text, feedback_text
+from app.grading.result import GradeResult
+from app.web.formatting import matrix_latex, shape_text
 from app.web.heatmap import heatmap_svg
 from app.web.markdown import render_markdown
 
@@ -66,12 +70,28 @@ def test_shape_and_matrix_text() -> None:
 
 
 def test_diagnosis_text_explains_each_mistake() -> None:
-    transposed = diagnosis_text({"diagnosis": "transposed"}, "numerator")
+    def text(**fields: object) -> str:
+        return diagnosis_text(GradeResult(seed=1, verdict="incorrect", **fields), "numerator")  # type: ignore[arg-type]
+
+    transposed = text(diagnosis="transposed")
     assert "denominator-layout" in transposed and "numerator layout" in transposed
-    shape = diagnosis_text(
-        {"diagnosis": "wrong_shape", "expected_shape": [3, 4], "answer_shape": [3, 1]}
-    )
+    shape = text(diagnosis="wrong_shape", expected_shape=[3, 4], answer_shape=[3, 1])
     assert "3×1" in shape and "3×4" in shape and "axes" in shape
-    assert "factor of 2" in diagnosis_text({"diagnosis": "scaled", "factor": 2.0})
-    assert "sign" in diagnosis_text({"diagnosis": "sign"})
-    assert diagnosis_text({"diagnosis": None}) == ""
+    assert "factor of 2" in text(diagnosis="scaled", factor=2.0)
+    assert "sign" in text(diagnosis="sign")
+    assert text(diagnosis=None) == ""
+
+
+@pytest.mark.parametrize(
+    ("instances", "words"), [(1, "at 1 random instance."), (3, "at 3 random instances.")]
+)
+def test_the_success_line_counts_its_instances(instances: int, words: str) -> None:
+    result = GradeResult(seed=1, verdict="correct", message="Correct.", instances=instances)
+    assert feedback_text(result).endswith(words)
+    assert "at 1 random instances" not in feedback_text(result)
+
+
+def test_a_correct_answer_under_any_layout_names_its_layout() -> None:
+    result = GradeResult(seed=1, verdict="correct", instances=3, layout="denominator")
+    assert feedback_text(result, "any").endswith("It is in denominator layout.")
+    assert "layout" not in feedback_text(result, "numerator")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from app.store import record_attempt
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput
-from app.web.plain import to_plain
+from app.web.plain import result_json, to_plain
 
 router = APIRouter(prefix="/api/v1", tags=["exercises"])
 
@@ -71,7 +71,7 @@ def create_attempt(
 ) -> dict[str, Any]:
     exercise = tutor.catalogue.exercise(exercise_id)
     seed = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
-    result = tutor.grade(exercise.problem(seed), body.answer, seed=seed)
+    result = result_json(tutor.grade(exercise.problem(seed), body.answer, seed=seed))
     with tutor.database.write() as session:
         attempt = record_attempt(
             session,

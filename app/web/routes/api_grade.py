@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.mathlang import MathError
 from app.web.deps import TutorDep
 from app.web.errors import BadInput
-from app.web.plain import problem_from_dict
+from app.web.plain import problem_from_dict, result_json
 from app.web.preview import read_math, shapes_from_declarations
 
 router = APIRouter(prefix="/api/v1", tags=["grading"])
@@ -57,7 +57,7 @@ class ParseRequest(BaseModel):
 @router.post("/grade", summary="Grade an answer to a problem")
 def grade(body: GradeRequest, tutor: TutorDep) -> dict[str, Any]:
     problem = problem_from_dict(body.model_dump(exclude_none=True, exclude={"answer", "seed"}))
-    return tutor.grade(problem, body.answer, seed=body.seed)
+    return result_json(tutor.grade(problem, body.answer, seed=body.seed))
 
 
 @router.post("/parse", summary="Read an expression: its LaTeX and shape, or the error")

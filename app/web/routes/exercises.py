@@ -18,7 +18,7 @@ from app.store import record_attempt
 from app.web import csrf
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
-from app.web.plain import to_plain
+from app.web.plain import result_json, to_plain
 from app.web.preview import read_math, shapes_from_declarations
 from app.web.progress import exercise_progress
 from app.web.rendering import render
@@ -186,7 +186,7 @@ async def submit(
             exercise_id=exercise.id,
             answer=answer,
             seed=seed,
-            result=result,
+            result=result_json(result),
         )
     context = _context(tutor, exercise, seed, variant, 0)
     context.update(
