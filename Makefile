@@ -26,7 +26,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check app tests benchmarks
 	$(BIN)/ruff format --check app tests benchmarks
-	$(BIN)/mypy
+	$(BIN)/mypy --strict app
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix app tests benchmarks

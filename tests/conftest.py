@@ -4,18 +4,48 @@ Browser tests need Debian's Chromium and PostgreSQL tests need ``TEST_DATABASE_U
 On a developer machine without them those tests are deselected (and said so); with
 ``CI=true`` they are always collected, so a missing browser or database fails loudly
 instead of hiding tests.
+
+Random draws are repeatable (``tests/randomness.py``): Hypothesis runs derandomized with
+no example database, and the draws app code makes without a seed are seeded per test,
+unless ``JTUTOR_RANDOM_TESTS`` asks for a random hunt (never under ``CI=true``).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.randomness import IN_CI, RANDOM_SCALE
+
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("random-hunt", derandomize=False, print_blob=True)
+settings.load_profile("random-hunt" if RANDOM_SCALE else "repeatable")
+
+SEEDED_MODULES = ("app.grading.grader", "app.web.routes.exercises", "app.web.routes.api_exercises")
+"""Modules that draw a seed (``secrets.randbelow``) when none is given."""
+
+
+@pytest.fixture(autouse=True)
+def seeded_draws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed, from the test's id, the seeds app code draws in this process when none is
+    given, so a test that grades without a seed sees the same instances on every run."""
+    if RANDOM_SCALE:
+        return
+    import importlib
+
+    rng = random.Random(request.node.nodeid)
+    draws = SimpleNamespace(randbelow=rng.randrange)
+    for name in SEEDED_MODULES:
+        monkeypatch.setattr(importlib.import_module(name), "secrets", draws)
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

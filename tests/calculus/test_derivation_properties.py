@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from app.calculus.derivation import derive, verify
 from app.grading import Problem, grade
 from app.mathlang import parse
+from tests.randomness import scaled
 
 VARIABLES = {"x": "3", "a": "3", "c": "scalar", "M": "2x3"}
 SHAPES = {"x": (3, 1), "a": (3, 1), "c": (1, 1), "M": (2, 3)}
@@ -58,7 +59,7 @@ def scalars(depth: int) -> st.SearchStrategy[str]:
 functions = st.one_of(vectors(2), scalars(2), vectors(2).map(lambda v: f"M ({v})"))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(function=functions, layout=st.sampled_from(["numerator", "denominator"]))
 def test_derivations_verify_and_agree_with_finite_differences(function: str, layout: str) -> None:
     d = derive(function, VARIABLES, "x", layout, seed=5)
@@ -75,7 +76,7 @@ def test_derivations_verify_and_agree_with_finite_differences(function: str, lay
     )
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(function=functions)
 def test_derivation_results_are_graded_correct(function: str) -> None:
     d = derive(function, VARIABLES, "x", "numerator", seed=3)
@@ -104,7 +105,7 @@ losses = st.one_of(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=scaled(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(function=losses, layout=st.sampled_from(["numerator", "denominator"]))
 def test_gradients_by_a_matrix_verify(function: str, layout: str) -> None:
     variables = VARIABLES | {"b": "2"}

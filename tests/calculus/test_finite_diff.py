@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.calculus.finite_diff import jacobian
+from tests.randomness import scaled
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -136,7 +137,7 @@ def test_grouping_and_chunking_never_change_the_result(max_entries):
     np.testing.assert_allclose(grouped.value, plain.value, rtol=1e-9, atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=scaled(15), deadline=None)
 @given(st.integers(2, 5), st.integers(2, 5), st.integers(0, 10_000))
 def test_grouping_matches_ungrouped_on_random_sparse_functions(m, n, seed):
     """A function whose outputs read a random subset of inputs: grouping must recover the

@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.grading import Problem, grade
+from tests.randomness import scaled
 
 FACTORS = st.sampled_from([Fraction(2), Fraction(1, 2), Fraction(3), Fraction(-3, 2), Fraction(5)])
 SHAPES = st.sampled_from([(2, 3), (3, 4), (4, 2), (3, 5)])
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=scaled(10), deadline=None)
 @given(shape=SHAPES, factor=FACTORS, seed=st.integers(0, 2**31 - 1))
 def test_a_constant_factor_is_reported(shape: tuple[int, int], factor: Fraction, seed: int) -> None:
     m, n = shape
@@ -24,7 +25,7 @@ def test_a_constant_factor_is_reported(shape: tuple[int, int], factor: Fraction,
     assert abs(result["factor"] - float(factor)) < 1e-9
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=scaled(10), deadline=None)
 @given(
     shape=SHAPES,
     seed=st.integers(0, 2**31 - 1),
@@ -42,7 +43,7 @@ def test_both_layouts_of_a_quadratic_form(shape: tuple[int, int], seed: int, lay
     assert grade(problem, right.replace("A + A^T", "2 A"), seed=seed)["diagnosis"] == "entries"
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=scaled(8), deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 5))
 def test_relu_gradient_is_never_rejected_and_the_unmasked_one_never_accepted(
     seed: int, n: int

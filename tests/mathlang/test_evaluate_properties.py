@@ -29,6 +29,7 @@ from app.mathlang.ast import (
 )
 from app.mathlang.errors import MathError
 from tests.mathlang.strategies import trees
+from tests.randomness import scaled
 
 SIZES = (1, 2, 3)
 VARIABLES = {f"m{r}{c}": (r, c) for r in SIZES for c in SIZES}
@@ -227,7 +228,7 @@ def reference(
     }[node.func]()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=scaled(60), deadline=None)
 @given(
     shape=st.sampled_from([(r, c) for r in SIZES for c in SIZES]),
     data=st.data(),
@@ -261,7 +262,7 @@ ANY_VARIABLES |= {
 }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(tree=trees(), indexed=st.booleans(), seed=st.integers(0, 2**32 - 1))
 def test_random_trees_raise_only_language_errors(tree, indexed, seed):
     """Shape errors, unknown names, limits and domain errors are values; nothing else escapes."""

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from app import mathlang
 from app.mathlang.ast import Binary, Call, Index, Name, Node, Number, Unary
 from app.mathlang.errors import MathError
+from tests.randomness import scaled
 
 SHAPES = {"x": (4, 1), "r": (1, 3), "W": (3, 4), "A": (3, 3), "s": (1, 1)}
 INDICES = {"i": 3, "j": 3, "k": 4}
@@ -184,7 +185,7 @@ def entry(node: Node, values: dict[str, np.ndarray], at: dict[str, int]) -> floa
     return float(np.sin(a)) if node.func == "sin" else max(a, 0.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=scaled(40), deadline=None)
 @given(tree=index_expr(), seed=st.integers(0, 2**32 - 1))
 def test_index_form_equals_entry_loop(tree, seed):
     sizes = {"i": 3, "j": 3, "k": 4}

@@ -12,6 +12,7 @@ from app import mathlang
 from app.mathlang.ast import Call, Index, Name, Number
 from app.mathlang.latex import shape_label, to_latex
 from tests.mathlang.strategies import trees
+from tests.randomness import scaled
 
 
 def tex(text: str) -> str:
@@ -125,7 +126,7 @@ ALLOWED = {
 }  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=scaled(150), deadline=None)
 @given(trees())
 def test_any_tree_renders_with_known_commands_and_balanced_braces(tree):
     out = to_latex(tree)

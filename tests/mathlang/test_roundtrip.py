@@ -11,8 +11,11 @@ from app.mathlang.errors import MathError
 from app.mathlang.parser import parse
 from app.mathlang.printer import to_text
 from tests.mathlang.strategies import trees
+from tests.randomness import scaled
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=scaled(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 PIECES = [
     *"xyzAWbIT0123456789.eE+-*/@^'()[],= ⊙⊘·×−ᵀ\t\n_{}|\\\"α",
     "sin", "ones", "delta", "==", ".*", "./", ".^", ".T", "^T", "^-1", "1e999", "\x00",

@@ -1,8 +1,9 @@
 """Shared pieces of the fuzz tests: how many inputs, and the text strategies.
 
-The suite sends at least ``DEFAULT_TOTAL`` inputs through the parser and the grader in
-all (about two minutes on two cores); ``JTUTOR_FUZZ_EXAMPLES=N`` raises the total for a
-longer hunt, spread over the fuzz tests in the same proportions.
+The suite sends ``DEFAULT_TOTAL`` inputs through the parser and the grader in all (about
+two minutes on two cores); ``JTUTOR_FUZZ_EXAMPLES=N`` sets the total instead, higher for a
+longer hunt (with ``JTUTOR_RANDOM_TESTS`` for fresh draws) or lower for a quick run, spread
+over the fuzz tests in the same proportions. The draws are repeatable (``tests/randomness``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.mathlang import to_text
 from tests.mathlang.strategies import FUNCTIONS, NAMES, trees
 
 DEFAULT_TOTAL = 10_500
-TOTAL = max(DEFAULT_TOTAL, int(os.environ.get("JTUTOR_FUZZ_EXAMPLES", DEFAULT_TOTAL)))
+TOTAL = max(1, int(os.environ.get("JTUTOR_FUZZ_EXAMPLES") or DEFAULT_TOTAL))
 # Each fuzz test's share of the total (the shares add up to 1).
 SHARES = {
     "parser_random_text": 0.26,
@@ -27,7 +28,7 @@ SHARES = {
 
 
 def examples(name: str) -> int:
-    return round(TOTAL * SHARES[name])
+    return max(1, round(TOTAL * SHARES[name]))
 
 
 TOKENS = (

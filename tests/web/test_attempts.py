@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -182,3 +183,43 @@ def test_the_answer_form_needs_its_token(client: TestClient) -> None:
     assert client.get("/api/v1/attempts").json()["attempts"] == []
     assert submit(client, "wx-jacobian", data={"answer": "W", "seed": "3"}).status_code == 200
     assert len(client.get("/api/v1/attempts").json()["attempts"]) == 1
+
+
+PAGING_REFUSED = [
+    {"offset": "-1"},
+    {"offset": "9223372036854775808"},  # 2**63: past a 64-bit integer
+    {"offset": str(10**30)},
+    {"offset": "1000000001"},
+    {"limit": "-1"},
+    {"limit": "0"},
+    {"limit": "501"},
+    {"limit": "9223372036854775808"},
+    {"offset": "1.5"},
+    {"limit": "ten"},
+]
+
+
+@pytest.mark.parametrize(
+    "params", PAGING_REFUSED, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
+)
+def test_paging_outside_its_range_is_a_422(client: TestClient, params: dict[str, str]) -> None:
+    response = client.get("/api/v1/attempts", params=params)
+    assert response.status_code == 422, response.text
+    assert next(iter(params)) in response.text
+
+
+def test_paging_at_its_limits_is_answered(client: TestClient) -> None:
+    client.post("/api/v1/exercises/wx-jacobian/attempts", json={"answer": "W", "seed": 1})
+    far = client.get("/api/v1/attempts", params={"offset": "1000000000", "limit": "500"})
+    assert far.status_code == 200 and far.json() == {"attempts": []}
+    first = client.get("/api/v1/attempts", params={"offset": "0", "limit": "1"}).json()
+    assert len(first["attempts"]) == 1
+
+
+@pytest.mark.parametrize("seed", ["-1", "2147483648", "9223372036854775808", str(10**40), "x"])
+def test_a_seed_outside_its_range_is_a_4xx_everywhere(client: TestClient, seed: str) -> None:
+    assert client.get(f"/api/v1/exercises/wx-jacobian?seed={seed}").status_code == 422
+    assert client.get(f"/exercises/wx-jacobian?seed={seed}").status_code == 422
+    body: Any = {"answer": "W", "seed": seed}
+    posted = client.post("/api/v1/exercises/wx-jacobian/attempts", json=body)
+    assert posted.status_code == 422

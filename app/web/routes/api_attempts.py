@@ -13,6 +13,11 @@ from app.web.deps import LearnerDep, TutorDep
 
 router = APIRouter(prefix="/api/v1", tags=["attempts"])
 
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000
+"""Paging stays far inside the databases' 64-bit integers: a larger offset is refused (422)
+instead of overflowing in the query."""
+
 
 def _utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
@@ -38,8 +43,8 @@ def attempts(
     tutor: TutorDep,
     learner: LearnerDep,
     exercise_id: str | None = None,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     with tutor.database.read() as session:
         rows = list_attempts(
