@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from app import __version__
 
-COMMANDS = ("serve", "parse", "grade", "derive", "check", "instructor")
+COMMANDS = ("serve", "parse", "grade", "derive", "check", "schema", "instructor")
 
 # Options whose value is math: ``--answer -W`` must read ``-W`` as the answer, not as an option.
 MATH_OPTIONS = frozenset({"--answer", "--function"})
@@ -28,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jtutor {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"app.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"app.commands.{name}":
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(f"app.commands.{name}").register(subparsers)
     return parser
 
 

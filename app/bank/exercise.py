@@ -65,7 +65,7 @@ class Exercise:
 
     def sizes(self, seed: int) -> dict[str, int]:
         """The dimensions of the variant ``seed``, distinct when the ranges allow."""
-        ranges = self.data.sizes
+        ranges = self.data.ranges()
         if not ranges:
             return {}
         rng = np.random.default_rng([seed, 7177])

@@ -1,4 +1,4 @@
-"""The exercise file format (DESIGN §7, §11) and its validation.
+"""The exercise file format (DESIGN §7, §11): a pydantic model, and the checks across fields.
 
 An exercise is YAML data::
 
@@ -25,40 +25,45 @@ An exercise is YAML data::
       - {answer: W, verdict: correct}
       - {answer: W^T, verdict: incorrect, diagnosis: transposed}
 
-Errors name the file and the field: ``exercises/u03-core-wx.yaml: tests[1].verdict:
-must be one of correct, incorrect, invalid, undecided``.
+:class:`ExerciseData` declares every key (unknown keys are refused) and its type; its JSON
+Schema (``jtutor schema``) lets an editor check a file as it is typed. What a schema cannot
+say (the function parses, ``wrt`` names a variable, every size symbol has a range) is
+checked by :func:`validate` after the model. Either way an error names the file and the
+field: ``exercises/u03-core-wx.yaml: tests[1].verdict: must be one of correct, incorrect,
+invalid, undecided``. A new key is a new field of the model (with its own type), and a new
+rule across fields a few lines in :func:`_check`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any
+import json
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+)
 
 from app.bank.curriculum import BY_SLUG
-from app.grading.problem import LAYOUTS
+from app.grading.result import DIAGNOSES, VERDICTS, Diagnosis, Verdict
 from app.mathlang import MathError, parse
 from app.mathlang.declarations import Declaration, parse_declaration, parse_shape
 
-ANSWER_FORMS = ("expression", "index", "numeric", "compact")
-VERDICTS = ("correct", "incorrect", "invalid", "undecided")
-DIAGNOSES = ("wrong_shape", "transposed", "sign", "scaled", "entries")
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_REQUIRED = (
-    "id",
-    "title",
-    "lesson",
-    "prompt",
-    "variables",
-    "function",
-    "wrt",
-    "layout",
-    "answer_form",
-    "reference",
-    "tests",
-)
-_OPTIONAL = ("hints", "sizes", "indices", "values", "compact")
+Layout = Literal["numerator", "denominator", "any"]
+AnswerForm = Literal["expression", "index", "numeric", "compact"]
+ANSWER_FORMS: tuple[AnswerForm, ...] = get_args(AnswerForm)
+LAYOUTS: tuple[Layout, ...] = get_args(Layout)
 MAX_SIZE = 12
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
+
+__all__ = ["ANSWER_FORMS", "DIAGNOSES", "LAYOUTS", "VERDICTS", "BankError", "ExerciseData"]
 
 
 class BankError(ValueError):
@@ -71,225 +76,242 @@ class BankError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class ExerciseTest:
-    answer: str
-    verdict: str
-    diagnosis: str | None = None
+def _text(value: object) -> object:
+    """Numbers written bare in YAML (``answer: 0``, ``x: 3``) are text in the file format."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
-@dataclass(frozen=True)
-class Compact:
+def _names(value: object) -> object:
+    """``x``, ``"x, y"`` or ``[x, y]`` as a list of names."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [v.strip() if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+_NAME_LIST_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "description": "a name or comma-separated names"},
+        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    ]
+}
+Text = Annotated[str, BeforeValidator(_stripped), Field(min_length=1)]
+"""One non-empty piece of text, surrounding white space dropped."""
+Answer = Annotated[
+    str,
+    BeforeValidator(_text),
+    WithJsonSchema({"type": ["string", "number"], "description": "an answer in the language"}),
+]
+Names = Annotated[
+    list[str], BeforeValidator(_names), Field(min_length=1), WithJsonSchema(_NAME_LIST_SCHEMA)
+]
+Size = Annotated[StrictInt, Field(ge=1, le=MAX_SIZE)]
+SizeRange = Size | tuple[Size, Size]
+Shape = Annotated[
+    str,
+    BeforeValidator(_text),
+    WithJsonSchema({"type": ["string", "number"], "description": "SHAPE[:DOMAIN], e.g. m x n"}),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExerciseTest(_Strict):
+    """An answer and the verdict (and, for a wrong answer, the diagnosis) it must get."""
+
+    answer: Answer
+    verdict: Verdict
+    diagnosis: Diagnosis | None = None
+
+
+class Compact(_Strict):
     """How the full derivative follows from a compact answer (Learned-Miller §3)."""
 
-    name: str
-    shape: str
-    expand: str
+    name: Text
+    shape: Text
+    expand: Text
 
 
-@dataclass(frozen=True)
-class ExerciseData:
-    """The validated fields of an exercise file."""
+class ExerciseData(_Strict):
+    """The fields of an exercise file (see the module docstring for an example)."""
 
-    id: str
-    title: str
-    lesson: str
-    prompt: str
-    variables: dict[str, str]
-    function: str
-    wrt: list[str]
-    layout: str
-    answer_form: str
-    reference: str
-    tests: list[ExerciseTest]
-    hints: list[str] = field(default_factory=list)
-    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
-    indices: list[str] | None = None
+    id: Annotated[str, Field(pattern=ID_PATTERN, description="unique in the bank")]
+    title: Text
+    lesson: Annotated[
+        str, Field(description="a lesson slug", json_schema_extra={"enum": list(BY_SLUG)})
+    ]
+    prompt: Annotated[str, Field(description="Markdown with LaTeX")]
+    variables: Annotated[dict[str, Shape], Field(min_length=1)]
+    function: Text
+    wrt: Names
+    layout: Layout
+    answer_form: AnswerForm
+    reference: Annotated[Text, Field(description="one line, in the language")]
+    tests: Annotated[list[ExerciseTest], Field(min_length=1)]
+    hints: list[str] = Field(default_factory=list)
+    sizes: dict[str, SizeRange] = Field(default_factory=dict)
+    indices: Names | None = None
     values: dict[str, Any] | None = None
     compact: Compact | None = None
-    source_path: str = "<memory>"
+
+    _source_path: str = PrivateAttr(default="<memory>")
+
+    @field_validator("hints", mode="before")
+    @classmethod
+    def _no_hints(cls, value: object) -> object:
+        return [] if value is None else value
+
+    @property
+    def source_path(self) -> str:
+        return self._source_path
+
+    def ranges(self) -> dict[str, tuple[int, int]]:
+        """Each size symbol's inclusive range (a single number is a range of one)."""
+        return {
+            name: (spec, spec) if isinstance(spec, int) else (spec[0], spec[1])
+            for name, spec in self.sizes.items()
+        }
 
     def declarations(self) -> dict[str, Declaration]:
         return {name: parse_declaration(name, spec) for name, spec in self.variables.items()}
 
 
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of an exercise file (``jtutor schema``)."""
+    schema = ExerciseData.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "jacobian-tutor exercise"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+_TYPE_NAMES = {"int", "str", "float", "bool", "none", "list", "tuple", "dict"}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as the file's field: ``tests[1].verdict``, ``variables.x``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in _TYPE_NAMES or any(c in part for c in "-[,"):
+            continue  # the branch of a union that was tried, not a key of the file
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "literal_error":
+        allowed = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"must be one of {allowed}"
+    if kind in ("string_type", "string_too_short"):
+        return "must be non-empty text"
+    if kind == "string_pattern_mismatch":
+        return "use lower-case letters, digits and '-' (e.g. u03-core-wx)"
+    if kind in ("greater_than_equal", "less_than_equal", "int_type", "tuple_type"):
+        return f"must be a number or [low, high] with 1 <= low <= high <= {MAX_SIZE}"
+    if kind == "too_short":
+        return "must not be empty"
+    if kind == "model_type" or kind == "dict_type":
+        return "must be a mapping of keys to values"
+    if kind == "list_type" and error["loc"][-1:] in (("wrt",), ("indices",)):
+        return "must be a name, a comma-separated list or a list of names"
+    if kind == "list_type":
+        return "must be a list"
+    return str(error.get("msg", "is not valid"))
+
+
 def validate(data: object, source: str) -> ExerciseData:
-    """Check every field of a loaded YAML document; raise :class:`BankError` on the first
-    problem found, naming the field."""
+    """The exercise of a loaded YAML document; :class:`BankError` on the first problem,
+    naming the field."""
+    if not isinstance(data, dict):
+        raise BankError(source, "", "an exercise file must be a mapping of keys to values")
+    try:
+        exercise = ExerciseData.model_validate({str(k): v for k, v in data.items()})
+    except ValidationError as exc:
+        errors = exc.errors()
+        # A union reports each branch; the first branch's error is the one to read.
+        error = errors[0]
+        where = _where(tuple(error["loc"])) or ""
+        raise BankError(source, where, _message(error)) from None
+    _check(exercise, source)
+    exercise._source_path = source
+    return exercise
+
+
+def _check(data: ExerciseData, source: str) -> None:
+    """What the schema cannot say: the rules across fields, and that the text parses."""
 
     def fail(where: str, message: str) -> BankError:
         return BankError(source, where, message)
 
-    if not isinstance(data, dict):
-        raise fail("", "an exercise file must be a mapping of keys to values")
-    for key in _REQUIRED:
-        if key not in data or data[key] is None:
-            raise fail(key, "is required")
-    for key in data:
-        if key not in _REQUIRED and key not in _OPTIONAL:
-            raise fail(str(key), "unknown key")
-    text = {
-        k: data[k]
-        for k in (
-            "id",
-            "title",
-            "lesson",
-            "prompt",
-            "function",
-            "layout",
-            "answer_form",
-            "reference",
-        )
-    }
-    for key, value in text.items():
-        if not isinstance(value, str) or not value.strip():
-            raise fail(key, "must be non-empty text")
-    if not _ID.match(data["id"]):
-        raise fail("id", "use lower-case letters, digits and '-' (e.g. u03-core-wx)")
-    if data["lesson"] not in BY_SLUG:
+    if data.lesson not in BY_SLUG:
         raise fail("lesson", f"must be one of {', '.join(BY_SLUG)}")
-    if data["layout"] not in LAYOUTS:
-        raise fail("layout", f"must be one of {', '.join(LAYOUTS)}")
-    if data["answer_form"] not in ANSWER_FORMS:
-        raise fail("answer_form", f"must be one of {', '.join(ANSWER_FORMS)}")
-    if "\n" in data["reference"].strip():
+    if not data.prompt.strip():
+        raise fail("prompt", "must be non-empty text")
+    if "\n" in data.reference:
         raise fail("reference", "must be one line")
-    variables = data["variables"]
-    if not isinstance(variables, dict) or not variables:
-        raise fail("variables", "must map names to shapes, e.g. {W: mxn, x: n}")
     symbols: set[str] = set()
-    for name, spec in variables.items():
+    for name, spec in data.variables.items():
         try:
-            decl = parse_declaration(str(name), str(spec))
+            decl = parse_declaration(name, spec)
         except MathError as exc:
             raise fail(f"variables.{name}", exc.message) from exc
         symbols |= {d for d in (decl.rows, decl.cols) if isinstance(d, str)}
-    sizes = _sizes(data.get("sizes"), symbols, fail)
-    wrt = _names(data["wrt"], "wrt", fail)
-    for name in wrt:
-        if name not in variables:
+    for name, (low, high) in data.ranges().items():
+        if low > high:
+            raise fail(f"sizes.{name}", f"must satisfy 1 <= low <= high <= {MAX_SIZE}")
+    for symbol in sorted(symbols - set(data.sizes)):
+        raise fail("sizes", f"the size symbol {symbol!r} has no range")
+    for name in data.wrt:
+        if name not in data.variables:
             raise fail("wrt", f"{name!r} is not one of the variables")
-    indices = None if data.get("indices") is None else _names(data["indices"], "indices", fail)
-    if data["answer_form"] in ("index", "compact") and not indices:
-        raise fail("indices", f"is required for answer_form {data['answer_form']}")
-    compact = _compact(data.get("compact"), data["answer_form"], fail)
+    if data.answer_form in ("index", "compact") and not data.indices:
+        raise fail("indices", f"is required for answer_form {data.answer_form}")
+    _check_compact(data, fail)
     for key in ("function", "reference"):
         try:
-            parse(data[key])
+            parse(getattr(data, key))
         except MathError as exc:
             raise fail(key, f"does not parse: {exc.message}") from exc
-    values = data.get("values")
-    if values is not None and not isinstance(values, dict):
-        raise fail("values", "must map variable names to numbers or nested lists")
-    hints = data.get("hints") or []
-    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-        raise fail("hints", "must be a list of text")
-    return ExerciseData(
-        id=data["id"],
-        title=data["title"].strip(),
-        lesson=data["lesson"],
-        prompt=data["prompt"],
-        variables={str(k): str(v) for k, v in variables.items()},
-        function=data["function"].strip(),
-        wrt=wrt,
-        layout=data["layout"],
-        answer_form=data["answer_form"],
-        reference=data["reference"].strip(),
-        tests=_tests(data["tests"], fail),
-        hints=hints,
-        sizes=sizes,
-        indices=indices,
-        values=values,
-        compact=compact,
-        source_path=source,
-    )
+    for i, test in enumerate(data.tests):
+        if test.diagnosis is not None and test.verdict != "incorrect":
+            raise fail(f"tests[{i}].diagnosis", "only an incorrect answer has a diagnosis")
+    if not any(t.verdict == "incorrect" for t in data.tests):
+        raise fail("tests", "needs at least one wrong answer (verdict: incorrect)")
 
 
-def _sizes(raw: object, symbols: set[str], fail: Any) -> dict[str, tuple[int, int]]:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise fail("sizes", "must map size symbols to [low, high] or a number")
-    out: dict[str, tuple[int, int]] = {}
-    for name, spec in raw.items():
-        where = f"sizes.{name}"
-        if isinstance(spec, int) and not isinstance(spec, bool):
-            low = high = spec
-        elif (
-            isinstance(spec, list)
-            and len(spec) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in spec)
-        ):
-            low, high = spec
-        else:
-            raise fail(where, "must be a number or [low, high]")
-        if not 1 <= low <= high <= MAX_SIZE:
-            raise fail(where, f"must satisfy 1 <= low <= high <= {MAX_SIZE}")
-        out[str(name)] = (low, high)
-    for symbol in sorted(symbols):
-        if symbol not in out:
-            raise fail("sizes", f"the size symbol {symbol!r} has no range")
-    return out
-
-
-def _names(raw: object, where: str, fail: Any) -> list[str]:
-    if isinstance(raw, str):
-        names = [part.strip() for part in raw.split(",") if part.strip()]
-    elif isinstance(raw, list) and all(isinstance(v, str) for v in raw):
-        names = [v.strip() for v in raw]
-    else:
-        raise fail(where, "must be a name, a comma-separated list or a list of names")
-    if not names:
-        raise fail(where, "must name at least one")
-    return names
-
-
-def _compact(raw: object, form: str, fail: Any) -> Compact | None:
-    if form != "compact":
-        if raw is not None:
+def _check_compact(data: ExerciseData, fail: Any) -> None:
+    if data.answer_form != "compact":
+        if data.compact is not None:
             raise fail("compact", "only for answer_form compact")
-        return None
-    if not isinstance(raw, dict):
+        return
+    if data.compact is None:
         raise fail("compact", "is required for answer_form compact: {name, shape, expand}")
-    for key in ("name", "shape", "expand"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise fail(f"compact.{key}", "must be non-empty text")
     try:
-        parse_shape(raw["shape"])
+        parse_shape(data.compact.shape)
     except MathError as exc:
         raise fail("compact.shape", exc.message) from exc
     try:
-        parse(raw["expand"])
+        parse(data.compact.expand)
     except MathError as exc:
         raise fail("compact.expand", f"does not parse: {exc.message}") from exc
-    return Compact(raw["name"].strip(), raw["shape"].strip(), raw["expand"].strip())
-
-
-def _tests(raw: object, fail: Any) -> list[ExerciseTest]:
-    if not isinstance(raw, list) or not raw:
-        raise fail("tests", "must be a non-empty list of {answer, verdict, diagnosis}")
-    out: list[ExerciseTest] = []
-    for i, item in enumerate(raw):
-        where = f"tests[{i}]"
-        if not isinstance(item, dict):
-            raise fail(where, "must be a mapping {answer, verdict, diagnosis}")
-        for key in item:
-            if key not in ("answer", "verdict", "diagnosis"):
-                raise fail(f"{where}.{key}", "unknown key")
-        answer = item.get("answer")
-        if isinstance(answer, int | float) and not isinstance(answer, bool):
-            answer = str(answer)
-        if not isinstance(answer, str):
-            raise fail(f"{where}.answer", "must be text")
-        verdict = item.get("verdict")
-        if verdict not in VERDICTS:
-            raise fail(f"{where}.verdict", f"must be one of {', '.join(VERDICTS)}")
-        diagnosis = item.get("diagnosis")
-        if diagnosis is not None and diagnosis not in DIAGNOSES:
-            raise fail(f"{where}.diagnosis", f"must be one of {', '.join(DIAGNOSES)}")
-        if diagnosis is not None and verdict != "incorrect":
-            raise fail(f"{where}.diagnosis", "only an incorrect answer has a diagnosis")
-        out.append(ExerciseTest(answer, verdict, diagnosis))
-    if not any(t.verdict == "incorrect" for t in out):
-        raise fail("tests", "needs at least one wrong answer (verdict: incorrect)")
-    return out
