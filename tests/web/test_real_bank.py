@@ -4,6 +4,7 @@ attempts API on several seeds, and the core y = Wx exercise is graded."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -72,6 +73,30 @@ def test_every_reference_is_correct_through_the_learner_route(
         assert response.status_code == 200, response.text
         result = response.json()
         assert result["verdict"] == "correct", (seed, result["message"])
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", "", html.unescape(text))
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.id for e in EXERCISES])
+def test_no_page_hands_out_its_own_answer_as_an_example(
+    real_client: TestClient, exercise: Any
+) -> None:
+    page = real_client.get(f"/exercises/{exercise.id}?seed=1").text
+    placeholder = re.search(r'placeholder="([^"]*)"', page)
+    help_text = re.search(r'<p class="small muted" id="index-help">(.*?)</p>', page, re.S)
+    shown = [placeholder.group(1) if placeholder else ""]
+    shown += re.findall(r"<code>(.*?)</code>", help_text.group(1)) if help_text else []
+    assert _plain(exercise.reference) not in {_plain(s) for s in shown}
+    for example in re.split(r",| and ", placeholder.group(1) if placeholder else ""):
+        assert _plain(example.strip().removeprefix("e.g.")) != _plain(exercise.reference)
+    if exercise.answer_form == "index":
+        assert len(_plain(exercise.reference)) > 6
+        assert _plain(exercise.reference) not in _plain(page)
+        assert placeholder and "W^T" not in placeholder.group(1)
+        names = ", ".join(exercise.data.indices)
+        assert placeholder.group(1).startswith(f"a formula in {names}")
 
 
 def test_every_lesson_lists_its_shipped_exercises(real_client: TestClient) -> None:

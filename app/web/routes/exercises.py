@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from app.bank.curriculum import lesson as find_lesson
 from app.store import record_attempt
-from app.web import csrf
+from app.web import answer_help, csrf
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
 from app.web.plain import result_json, to_plain
@@ -79,6 +79,7 @@ def _context(
     tutor: Tutor, exercise: Any, seed: int, variant: dict[str, Any], hints_shown: int
 ) -> dict[str, Any]:
     hints = list(getattr(exercise, "hints", []) or [])
+    names = _index_names(exercise, variant)
     return {
         "exercise": exercise,
         "lesson": find_lesson(exercise.lesson),
@@ -88,7 +89,9 @@ def _context(
         "hints": hints,
         "hints_shown": max(0, min(hints_shown, len(hints))),
         "grid": _grid_shape(variant) if exercise.answer_form == "numeric" else None,
-        "index_names": _index_names(exercise, variant),
+        "index_names": names,
+        "index_examples": answer_help.index_examples(exercise, names) if names else [],
+        "placeholder": answer_help.placeholder(exercise, names),
         "siblings": tutor.catalogue.exercises(exercise.lesson),
     }
 
