@@ -1,12 +1,13 @@
 # jacobian-tutor: one image that migrates its database and serves on $PORT.
-# Build stage: install the package and its runtime dependencies into a virtual environment.
+# Build stage: install the package and its runtime dependencies into a virtual environment,
+# at the versions pinned in requirements.lock (refreshed with `make lock`).
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /opt/venv
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY app ./app
-RUN /opt/venv/bin/pip install --no-compile .
+RUN /opt/venv/bin/pip install --no-compile -c requirements.lock .
 
 # Runtime stage: the virtual environment, templates, static assets (vendored htmx and KaTeX)
 # and the exercise bank; no compiler, no build files, a non-root user.
