@@ -17,6 +17,7 @@ import numpy as np
 from app.bank.schema import ExerciseData, ExerciseTest
 from app.grading.problem import Problem
 from app.mathlang.declarations import Declaration
+from app.practice.skills import LESSON_SKILLS
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class Exercise:
     @property
     def layout(self) -> str:
         return self.data.layout
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        """The skills it exercises, main one first; an exercise that lists none has those
+        its lesson teaches."""
+        return tuple(self.data.skills or ()) or LESSON_SKILLS.get(self.data.lesson, ())
 
     @property
     def hints(self) -> list[str]:

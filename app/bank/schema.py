@@ -12,6 +12,8 @@ An exercise is YAML data::
     function: W x
     wrt: x                          # or "x, y" / [x, y] (stacked, DESIGN §4)
     layout: numerator               # numerator | denominator | any
+    skills: [layout, shapes]        # optional: the skills it exercises, main one first
+                                    #   (ids of app.practice.skills)
     answer_form: expression         # expression | index | numeric | compact
     reference: W                    # one line, in the language
     indices: [i, j, k]              # index form: the answer's index names
@@ -55,6 +57,7 @@ from app.bank.curriculum import BY_SLUG
 from app.grading.result import DIAGNOSES, VERDICTS, Diagnosis, Verdict
 from app.mathlang import MathError, parse
 from app.mathlang.declarations import Declaration, parse_declaration, parse_shape
+from app.practice.skills import SKILL_IDS
 
 Layout = Literal["numerator", "denominator", "any"]
 AnswerForm = Literal["expression", "index", "numeric", "compact"]
@@ -141,6 +144,14 @@ class Compact(_Strict):
     expand: Text
 
 
+SkillId = Annotated[
+    str,
+    Field(
+        description="a skill of app.practice.skills", json_schema_extra={"enum": list(SKILL_IDS)}
+    ),
+]
+
+
 class ExerciseData(_Strict):
     """The fields of an exercise file (see the module docstring for an example)."""
 
@@ -162,6 +173,7 @@ class ExerciseData(_Strict):
     indices: Names | None = None
     values: dict[str, Any] | None = None
     compact: Compact | None = None
+    skills: Annotated[list[SkillId], Field(min_length=1)] | None = None
 
     _source_path: str = PrivateAttr(default="<memory>")
 
@@ -288,6 +300,7 @@ def _check(data: ExerciseData, source: str) -> None:
     if data.answer_form in ("index", "compact") and not data.indices:
         raise fail("indices", f"is required for answer_form {data.answer_form}")
     _check_compact(data, fail)
+    _check_skills(data, fail)
     for key in ("function", "reference"):
         try:
             parse(getattr(data, key))
@@ -298,6 +311,16 @@ def _check(data: ExerciseData, source: str) -> None:
             raise fail(f"tests[{i}].diagnosis", "only an incorrect answer has a diagnosis")
     if not any(t.verdict == "incorrect" for t in data.tests):
         raise fail("tests", "needs at least one wrong answer (verdict: incorrect)")
+
+
+def _check_skills(data: ExerciseData, fail: Any) -> None:
+    """Skills come from the catalogue, each once (the first is the exercise's main one)."""
+    skills = data.skills or []
+    for i, skill in enumerate(skills):
+        if skill not in SKILL_IDS:
+            raise fail(f"skills[{i}]", f"unknown skill {skill!r}; one of {', '.join(SKILL_IDS)}")
+    if len(set(skills)) != len(skills):
+        raise fail("skills", "lists a skill twice")
 
 
 def _check_compact(data: ExerciseData, fail: Any) -> None:

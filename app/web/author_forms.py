@@ -29,6 +29,7 @@ KEY_ORDER = (
     "function",
     "wrt",
     "layout",
+    "skills",
     "answer_form",
     "reference",
     "indices",

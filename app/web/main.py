@@ -33,6 +33,7 @@ from app.web.routes import (
     exercises,
     health,
     pages,
+    practice,
 )
 from app.web.security import SecurityHeadersMiddleware
 from app.web.tutor import Grader, Tutor, build_tutor
@@ -84,6 +85,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=settings.home / "static"), name="static")
     for module in (
         pages,
+        practice,
         exercises,
         api_grade,
         api_exercises,

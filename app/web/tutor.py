@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi.templating import Jinja2Templates
 
@@ -21,9 +21,11 @@ from app.grading import Problem
 from app.grading.result import GradeResult
 from app.grading.worker import GradingPool, shared_pool
 from app.settings import Settings
-from app.store import Database
+from app.store import Database, record_attempt
+from app.store.models import Attempt
 from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
 from app.web.errors import BadInput, Unavailable
+from app.web.practice import record_evidence
 from app.web.rendering import make_templates
 
 log = logging.getLogger("jtutor.web")
@@ -81,6 +83,25 @@ class Tutor:
         except Exception as exc:
             log.exception("grading failed")
             raise Unavailable("The grader could not finish; please try again.") from exc
+
+    def record_attempt(
+        self, *, learner_id: str, exercise_id: str, answer: str, seed: int, result: dict[str, Any]
+    ) -> Attempt:
+        """Store a graded answer for the learner, and the learner model's update from it, in
+        one transaction (every route that takes answers comes through here)."""
+        with self.database.write() as session:
+            attempt = record_attempt(
+                session,
+                learner_id=learner_id,
+                exercise_id=exercise_id,
+                answer=answer,
+                seed=seed,
+                result=result,
+            )
+            record_evidence(
+                session, catalogue=self.catalogue, learner_id=learner_id, attempt=attempt
+            )
+        return attempt
 
     def check_grade(self, problem: Problem, answer: str, seed: int) -> GradeResult:
         """The self-check's grading: the learners' path, a refused answer as ``invalid``."""

@@ -37,6 +37,7 @@ class StubExercise:
     answer_form: str = "expression"
     hints: list[str] = field(default_factory=list)
     tests: list[dict[str, Any]] = field(default_factory=list)
+    skills: tuple[str, ...] = ("layout", "shapes")
 
     def problem(self, seed: int | None = None) -> Any:
         from app.grading import Problem

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.store import record_attempt
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput
 from app.web.plain import result_json, to_plain
@@ -30,6 +29,7 @@ def summary(exercise: Any) -> dict[str, Any]:
         "lesson": exercise.lesson,
         "answer_form": exercise.answer_form,
         "layout": exercise.layout,
+        "skills": list(exercise.skills),
     }
 
 
@@ -72,14 +72,7 @@ def create_attempt(
     exercise = tutor.catalogue.exercise(exercise_id)
     seed = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
     result = result_json(tutor.grade(exercise.problem(seed), body.answer, seed=seed))
-    with tutor.database.write() as session:
-        attempt = record_attempt(
-            session,
-            learner_id=learner,
-            exercise_id=exercise.id,
-            answer=body.answer,
-            seed=seed,
-            result=result,
-        )
-        attempt_id = attempt.id
-    return {**result, "attempt_id": attempt_id, "counted": attempt.counted}
+    attempt = tutor.record_attempt(
+        learner_id=learner, exercise_id=exercise.id, answer=body.answer, seed=seed, result=result
+    )
+    return {**result, "attempt_id": attempt.id, "counted": attempt.counted}

@@ -7,6 +7,7 @@ return only the partial that changes (``_preview.html``, ``_feedback.html``, ``_
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,8 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
 from app.bank.curriculum import lesson as find_lesson
-from app.store import record_attempt
-from app.web import answer_help, csrf
+from app.web import answer_help, csrf, practice
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
 from app.web.plain import result_json, to_plain
@@ -96,6 +96,14 @@ def _context(
     }
 
 
+def practice_skill_rows(tutor: Tutor, learner: str) -> dict[str, Any]:
+    """After an answer given on the practice page: the skill bars, updated."""
+    now = datetime.now(UTC)
+    with tutor.database.read() as session:
+        rows = practice.skill_rows(practice.states(session, learner_id=learner), now)
+    return {"practice_answered": True, "skill_rows": rows}
+
+
 def learner_token(tutor: Tutor, learner: str) -> str:
     """The CSRF token of this learner's answer forms: submitting stores an attempt, so a
     page on another site must not be able to submit in the learner's name."""
@@ -140,11 +148,18 @@ def exercise_page(
     hints: int = 0,
 ) -> HTMLResponse:
     exercise = tutor.catalogue.exercise(exercise_id)
-    chosen = _seed(seed)
-    context = _context(tutor, exercise, chosen, _variant(exercise, chosen), hints)
+    context = exercise_context(tutor, exercise, _seed(seed), learner, hints)
+    return render(request, "exercise.html", context)
+
+
+def exercise_context(
+    tutor: Tutor, exercise: Any, seed: int, learner: str, hints: int = 0
+) -> dict[str, Any]:
+    """What the exercise page shows for a variant (the practice page shows it too)."""
+    context = _context(tutor, exercise, seed, _variant(exercise, seed), hints)
     context["progress"] = exercise_progress(tutor.database, learner).get(exercise.id)
     context["csrf_token"] = learner_token(tutor, learner)
-    return render(request, "exercise.html", context)
+    return context
 
 
 @router.post("/exercises/{exercise_id}/preview", response_class=HTMLResponse)
@@ -182,16 +197,16 @@ async def submit(
     variant = _variant(exercise, seed)
     answer = answer_from_form(form, exercise, variant)
     result = tutor.grade(exercise.problem(seed), answer, seed=seed)
-    with tutor.database.write() as session:
-        record_attempt(
-            session,
-            learner_id=learner,
-            exercise_id=exercise.id,
-            answer=answer,
-            seed=seed,
-            result=result_json(result),
-        )
+    tutor.record_attempt(
+        learner_id=learner,
+        exercise_id=exercise.id,
+        answer=answer,
+        seed=seed,
+        result=result_json(result),
+    )
     context = _context(tutor, exercise, seed, variant, 0)
+    if form.get("practice"):
+        context.update(practice_skill_rows(tutor, learner))
     context.update(
         reading=_reading(tutor, exercise, variant, answer),
         cells={k: str(v) for k, v in form.items() if k.startswith("cell-")},
