@@ -110,3 +110,18 @@ def test_bar_chart_escapes_labels_and_scales_bars() -> None:
     widths = [int(w) for w in re.findall(r'<rect [^>]*width="(\d+)"', svg)]
     assert widths[0] == 2 * widths[1]
     assert str(bar_chart([], title="none")) == ""
+
+
+def test_the_dashboard_shows_a_skill_by_learner_heat_map(
+    instructor: tuple[TestClient, str],
+) -> None:
+    client, _ = instructor
+    assert "No learner has answered yet." in client.get("/author/dashboard").text
+    _learners(client)
+    page = client.get("/author/dashboard").text
+    table = page[page.index('id="skill-heat-map"') :]
+    assert len(re.findall(r'<tr data-learner="([^"]+)">', table)) == 2
+    # alice: transposed, then right (layout shown twice); bob: right, then a sign slip
+    assert re.search(r'class="num heat-\d+" data-skill="layout" title="2 answers"', table)
+    assert re.search(r'class="num heat-\d+" data-skill="chain_rule" title="1 answer"', table)
+    assert re.search(r'class="num heat-none" data-skill="batches"', table)

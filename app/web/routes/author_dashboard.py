@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from app.practice import SKILLS
 from app.store import Database
 from app.store.instructors import (
     CSV_COLUMNS,
@@ -25,6 +26,7 @@ from app.store.instructors import (
     exercise_stats,
     recent_wrong_attempts,
 )
+from app.store.practice import mastery_grid
 from app.web.auth import SignedIn, instructor_router, require_instructor
 from app.web.charts import bar_chart
 from app.web.deps import TutorDep
@@ -34,6 +36,7 @@ from app.web.tutor import Tutor
 router = instructor_router()
 
 InstructorDep = Annotated[SignedIn, Depends(require_instructor)]
+HEAT_MAP_LEARNERS = 200
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -49,8 +52,36 @@ def dashboard(request: Request, who: InstructorDep, tutor: TutorDep) -> HTMLResp
     ids = list(titles) + sorted(set(stats) - set(titles))
     rows = [(i, titles.get(i), stats.get(i, ExerciseStats(i))) for i in ids]
     rows.sort(key=lambda row: -row[2].attempts)  # stable: the bank's order among equals
-    context = {"title": "Dashboard", "who": who, "csrf_token": who.csrf_token, "rows": rows}
+    context = {
+        "title": "Dashboard",
+        "who": who,
+        "csrf_token": who.csrf_token,
+        "rows": rows,
+        "skill_grid": skill_heat_map(tutor.database),
+    }
     return render(request, "author/dashboard.html", context)
+
+
+def skill_heat_map(database: Database) -> dict[str, Any]:
+    """Skill-by-learner mastery for the heat map: one row per learner (the most recently
+    active first, capped), one column per skill; a cell is empty where the learner has not
+    shown the skill yet."""
+    with database.read() as session:
+        grid = mastery_grid(session, limit=HEAT_MAP_LEARNERS)
+    rows = []
+    for learner_id, states in grid.items():
+        cells = []
+        for skill in SKILLS:
+            state = states.get(skill.id)
+            if state is None:
+                cells.append(None)
+            else:
+                percent = round(100 * state.mastery)
+                cells.append(
+                    {"percent": percent, "level": percent // 10, "attempts": state.attempts}
+                )
+        rows.append({"learner": learner_id, "cells": cells})
+    return {"skills": SKILLS, "rows": rows, "limit": HEAT_MAP_LEARNERS}
 
 
 def _label(diagnosis: str) -> str:
