@@ -70,7 +70,7 @@ def skill_heat_map(database: Database) -> dict[str, Any]:
         grid = mastery_grid(session, limit=HEAT_MAP_LEARNERS)
     rows = []
     for learner_id, states in grid.items():
-        cells = []
+        cells: list[dict[str, int] | None] = []
         for skill in SKILLS:
             state = states.get(skill.id)
             if state is None:
