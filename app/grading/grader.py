@@ -23,7 +23,7 @@ import numpy as np
 
 from app import mathlang
 from app.calculus.layouts import Layout
-from app.grading import messages
+from app.grading import messages, misconceptions
 from app.grading.compare import Comparison, heatmap
 from app.grading.diagnosis import diagnose
 from app.grading.measure import (
@@ -113,6 +113,7 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
         result.message = messages.wrong_shape(
             answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), problem.layout
         )
+        _name_diagonal(setup, result, answer_function(typed), seed, count)
         return result
     answer_fn = answer_function(typed)
     return _guarded(
@@ -289,7 +290,21 @@ def _incorrect(
     result.description = diag.description
     result.heatmap = diag.heatmap
     result.message = messages.diagnosis_message(diag)
+    measured = [(runner.measured[id(c)], c) for c in comparisons if id(c) in runner.measured]
+    found = misconceptions.match(setup, measured, matching, runner.count)
+    result.misconception = misconceptions.named(setup, found)
     return result
+
+
+def _name_diagonal(
+    setup: ProblemSetup, result: GradeResult, answer: AnswerFn, seed: int, count: int | None
+) -> None:
+    """A wrong shape may still be a named misconception: the diagonal kept as a vector."""
+    try:
+        found = misconceptions.diagonal_as_vector(setup, answer, seed, count)
+    except MathError:
+        return
+    result.misconception = misconceptions.named(setup, found)
 
 
 def _transposed(

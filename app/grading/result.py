@@ -38,6 +38,8 @@ class GradeResult:
     instances: int = 0
     description: str | None = None
     heatmap: list[list[float]] = field(default_factory=list)
+    misconception: dict[str, Any] | None = None
+    """``{"id", "message", "step"}`` when a buggy rule of the catalogue explains the answer."""
 
     def invalid(self, error: MathError) -> GradeResult:
         self.verdict = "invalid"
@@ -90,6 +92,9 @@ class GradeResult:
             instances=int(data.get("instances") or 0),
             description=data.get("description"),
             heatmap=[list(row) for row in data.get("heatmap") or []],
+            misconception=None
+            if data.get("misconception") is None
+            else dict(data["misconception"]),
         )
 
     @classmethod
@@ -113,4 +118,5 @@ class GradeResult:
             "factor_text": self.factor_text,
             "description": self.description,
             "heatmap": self.heatmap,
+            "misconception": None if self.misconception is None else dict(self.misconception),
         }

@@ -1,0 +1,420 @@
+"""Exact forward-mode derivatives over the expression tree, with one rule open to a slip.
+
+Every node gets its value and its tangent: an array ``(D, rows, cols)`` holding the
+derivative of each entry along each of the ``D`` input directions (the stacked entries
+of the ``wrt`` variables, row-major). The rules are the ordinary ones (product rule,
+chain rule, ``f'(z) ⊙ dz``); a :class:`Slip` replaces the rule at *one* node by a
+buggy variant, which is how a learner's wrong derivation is reproduced mechanically.
+
+Exact rather than finite differences because a candidate is compared with the learner's
+answer under the tolerance of the finite-difference reference: the candidate itself must
+not bring noise of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from app.mathlang.ast import (
+    Binary,
+    Call,
+    Matrix,
+    Name,
+    Node,
+    Number,
+    Transpose,
+    Unary,
+    Vector,
+)
+from app.mathlang.functions import BUILTINS, diag, inverse, kron, matrix_power
+from app.mathlang.shapes import Typed, integer_exponent, postorder
+
+Array = npt.NDArray[np.float64]
+
+ACTIVATIONS = frozenset(
+    {"exp", "log", "ln", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "step"}
+)
+"""Element-wise functions whose local derivative ``f'`` a learner may drop or replace by f."""
+
+
+class NoTangent(Exception):
+    """An operation outside the forward-mode rules (index form, a non-integer matrix power)."""
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A buggy rule at one node (its place in the post-order walk).
+
+    ``kind`` is one of ``left_only``/``right_only`` (one product-rule term),
+    ``twice_left``/``twice_right`` (one term counted twice: the symmetric assumption),
+    ``f_for_fprime``/``drop_fprime`` (the activation's derivative), ``stop_chain`` (the
+    inner derivative replaced by the identity), ``reverse`` (local Jacobian and inner
+    Jacobian multiplied the other way round), ``transpose_local``/``transpose_inner``
+    (one factor of that product transposed)."""
+
+    site: int
+    kind: str
+
+
+def _flat(a: Array) -> Array:
+    return a.reshape(*a.shape[:-2], a.shape[-2] * a.shape[-1])
+
+
+def _f(value: object) -> Array:
+    return np.asarray(value, dtype=np.float64)
+
+
+def nodes(typed: Typed) -> list[Node]:
+    return list(postorder(typed.node))
+
+
+def depends(tree: Node, names: Sequence[str]) -> set[int]:
+    """ids of the nodes whose value depends on a ``names`` variable."""
+    out: set[int] = set()
+    for node in postorder(tree):
+        if (isinstance(node, Name) and node.name in names) or any(
+            id(child) in out for child in node.children()
+        ):
+            out.add(id(node))
+    return out
+
+
+def directions(wrt_shapes: Sequence[tuple[int, int]]) -> int:
+    return sum(r * c for r, c in wrt_shapes)
+
+
+def identity_tangent(shape: tuple[int, int]) -> Array:
+    rows, cols = shape
+    n = rows * cols
+    return np.eye(n).reshape(n, rows, cols)
+
+
+def value(
+    node: Node, args: Sequence[Array], shape: tuple[int, int], shapes: Mapping[int, tuple[int, int]]
+) -> Array:
+    rows, cols = shape
+    if isinstance(node, Number):
+        return np.full((rows, cols), node.value)
+    if isinstance(node, Unary):
+        return -args[0] if node.op == "-" else args[0]
+    if isinstance(node, Transpose):
+        return np.swapaxes(args[0], -1, -2)
+    if isinstance(node, Binary):
+        a, b = args
+        op = node.op
+        scaling = (1, 1) in (shapes[id(node.left)], shapes[id(node.right)])
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == ".*" or (op == "*" and scaling):
+            return a * b
+        if op in ("*", "@"):
+            return _f(a @ b)
+        if op in ("/", "./"):
+            return a / b
+        if op == ".^" or shapes[id(node.left)] == (1, 1):
+            return _f(np.power(a, b))
+        k = integer_exponent(node.right)
+        if k is None:
+            raise NoTangent("a matrix power needs an integer exponent")
+        return matrix_power(a, k)
+    if isinstance(node, Call):
+        if node.func == "eye":
+            return np.eye(rows)
+        if node.func == "ones":
+            return np.ones((rows, cols))
+        if node.func == "zeros":
+            return np.zeros((rows, cols))
+        impl = BUILTINS[node.func].impl
+        if impl is None:
+            raise NoTangent(node.func)
+        return _f(impl(args))
+    if isinstance(node, Vector):
+        return np.concatenate([np.broadcast_to(a, (1, 1)) for a in args], axis=0)
+    if isinstance(node, Matrix):
+        width = len(node.rows[0])
+        return np.array(
+            [
+                [float(args[r * width + c][0, 0]) for c in range(width)]
+                for r in range(len(node.rows))
+            ]
+        )
+    raise NoTangent(type(node).__name__)
+
+
+def fprime(func: str, z: Array, fz: Array) -> Array:
+    """The element-wise derivative of ``func`` at ``z`` (``fz`` = f(z))."""
+    if func == "exp":
+        return fz
+    if func in ("log", "ln"):
+        return 1.0 / z
+    if func == "sqrt":
+        return 0.5 / fz
+    if func in ("abs", "sign") and func == "abs":
+        return np.sign(z)
+    if func == "sin":
+        return np.cos(z)
+    if func == "cos":
+        return -np.sin(z)
+    if func == "tan":
+        return 1.0 + fz * fz
+    if func == "tanh":
+        return 1.0 - fz * fz
+    if func == "sigmoid":
+        return fz * (1.0 - fz)
+    if func == "relu":
+        return (z > 0).astype(np.float64)
+    if func in ("step", "sign"):
+        return np.zeros_like(z)
+    raise NoTangent(func)
+
+
+class Forward:
+    """Values and tangents of every node of ``typed`` at one instance."""
+
+    def __init__(
+        self,
+        typed: Typed,
+        values: Mapping[str, Array],
+        wrt: Sequence[str],
+        wrt_shapes: Sequence[tuple[int, int]],
+    ) -> None:
+        self.typed = typed
+        self.order = nodes(typed)
+        self.shapes = {k: (int(v[0]), int(v[1])) for k, v in typed.node_shapes.items()}
+        self.values = values
+        self.wrt = list(wrt)
+        self.wrt_shapes = list(wrt_shapes)
+        self.dirs = directions(wrt_shapes)
+        self.dependent = depends(typed.node, wrt)
+        self.vals: dict[int, Array] = {}
+        for node in self.order:
+            args = [self.vals[id(c)] for c in node.children()]
+            self.vals[id(node)] = self._value(node, args)
+
+    def _value(self, node: Node, args: list[Array]) -> Array:
+        shape = self.shapes[id(node)]
+        if isinstance(node, Name):
+            if node.name in self.values:
+                return np.asarray(self.values[node.name], dtype=np.float64).reshape(shape)
+            if node.name == "I":
+                return np.eye(shape[0])
+            return np.ones(shape)
+        return value(node, args, shape, self.shapes)
+
+    def _seed(self, name: str) -> Array:
+        start = 0
+        for w, (r, c) in zip(self.wrt, self.wrt_shapes, strict=True):
+            if w == name:
+                t = np.zeros((self.dirs, r, c))
+                t[start : start + r * c] = identity_tangent((r, c))
+                return t
+            start += r * c
+        raise KeyError(name)
+
+    def jacobian(self, slip: Slip | None = None) -> Array:
+        """The Jacobian ``(output entries, D)`` with ``slip`` applied (if any)."""
+        tans: dict[int, Array | None] = {}
+        for index, node in enumerate(self.order):
+            if id(node) not in self.dependent:
+                tans[id(node)] = None
+                continue
+            if isinstance(node, Name):
+                tans[id(node)] = self._seed(node.name)
+                continue
+            here = slip if slip is not None and slip.site == index else None
+            tans[id(node)] = self._tangent(node, [tans[id(c)] for c in node.children()], here)
+        t = tans[id(self.typed.node)]
+        out = self.vals[id(self.typed.node)]
+        if t is None:
+            return np.zeros((out.size, self.dirs))
+        return _flat(np.broadcast_to(t, (self.dirs, *out.shape))).T.copy()
+
+    def _tangent(self, node: Node, tans: list[Array | None], slip: Slip | None) -> Array:
+        kind = slip.kind if slip is not None else None
+        if kind == "stop_chain":
+            shape = self.shapes[id(node)]
+            if shape[0] * shape[1] != self.dirs:
+                raise NoTangent("the inner value does not have the variable's size")
+            wrt_shape = self.wrt_shapes[0]
+            if (
+                len(self.wrt_shapes) == 1
+                and shape == (wrt_shape[1], wrt_shape[0])
+                and shape != wrt_shape
+            ):
+                return np.swapaxes(identity_tangent(wrt_shape), -1, -2)
+            return identity_tangent(shape)
+        if kind in ("reverse", "transpose_local", "transpose_inner"):
+            return self._recombined(node, tans, kind)
+        return self.rule(node, tans, kind)
+
+    def local(self, node: Node, child: int) -> Array:
+        """∂node/∂(its child number ``child``): ``(size(node), size(child))``."""
+        kid = node.children()[child]
+        tans: list[Array | None] = [None] * len(node.children())
+        tans[child] = identity_tangent(self.shapes[id(kid)])
+        t = self.rule(node, tans, None)
+        size = self.shapes[id(kid)][0] * self.shapes[id(kid)][1]
+        out = self.shapes[id(node)]
+        return _flat(np.broadcast_to(t, (size, *out))).T
+
+    def _recombined(self, node: Node, tans: list[Array | None], kind: str) -> Array:
+        live = [k for k, t in enumerate(tans) if t is not None]
+        if len(live) != 1:
+            raise NoTangent("one operand must depend on the variable")
+        k = live[0]
+        kid = node.children()[k]
+        t = tans[k]
+        assert t is not None
+        inner = _flat(np.broadcast_to(t, (self.dirs, *self.shapes[id(kid)]))).T  # (size c, D)
+        local = self.local(node, k)  # (size n, size c)
+        if kind == "reverse":
+            if not (inner.shape[1] == local.shape[0] and inner.shape[0] == local.shape[0]):
+                raise NoTangent("the factors do not multiply the other way round")
+            jac = inner @ local
+        elif kind == "transpose_local":
+            if local.shape[0] != local.shape[1]:
+                raise NoTangent("the local Jacobian is not square")
+            jac = local.T @ inner
+        else:
+            if inner.shape[0] != inner.shape[1]:
+                raise NoTangent("the inner Jacobian is not square")
+            jac = local @ inner.T
+        rows, cols = self.shapes[id(node)]
+        return jac.T.reshape(self.dirs, rows, cols)
+
+    def rule(self, node: Node, tans: list[Array | None], kind: str | None) -> Array:
+        """The forward-mode rule of ``node`` (``None`` tangents are zero)."""
+        shape = self.shapes[id(node)]
+        args = [self.vals[id(c)] for c in node.children()]
+        dirs = next(t.shape[0] for t in tans if t is not None)
+
+        def tan(k: int) -> Array:
+            t = tans[k]
+            if t is None:
+                return np.zeros((dirs, *self.shapes[id(node.children()[k])]))
+            return t
+
+        def full(t: Array) -> Array:
+            return np.broadcast_to(t, (dirs, *shape)).copy()
+
+        if isinstance(node, Unary):
+            return -tan(0) if node.op == "-" else tan(0)
+        if isinstance(node, Transpose):
+            return np.swapaxes(tan(0), -1, -2)
+        if isinstance(node, Vector):
+            return np.concatenate(
+                [np.broadcast_to(tan(k), (dirs, 1, 1)) for k in range(len(args))], axis=1
+            )
+        if isinstance(node, Matrix):
+            width = len(node.rows[0])
+            out = np.zeros((dirs, *shape))
+            for k in range(len(args)):
+                out[:, k // width, k % width] = tan(k)[:, 0, 0]
+            return out
+        if isinstance(node, Binary):
+            return full(self._binary(node, args, tan, tans, kind))
+        if isinstance(node, Call):
+            return full(self._call(node, args, tan, tans, kind))
+        raise NoTangent(type(node).__name__)
+
+    def _products(
+        self, left: Array, right: Array, tans: list[Array | None], kind: str | None
+    ) -> Array:
+        if kind in ("left_only", "twice_left") and tans[0] is not None and tans[1] is not None:
+            return left * (2.0 if kind == "twice_left" else 1.0)
+        if kind in ("right_only", "twice_right") and tans[0] is not None and tans[1] is not None:
+            return right * (2.0 if kind == "twice_right" else 1.0)
+        return left + right
+
+    def _binary(self, node: Binary, args: list[Array], tan, tans, kind):  # type: ignore[no-untyped-def]
+        a, b = args
+        op = node.op
+        ta, tb = tan(0), tan(1)
+        scaling = (1, 1) in (self.shapes[id(node.left)], self.shapes[id(node.right)])
+        if op == "+":
+            return ta + tb
+        if op == "-":
+            return ta - tb
+        if op == ".*" or (op == "*" and scaling):
+            return self._products(ta * b, a * tb, tans, kind)
+        if op in ("*", "@"):
+            return self._products(ta @ b, a @ tb, tans, kind)
+        if op in ("/", "./"):
+            return ta / b - a * tb / (b * b)
+        if op == ".^" or self.shapes[id(node.left)] == (1, 1):
+            k = integer_exponent(node.right)
+            if tans[1] is None:
+                return b * np.power(a, b - 1.0) * ta if k is None or k != 0 else 0.0 * ta
+            return np.power(a, b) * (tb * np.log(a) + b * ta / a)
+        k = integer_exponent(node.right)
+        if k is None or k < 0 or tans[1] is not None:
+            raise NoTangent("matrix power")
+        total = np.zeros_like(ta)
+        for i in range(k):
+            total = total + matrix_power(a, i) @ ta @ matrix_power(a, k - 1 - i)
+        return total
+
+    def _call(self, node: Call, args: list[Array], tan, tans, kind):  # type: ignore[no-untyped-def]
+        f = node.func
+        fz = self.vals[id(node)]
+        if f in ("eye", "ones", "zeros", "delta"):
+            return 0.0 * tan(0)
+        if f in ACTIVATIONS or f == "sign":
+            z = args[0]
+            d = fprime(f, z, fz)
+            if kind == "f_for_fprime" and f in ACTIVATIONS:
+                d = fz
+            elif kind == "drop_fprime" and f in ACTIVATIONS:
+                d = np.ones_like(z)
+            return d * tan(0)
+        if f in ("max", "min"):
+            a, b = args
+            first = (a >= b) if f == "max" else (a <= b)
+            mask = first.astype(np.float64)
+            live = [k for k in (0, 1) if tans[k] is not None]
+            if kind in ("f_for_fprime", "drop_fprime") and len(live) == 1:
+                k = live[0]
+                own = mask if k == 0 else 1.0 - mask
+                return (fz if kind == "f_for_fprime" else 1.0) * tan(k) + 0.0 * own
+            return mask * tan(0) + (1.0 - mask) * tan(1)
+        t = tan(0)
+        if f == "sum":
+            return np.sum(t, axis=(-2, -1), keepdims=True)
+        if f == "mean":
+            return np.mean(t, axis=(-2, -1), keepdims=True)
+        if f == "norm":
+            return np.sum(args[0] * t, axis=(-2, -1), keepdims=True) / fz
+        if f in ("trace", "tr"):
+            return np.trace(t, axis1=-2, axis2=-1)[:, None, None]
+        if f == "transpose":
+            return np.swapaxes(t, -1, -2)
+        if f == "diag":
+            return diag(t)
+        if f in ("det", "logdet"):
+            inv = inverse(args[0])
+            g = np.trace(inv @ t, axis1=-2, axis2=-1)[:, None, None]
+            return g * fz if f == "det" else g
+        if f == "inv":
+            return -(fz @ t @ fz)
+        if f == "softmax":
+            return fz * (t - np.sum(fz * t, axis=(-2, -1), keepdims=True))
+        if f in ("dot", "outer", "kron"):
+            a, b = args
+            ta, tb = tan(0), tan(1)
+            if f == "dot":
+                left = np.sum(_flat(ta) * _flat(b), axis=-1)[:, None, None]
+                right = np.sum(_flat(a) * _flat(tb), axis=-1)[:, None, None]
+            elif f == "outer":
+                left = _flat(ta)[:, :, None] * _flat(b)[None, None, :]
+                right = _flat(a)[None, :, None] * _flat(tb)[:, None, :]
+            else:
+                left = kron(ta, np.broadcast_to(b, (ta.shape[0], *b.shape)))
+                right = kron(np.broadcast_to(a, (tb.shape[0], *a.shape)), tb)
+            return self._products(left, right, tans, kind)
+        raise NoTangent(f)

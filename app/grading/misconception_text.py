@@ -1,0 +1,121 @@
+"""What a learner reads about a named misconception, written for this very function.
+
+Each message names the operation where the learner's derivation went astray (printed
+from the function's own tree), says which rule was misapplied and what the right rule
+gives there, in plain words. Kept apart from :mod:`app.grading.messages` because every
+sentence here is built from a candidate of the buggy-rule engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app import mathlang
+from app.mathlang.ast import Call, Name, Node, walk
+
+if TYPE_CHECKING:
+    from app.calculus.buggy.candidates import Candidate
+    from app.grading.setup import ProblemSetup
+
+FPRIME = {
+    "relu": "step(z): 1 where z > 0 and 0 elsewhere — the ReLU mask",
+    "step": "0 away from the jump",
+    "tanh": "1 − tanh²(z)",
+    "sigmoid": "σ(z)(1 − σ(z))",
+    "exp": "exp(z) itself",
+    "log": "1/z",
+    "ln": "1/z",
+    "sqrt": "1/(2√z)",
+    "abs": "sign(z)",
+    "sin": "cos(z)",
+    "cos": "−sin(z)",
+    "tan": "1 + tan²(z)",
+    "max": "a mask: 1 where the argument wins the max, 0 elsewhere",
+    "min": "a mask: 1 where the argument wins the min, 0 elsewhere",
+}
+
+
+def _text(node: Node) -> str:
+    return mathlang.to_text(node)
+
+
+def _constants(node: Node, wrt: list[str]) -> list[str]:
+    seen: list[str] = []
+    for n in walk(node):
+        if isinstance(n, Name) and n.name not in wrt and n.name not in seen and n.name != "I":
+            seen.append(n.name)
+    return seen
+
+
+def message(cand: Candidate, setup: ProblemSetup) -> str:
+    wrt = list(setup.problem.wrt)
+    x = ", ".join(wrt)
+    site = _text(cand.node)
+    parent = _text(cand.parent) if cand.parent is not None else None
+    if cand.id == "assumed_symmetric":
+        mats = [n for n in _constants(cand.node, wrt) if min(setup.shapes.get(n, (1, 1))) > 1]
+        which = " and ".join(mats) if mats else "the matrix in it"
+        return (
+            f"You doubled one term of the product rule for {site}, as if {which} were "
+            f"symmetric. Both factors of {site} depend on {x}, and the two terms of the "
+            f"product rule are transposes of each other: they are equal only when {which} "
+            f"equals its transpose, which it does not here. Keep both terms: for xᵀAx "
+            f"they add up to xᵀ(A + Aᵀ), which is 2xᵀA only for a symmetric A."
+        )
+    if cand.id == "product_rule_one_term":
+        return (
+            f"In {site} both factors depend on {x}, but you differentiated through only one "
+            f"of them. The product rule adds a second term in which the other factor is "
+            f"differentiated; keep the order of the factors, since matrix products do not "
+            f"commute."
+        )
+    if cand.id in ("activation_not_derivative", "missing_activation_derivative"):
+        assert isinstance(cand.node, Call)
+        f = cand.node.func
+        args = [a for a in cand.node.args if _depends(a, wrt)] or list(cand.node.args)
+        z = _text(args[0])
+        fp = FPRIME.get(f, f"{f}′(z)")
+        if cand.id == "activation_not_derivative":
+            return (
+                f"You wrote {f}({z}) where its derivative belongs. Differentiating {site} "
+                f"multiplies by {f}′ at z = {z}, which is {fp}, not by the value {f}(z) itself."
+            )
+        return (
+            f"You left out the factor {f}′({z}) that {site} contributes: {fp}. The chain "
+            f"rule multiplies the derivative of {z} by the derivative of {f} at {z}."
+        )
+    if cand.id == "missing_inner_derivative":
+        outer = parent or "the outer function"
+        return (
+            f"You stopped the chain rule at {outer}: you differentiated with respect to "
+            f"{site} as if it were {x}. The chain rule also multiplies by the derivative of "
+            f"{site} with respect to {x}."
+        )
+    if cand.id == "product_order":
+        return (
+            f"You multiplied the chain-rule factors of {site} in the wrong order. The "
+            f"derivative of the outer operation comes first (on the left, in numerator "
+            f"layout), then the derivative of its inside; matrix products do not commute, so "
+            f"the other order gives a different matrix."
+        )
+    if cand.id == "transposed_factor":
+        return (
+            f"One factor of the product in the derivative of {site} is transposed, not the "
+            f"whole answer. Each local derivative enters the chain rule as it is: check the "
+            f"shape of each factor (axes(dY/dX) = axes(Y) + axes(X)) rather than transposing "
+            f"one to make the sizes fit."
+        )
+    return cand.id
+
+
+def _depends(node: Node, wrt: list[str]) -> bool:
+    return any(isinstance(n, Name) and n.name in wrt for n in walk(node))
+
+
+def diagonal(setup: ProblemSetup, n: int) -> str:
+    x = ", ".join(setup.problem.wrt)
+    return (
+        f"The derivative here is a diagonal {n}x{n} matrix: each output entry depends only "
+        f"on the same entry of {x}. You gave its diagonal as a vector; write the Jacobian "
+        f"as a matrix, diag(…) of that vector."
+    )

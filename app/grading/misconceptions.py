@@ -1,0 +1,193 @@
+"""Naming the misconception behind a wrong answer, by numbers only (DESIGN §11).
+
+The candidates of :mod:`app.calculus.buggy.candidates` are evaluated at the very
+instances the answer was graded on, arranged in the same layout form, and compared with
+the answer under the reference's own tolerance (:class:`~app.grading.compare.Comparison`,
+with the reference's error estimate, kink mask and scale). A misconception is named only
+when a candidate matches on every instance and differs from the right derivative on at
+least one: a wrong attribution is worse than none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.calculus.buggy.candidates import Analysis, Candidate, analyse
+from app.calculus.buggy.steps import diverging_step
+from app.calculus.buggy.tangents import Forward, NoTangent
+from app.calculus.layouts import Layout, other_layout
+from app.calculus.reference import reference_derivative
+from app.grading import misconception_text
+from app.grading.compare import Comparison
+from app.grading.setup import ProblemSetup
+
+Array = npt.NDArray[np.float64]
+Instance = dict[str, Array]
+
+
+@dataclass(frozen=True)
+class Found:
+    id: str
+    message: str
+    candidate: Candidate | None = None
+
+    def to_dict(self, step: int | None) -> dict[str, Any]:
+        return {"id": self.id, "message": self.message, "step": step}
+
+
+def analysis(setup: ProblemSetup) -> Analysis | None:
+    return analyse(setup.problem.function, setup.shapes, setup.problem.wrt)
+
+
+def _forward(setup: ProblemSetup, found: Analysis, instance: Instance) -> Forward:
+    return Forward(found.typed, instance, setup.problem.wrt, setup.wrt_shapes)
+
+
+def _form(setup: ProblemSetup, flat: Array, layout: Layout, count: int | None) -> Array | None:
+    return setup.form(setup.canonical(flat), layout, count)
+
+
+def _agrees(comp: Comparison, answer: Array, expected: Array) -> bool:
+    return Comparison(answer, expected, comp.error, comp.checked, comp.scale).passed
+
+
+def match(
+    setup: ProblemSetup,
+    measured: Sequence[tuple[Instance, dict[Layout, Comparison]]],
+    layouts: Sequence[Layout],
+    count: int | None,
+) -> Found | None:
+    """The first catalogue candidate the answer matches at every measured instance."""
+    found = analysis(setup)
+    if found is None or not found.candidates or not measured:
+        return None
+    forwards = []
+    try:
+        for instance, _ in measured:
+            forwards.append(_forward(setup, found, instance))
+    except (NoTangent, ValueError, KeyError):
+        return None
+    for cand in found.candidates:
+        if _matches(setup, cand, forwards, measured, layouts, count):
+            return Found(cand.id, misconception_text.message(cand, setup), cand)
+    return None
+
+
+def _matches(
+    setup: ProblemSetup,
+    cand: Candidate,
+    forwards: list[Forward],
+    measured: Sequence[tuple[Instance, dict[Layout, Comparison]]],
+    layouts: Sequence[Layout],
+    count: int | None,
+) -> bool:
+    for layout in layouts:
+        differs = False
+        ok = True
+        for fw, (_, comps) in zip(forwards, measured, strict=True):
+            comp = comps.get(layout)
+            if comp is None:
+                ok = False
+                break
+            try:
+                with np.errstate(all="ignore"):
+                    flat = fw.jacobian(cand.slip)
+                    right = fw.jacobian(None)
+            except (NoTangent, ValueError, np.linalg.LinAlgError):
+                return False
+            form = _form(setup, flat, layout, count)
+            if form is None or form.shape != comp.expected.shape or not np.all(np.isfinite(form)):
+                ok = False
+                break
+            if not _agrees(comp, comp.answer, form):
+                ok = False
+                break
+            if not _agrees(comp, form, comp.expected) and not _whole_transpose(
+                setup, form, right, layout, count, comp
+            ):
+                differs = True
+        if ok and differs:
+            return True
+    return False
+
+
+def _whole_transpose(
+    setup: ProblemSetup,
+    form: Array,
+    right: Array,
+    layout: Layout,
+    count: int | None,
+    comp: Comparison,
+) -> bool:
+    """The candidate is the right answer in the other layout: that is ``transposed``."""
+    other = _form(setup, right, other_layout(layout), count)
+    if other is None or other.shape != form.shape:
+        return False
+    return _agrees(comp, form, other)
+
+
+def diagonal_as_vector(
+    setup: ProblemSetup, answer: Any, seed: int, count: int | None, k: int = 3
+) -> Found | None:
+    """A vector answer that equals the diagonal of a diagonal square Jacobian."""
+    if count is not None or setup.compact_shape is not None:
+        return None
+    layout = setup.layouts[0]
+    shape = setup.form_shape(layout, count)
+    if shape is None or len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2:
+        return None
+    n = shape[0]
+    rng = np.random.default_rng(seed)
+    instances = setup.sampler.sample(k, rng) if not setup.all_pinned else [setup.sampler.draw(rng)]
+    for instance in instances:
+        deriv = reference_derivative(setup.func, setup.sites, instance, setup.problem.wrt)
+        if not deriv.finite:
+            return None
+        parts = [deriv.values, deriv.error, (~deriv.set_aside).astype(np.float64)]
+        forms = [_form(setup, p, layout, None) for p in parts]
+        if any(f is None for f in forms):
+            return None
+        expected, error, checked_f = (np.asarray(f) for f in forms)
+        checked = checked_f > 0.5
+        value = np.asarray(answer(instance), dtype=np.float64).reshape(-1)
+        if value.size != n:
+            return None
+        scale = np.full(expected.shape, float(np.abs(expected[checked]).max(initial=0.0)))
+        comp = Comparison(np.diag(value), expected, error, checked, scale)
+        if not comp.passed:
+            return None
+    return Found("diagonal_as_vector", misconception_text.diagonal(setup, n))
+
+
+@lru_cache(maxsize=256)
+def _titles(
+    function: str, variables: tuple[tuple[str, str], ...], wrt: tuple[str, ...], layout: str
+) -> tuple[str, ...]:
+    from app.calculus.derivation.engine import derive
+
+    try:
+        derivation = derive(function, dict(variables), list(wrt), layout)
+    except Exception:  # outside the engine's rules there is no step to point at
+        return ()
+    return tuple(step.title for step in derivation.steps)
+
+
+def step_of(setup: ProblemSetup, found: Found) -> int | None:
+    """The worked derivation's step where the learner's path leaves the right one."""
+    problem = setup.problem
+    result = analysis(setup)
+    if found.candidate is None or result is None:
+        return None
+    variables = tuple(sorted((n, spec.split(":")[0]) for n, spec in problem.variables.items()))
+    titles = _titles(problem.function, variables, tuple(problem.wrt), problem.layout)
+    return diverging_step(titles, result, found.candidate, problem.wrt, list(problem.variables))
+
+
+def named(setup: ProblemSetup, found: Found | None) -> dict[str, Any] | None:
+    return None if found is None else found.to_dict(step_of(setup, found))

@@ -1,0 +1,84 @@
+"""The catalogue's own examples, the result field, and the refusal to guess."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.grading.grader import grade_dict
+
+QUAD = {"variables": {"x": "4", "A": "4x4"}, "function": "x^T A x", "wrt": "x"}
+NEURON = {
+    "variables": {"w": "3", "x": "3", "b": "scalar"},
+    "function": "relu(w^T x + b)",
+    "wrt": "w",
+}
+LSQ = {"variables": {"W": "3x3", "x": "3", "y": "3"}, "function": "norm(W x - y)^2", "wrt": "x"}
+VWX = {"variables": {"V": "3x3", "W": "3x3", "x": "3"}, "function": "V W x", "wrt": "x"}
+TANH = {"variables": {"W": "3x3", "x": "3"}, "function": "tanh(W x)", "wrt": "x"}
+HAD = {"variables": {"x": "3", "y": "3"}, "function": "x .* y", "wrt": "x"}
+
+
+@pytest.mark.parametrize(
+    ("problem", "layout", "answer", "expected", "diagnosis"),
+    [
+        (QUAD, "numerator", "2 x^T A", "assumed_symmetric", "entries"),
+        (QUAD, "denominator", "2 A x", "assumed_symmetric", "entries"),
+        (QUAD, "numerator", "x^T A", "product_rule_one_term", "entries"),
+        (NEURON, "numerator", "relu(w^T x + b) x^T", "activation_not_derivative", "entries"),
+        (NEURON, "numerator", "x^T", "missing_activation_derivative", "entries"),
+        (TANH, "numerator", "W", "missing_activation_derivative", "entries"),
+        (LSQ, "numerator", "2 (W x - y)^T", "missing_inner_derivative", "entries"),
+        (VWX, "numerator", "W V", "product_order", "entries"),
+        (VWX, "numerator", "V^T W", "transposed_factor", "entries"),
+        (HAD, "numerator", "y", "diagonal_as_vector", "wrong_shape"),
+        (HAD, "numerator", "y^T", "diagonal_as_vector", "wrong_shape"),
+    ],
+)
+def test_catalogue_examples_are_named(problem, layout, answer, expected, diagnosis) -> None:  # type: ignore[no-untyped-def]
+    result = grade_dict({**problem, "layout": layout}, answer, seed=7)
+    assert result["verdict"] == "incorrect"
+    assert result["diagnosis"] == diagnosis
+    found = result["misconception"]
+    assert found is not None and found["id"] == expected
+    assert isinstance(found["message"], str) and len(found["message"]) > 40
+
+
+def test_quadratic_form_message_and_step_point_at_the_product() -> None:
+    result = grade_dict({**QUAD, "layout": "numerator"}, "2 x^T A", seed=3)
+    found = result["misconception"]
+    assert "symmetric" in found["message"] and "A" in found["message"]
+    from app.calculus.derivation.engine import derive
+
+    steps = derive("x^T A x", {"x": "4", "A": "4x4"}, "x").steps
+    assert found["step"] is not None
+    assert "u2" in steps[found["step"]].title  # the product rule of u2 = u1 x
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer"),
+    [
+        (QUAD, "x^T (A + A^T)"),  # right: no misconception
+        (QUAD, "3 x^T A"),  # wrong, but no buggy rule gives it
+        (VWX, "V W + I"),
+        (HAD, "2 y"),  # a vector, but not the diagonal
+    ],
+)
+def test_no_guess(problem, answer) -> None:  # type: ignore[no-untyped-def]
+    result = grade_dict({**problem, "layout": "numerator"}, answer, seed=5)
+    assert "misconception" in result
+    assert result["misconception"] is None
+
+
+def test_symmetric_matrix_names_nothing() -> None:
+    """With A symmetric, 2 x^T A is right: the candidate equals the derivative."""
+    problem = {"variables": {"x": "4", "A": "4x4:spd"}, "function": "x^T A x", "wrt": "x"}
+    assert grade_dict(problem, "2 x^T A", seed=2)["verdict"] == "correct"
+    wrong = grade_dict(problem, "x^T A", seed=2)
+    assert wrong["misconception"] is not None
+    assert wrong["misconception"]["id"] == "product_rule_one_term"
+
+
+def test_transposed_whole_answer_is_a_layout_not_a_factor() -> None:
+    result = grade_dict({**VWX, "layout": "numerator"}, "W^T V^T", seed=4)
+    assert result["diagnosis"] == "transposed"
+    assert result["misconception"] is None
