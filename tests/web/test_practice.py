@@ -114,3 +114,19 @@ def test_an_empty_bank_has_nothing_to_practise(make_client: Callable[..., TestCl
     client = make_client(bank=StubBank([]))
     assert client.get("/api/v1/practice/next").status_code == 404
     assert client.get("/practice").status_code == 200
+
+
+def test_without_javascript_the_answer_page_has_the_bars_once_and_a_next_link(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(bank=_bank())
+    page = client.get("/practice").text
+    assert "Next practice item" not in page  # only once answered
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert token is not None
+    response = client.post(
+        "/exercises/wx/submit",
+        data={"answer": "W", "seed": "3", "csrf_token": token.group(1), "practice": "1"},
+    )
+    assert response.text.count('id="skills"') == 1
+    assert 'href="/practice">Next practice item' in response.text
