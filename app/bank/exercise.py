@@ -135,6 +135,7 @@ class Exercise:
             values=self.values(seed),
             sizes=self.sizes(seed) or None,
             compact=compact,
+            mistakes=[m.as_problem() for m in self.data.mistakes] or None,
         )
 
     def variant(self, seed: int) -> dict[str, Any]:

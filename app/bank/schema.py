@@ -23,9 +23,12 @@ An exercise is YAML data::
       shape: mxn
       expand: delta(i,j) * G[i,k]   #   index form over the full tensor's indices
     hints: [...]
+    mistakes:                       # optional: expected wrong answers, matched first
+      - {answer: -W, feedback: "...", misconception: ...}   # misconception optional
     tests:
       - {answer: W, verdict: correct}
       - {answer: W^T, verdict: incorrect, diagnosis: transposed}
+      # a test may add misconception: ID (an id of the catalogue)
 
 :class:`ExerciseData` declares every key (unknown keys are refused) and its type; its JSON
 Schema (``jtutor schema``) lets an editor check a file as it is typed. What a schema cannot
@@ -54,6 +57,7 @@ from pydantic import (
 )
 
 from app.bank.curriculum import BY_SLUG
+from app.calculus.buggy.candidates import CATALOGUE
 from app.grading.result import DIAGNOSES, VERDICTS, Diagnosis, Verdict
 from app.mathlang import MathError, parse
 from app.mathlang.declarations import Declaration, parse_declaration, parse_shape
@@ -128,12 +132,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+MisconceptionId = Annotated[
+    str,
+    Field(
+        description="an id of the misconception catalogue (app.calculus.buggy.candidates)",
+        json_schema_extra={"enum": list(CATALOGUE)},
+    ),
+]
+
+
 class ExerciseTest(_Strict):
     """An answer and the verdict (and, for a wrong answer, the diagnosis) it must get."""
 
     answer: Answer
     verdict: Verdict
     diagnosis: Diagnosis | None = None
+    misconception: MisconceptionId | None = None
+
+
+class Mistake(_Strict):
+    """A wrong answer the author expects, with the feedback it gets (matched numerically,
+    before the misconception catalogue) and, optionally, the catalogue id it embodies."""
+
+    answer: Answer
+    feedback: Text
+    misconception: MisconceptionId | None = None
+
+    def as_problem(self) -> dict[str, str]:
+        out = {"answer": self.answer, "feedback": self.feedback}
+        if self.misconception is not None:
+            out["misconception"] = self.misconception
+        return out
 
 
 class Compact(_Strict):
@@ -174,6 +203,7 @@ class ExerciseData(_Strict):
     values: dict[str, Any] | None = None
     compact: Compact | None = None
     skills: Annotated[list[SkillId], Field(min_length=1)] | None = None
+    mistakes: list[Mistake] = Field(default_factory=list)
 
     _source_path: str = PrivateAttr(default="<memory>")
 
@@ -309,6 +339,16 @@ def _check(data: ExerciseData, source: str) -> None:
     for i, test in enumerate(data.tests):
         if test.diagnosis is not None and test.verdict != "incorrect":
             raise fail(f"tests[{i}].diagnosis", "only an incorrect answer has a diagnosis")
+        if test.misconception is not None and test.verdict != "incorrect":
+            raise fail(f"tests[{i}].misconception", "only an incorrect answer has a misconception")
+    for where, item in [(f"tests[{i}]", t) for i, t in enumerate(data.tests)] + [
+        (f"mistakes[{i}]", m) for i, m in enumerate(data.mistakes)
+    ]:
+        if item.misconception is not None and item.misconception not in CATALOGUE:
+            raise fail(
+                f"{where}.misconception",
+                f"unknown misconception {item.misconception!r}; one of {', '.join(CATALOGUE)}",
+            )
     if not any(t.verdict == "incorrect" for t in data.tests):
         raise fail("tests", "needs at least one wrong answer (verdict: incorrect)")
 

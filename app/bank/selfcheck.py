@@ -15,7 +15,7 @@ may grade in this process with :func:`grade_in_process`, which runs the workers'
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.bank.exercise import Exercise
@@ -39,8 +39,16 @@ def grade_in_process(problem: Problem, answer: str, seed: int) -> GradeResult:
 
 
 def outcome(result: GradeResult) -> str:
-    """``verdict`` or ``verdict/diagnosis``, as tests declare them."""
-    return f"{result.verdict}/{result.diagnosis}" if result.diagnosis else result.verdict
+    """``verdict`` or ``verdict/diagnosis``, as tests declare them, and the misconception
+    named (``incorrect/entries/assumed_symmetric``)."""
+    text = f"{result.verdict}/{result.diagnosis}" if result.diagnosis else result.verdict
+    if result.misconception is not None:
+        text += f"/{result.misconception.get('id')}"
+    return text
+
+
+def _misconception_id(result: GradeResult) -> str | None:
+    return None if result.misconception is None else str(result.misconception.get("id"))
 
 
 @dataclass
@@ -146,13 +154,16 @@ def check_exercise(
             )
     for i, test in enumerate(exercise.tests):
         want = test.verdict + (f"/{test.diagnosis}" if test.diagnosis else "")
+        want += f"/{test.misconception}" if test.misconception else ""
         line: CheckLine | None = None
         outcomes: list[str] = []
         for seed, problem in problems.items():
             result = grade(problem, test.answer, seed)
             outcomes.append(outcome(result))
-            ok = result.verdict == test.verdict and (
-                test.diagnosis is None or result.diagnosis == test.diagnosis
+            ok = (
+                result.verdict == test.verdict
+                and (test.diagnosis is None or result.diagnosis == test.diagnosis)
+                and (test.misconception is None or _misconception_id(result) == test.misconception)
             )
             line = CheckLine(f"tests[{i}]", test.answer, seed, result, want, ok, outcomes)
             if not ok:
@@ -163,7 +174,43 @@ def check_exercise(
                 break
         if line is not None:
             report.tests.append(line)
+    _check_mistakes(exercise, grade, problems, report)
     return report
+
+
+def _check_mistakes(
+    exercise: Exercise, grade: GradeFn, problems: dict[int, Problem], report: CheckReport
+) -> None:
+    """A listed mistake must be graded incorrect, and the misconception it states must be
+    the one the engine names on its own (graded without the listed mistakes)."""
+    for i, mistake in enumerate(exercise.data.mistakes):
+        want = "incorrect" + (f"/{mistake.misconception}" if mistake.misconception else "")
+        outcomes: list[str] = []
+        line: CheckLine | None = None
+        for seed, problem in problems.items():
+            result = grade(problem, mistake.answer, seed)
+            outcomes.append(outcome(result))
+            ok = result.verdict == "incorrect"
+            if ok and mistake.misconception is not None:
+                engine = grade(replace(problem, mistakes=None), mistake.answer, seed)
+                ok = _misconception_id(engine) == mistake.misconception
+                if not ok:
+                    result = engine
+            line = CheckLine(f"mistakes[{i}]", mistake.answer, seed, result, want, ok, outcomes)
+            if not ok:
+                found = _misconception_id(result)
+                report.failures.append(
+                    f"mistakes[{i}]: {mistake.answer!r} gave {outcome(result)} on seed {seed}, "
+                    f"expected {want}"
+                    + (
+                        f" (the engine names {found or 'no misconception'})"
+                        if mistake.misconception and result.verdict == "incorrect"
+                        else ""
+                    )
+                )
+                break
+        if line is not None:
+            report.tests.append(line)
 
 
 def check_text(

@@ -292,8 +292,35 @@ def _incorrect(
     result.message = messages.diagnosis_message(diag)
     measured = [(runner.measured[id(c)], c) for c in comparisons if id(c) in runner.measured]
     found = misconceptions.match(setup, measured, matching, runner.count)
+    own = misconceptions.listed(setup, _mistake_functions(setup, runner.count), measured, matching)
+    if own is not None:  # the author's feedback first; the engine's step when it agrees
+        agrees = found.candidate if found is not None and found.id == own.id else None
+        found = misconceptions.Found(own.id, own.message, agrees)
     result.misconception = misconceptions.named(setup, found)
     return result
+
+
+def _mistake_functions(
+    setup: ProblemSetup, count: int | None
+) -> list[tuple[dict[str, str], AnswerFn]]:
+    """The exercise's listed mistakes as answer functions (one that does not read is skipped:
+    ``jtutor check`` reports it)."""
+    out: list[tuple[dict[str, str], AnswerFn]] = []
+    for mistake in setup.problem.mistakes or []:
+        try:
+            if setup.compact_shape is not None:
+                typed = _check_answer(setup, mistake["answer"], setup.compact_shape, None)
+                full = setup.form_shape(setup.layouts[0], count)
+                assert full is not None
+                out.append((mistake, compact_answer_function(setup, typed, full)))
+            else:
+                shape = setup.form_shape(setup.layouts[0], count)
+                assert shape is not None
+                typed = _check_answer(setup, mistake["answer"], shape, count)
+                out.append((mistake, answer_function(typed)))
+        except MathError:
+            continue
+    return out
 
 
 def _name_diagonal(

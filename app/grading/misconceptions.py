@@ -191,3 +191,35 @@ def step_of(setup: ProblemSetup, found: Found) -> int | None:
 
 def named(setup: ProblemSetup, found: Found | None) -> dict[str, Any] | None:
     return None if found is None else found.to_dict(step_of(setup, found))
+
+
+def listed(
+    setup: ProblemSetup,
+    mistakes: Sequence[tuple[dict[str, str], Any]],
+    measured: Sequence[tuple[Instance, dict[Layout, Comparison]]],
+    layouts: Sequence[Layout],
+) -> Found | None:
+    """The first of the exercise's own mistakes that the answer equals at every instance.
+
+    ``mistakes`` pairs each listed mistake with its answer function (the same evaluation
+    as a learner's answer); the listed answer's values play the reference's part."""
+    for mistake, fn in mistakes:
+        for layout in layouts:
+            ok = bool(measured)
+            for instance, comps in measured:
+                comp = comps.get(layout)
+                if comp is None:
+                    ok = False
+                    break
+                with np.errstate(all="ignore"):
+                    values = np.asarray(fn(instance), dtype=np.float64)
+                if values.size != comp.expected.size:
+                    ok = False
+                    break
+                if not _agrees(comp, comp.answer, values.reshape(comp.expected.shape)):
+                    ok = False
+                    break
+            if ok:
+                key = mistake.get("misconception") or "listed_mistake"
+                return Found(key, mistake["feedback"])
+    return None

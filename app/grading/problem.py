@@ -34,6 +34,7 @@ _KNOWN_KEYS = {
     "answer",
     "seed",
     "id",
+    "mistakes",
 }
 
 
@@ -69,6 +70,10 @@ class Problem:
     "delta(i,j) * G[i,k]"}``; the learner's matrix is bound to ``name`` and the full
     derivative (over ``indices``) is ``expand``."""
 
+    mistakes: list[dict[str, str]] | None = None
+    """An exercise's own listed mistakes, ``{answer, feedback, misconception?}``, matched
+    numerically before the misconception catalogue."""
+
     def __post_init__(self) -> None:
         self.declarations()  # validates the declarations eagerly
         if not isinstance(self.function, str) or not self.function.strip():
@@ -101,6 +106,10 @@ class Problem:
                     raise ProblemError(f"compact.{key}", "must be text")
             if self.compact["name"] in self.variables:
                 raise ProblemError("compact.name", "is also a variable name")
+        for i, mistake in enumerate(self.mistakes or []):
+            for key in ("answer", "feedback"):
+                if not isinstance(mistake.get(key), str):
+                    raise ProblemError(f"mistakes[{i}].{key}", "must be text")
 
     def declarations(self) -> dict[str, Declaration]:
         """The parsed declarations; sizes must be concrete numbers here."""
@@ -151,6 +160,8 @@ class Problem:
             data["sizes"] = dict(self.sizes)
         if self.compact:
             data["compact"] = dict(self.compact)
+        if self.mistakes:
+            data["mistakes"] = [dict(m) for m in self.mistakes]
         return data
 
     @classmethod
@@ -194,7 +205,16 @@ class Problem:
             values=None if not values else {str(k): v for k, v in values.items()},
             sizes=None if not sizes else {str(k): int(v) for k, v in sizes.items()},
             compact=_compact(data.get("compact")),
+            mistakes=_mistakes(data.get("mistakes")),
         )
+
+
+def _mistakes(raw: object) -> list[dict[str, str]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(m, Mapping) for m in raw):
+        raise ProblemError("mistakes", "must be a list of {answer, feedback, misconception?}")
+    return [{str(k): v for k, v in m.items() if v is not None} for m in raw] or None
 
 
 def _compact(raw: object) -> dict[str, str] | None:
