@@ -107,3 +107,9 @@ def test_an_exercise_without_skills_has_its_lessons() -> None:
     exercise = Exercise(validate(data, "x.yaml"))
     assert exercise.skills == LESSON_SKILLS["y-equals-wx"]
     assert set(LESSON_SKILLS) == set(BY_SLUG)
+
+
+def test_every_misconception_the_grader_can_name_has_a_skill() -> None:
+    from app.calculus.buggy.candidates import CATALOGUE
+
+    assert set(CATALOGUE) <= set(MISCONCEPTION_SKILLS)

@@ -130,3 +130,21 @@ def test_without_javascript_the_answer_page_has_the_bars_once_and_a_next_link(
     )
     assert response.text.count('id="skills"') == 1
     assert 'href="/practice">Next practice item' in response.text
+
+
+def test_a_misconception_named_by_the_grader_steers_practice(
+    make_client: Callable[..., TestClient],
+) -> None:
+    from app.bank.loader import default_bank
+
+    client = make_client(bank=default_bank())
+    response = client.post(
+        "/api/v1/exercises/u09-core-neuron/attempts", json={"answer": "x^T", "seed": 3}
+    ).json()
+    assert response["misconception"]["id"] == "missing_activation_derivative"
+    skills = client.get("/api/v1/practice/skills").json()
+    assert skills["activation_derivative"]["attempts"] == 1
+    assert skills["chain_rule"]["attempts"] == 0  # the exercise's other skill is untouched
+    item = client.get("/api/v1/practice/next").json()
+    assert item["skill"] == "activation_derivative"
+    assert item["reason"].startswith("You left out the activation's derivative once")
