@@ -13,10 +13,12 @@ from app.store.attempts import (
     record_attempt,
 )
 from app.store.database import Database, normalise_url
+from app.store.solutions import SolutionView
 
 __all__ = [
     "Database",
     "ExerciseProgress",
+    "SolutionView",
     "ensure_learner",
     "list_attempts",
     "normalise_url",

@@ -34,6 +34,7 @@ from app.web.routes import (
     health,
     pages,
     practice,
+    solutions,
 )
 from app.web.security import SecurityHeadersMiddleware
 from app.web.tutor import Grader, Tutor, build_tutor
@@ -93,6 +94,7 @@ def create_app(
         health,
         docs,
         derivations,
+        solutions,
         author,
         auth_routes,
     ):

@@ -125,3 +125,28 @@ def test_the_dashboard_shows_a_skill_by_learner_heat_map(
     assert re.search(r'class="num heat-\d+" data-skill="layout" title="2 answers"', table)
     assert re.search(r'class="num heat-\d+" data-skill="chain_rule" title="1 answer"', table)
     assert re.search(r'class="num heat-none" data-skill="batches"', table)
+
+
+def test_exercise_dashboard_charts_misconceptions_with_an_example_and_solutions_opened(
+    instructor: tuple[TestClient, str],
+) -> None:
+    client, _ = instructor
+    exercise = "u02-quadratic-gradient"
+    alice, bob = TestClient(client.app), TestClient(client.app)
+    for learner, answer in ((alice, "2 A x"), (bob, "2 A^T x"), (bob, "A x"), (alice, "3 A x")):
+        response = learner.post(
+            f"/api/v1/exercises/{exercise}/attempts", json={"answer": answer, "seed": 4}
+        )
+        assert response.status_code == 200
+    assert alice.get(f"/api/v1/exercises/{exercise}/solution?seed=4").status_code == 200
+    page = client.get(f"/author/dashboard/{exercise}").text
+    assert 'data-stat="solutions">1<' in page
+    section = page[page.index("Most common misconceptions") : page.index("Latest wrong answers")]
+    chart = section[section.index("<svg") : section.index("</svg>")]
+    assert "assumed symmetric: 2" in chart and "product rule one term: 1" in chart
+    table = section[section.index('id="misconceptions"') :]
+    rows = re.findall(
+        r"<tr><td><code>(\w+)</code></td><td>(\d+)</td><td><code>([^<]*)</code>", table
+    )
+    assert rows[0][:2] == ("assumed_symmetric", "2") and rows[0][2] in ("2 A x", "2 A^T x")
+    assert rows[1] == ("product_rule_one_term", "1", "A x")

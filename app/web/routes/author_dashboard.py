@@ -27,6 +27,7 @@ from app.store.instructors import (
     recent_wrong_attempts,
 )
 from app.store.practice import mastery_grid
+from app.store.solutions import common_misconceptions, solution_views
 from app.web.auth import SignedIn, instructor_router, require_instructor
 from app.web.charts import bar_chart
 from app.web.deps import TutorDep
@@ -106,6 +107,8 @@ def exercise_dashboard(
             }
             for a in recent_wrong_attempts(session, exercise_id=exercise_id)
         ]
+        misconceptions = common_misconceptions(session, exercise_id=exercise_id)
+        opened = solution_views(session, exercise_id=exercise_id).get(exercise_id, 0)
     title = _titles(tutor).get(exercise_id)
     chart = bar_chart(
         [(_label(d), n) for d, n in stats.diagnoses],
@@ -121,6 +124,14 @@ def exercise_dashboard(
         "chart": chart,
         "wrong": wrong,
         "diagnosis_label": _label,
+        "misconceptions": misconceptions,
+        "misconception_chart": bar_chart(
+            [(m.id.replace("_", " "), m.count) for m in misconceptions],
+            title=f"Misconceptions named in wrong answers to {exercise_id}",
+        )
+        if misconceptions
+        else None,
+        "solutions_opened": opened,
     }
     return render(request, "author/exercise_dashboard.html", context)
 

@@ -1,0 +1,92 @@
+"""The worked solution of an exercise's variant, with the step where the learner's last
+wrong answer left the right path (DESIGN §11: ``GET /api/v1/exercises/{id}/solution``).
+
+The steps are the derivation engine's for this variant's sizes, computed in a grading
+worker under its limits; opening them is recorded with the learner's attempts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from app.store.solutions import last_wrong, record_solution_view
+from app.web.deps import LearnerDep, TutorDep
+from app.web.errors import BadInput
+from app.web.rendering import render
+from app.web.tutor import Tutor
+
+router = APIRouter()
+
+MAX_SEED = 2**31 - 1
+
+
+def worked_solution(tutor: Tutor, exercise_id: str, seed: int, learner: str) -> dict[str, Any]:
+    """The derivation JSON of the variant, with ``seed`` and ``diverged_step`` (the step
+    named by the misconception of the learner's latest wrong answer to it, or null)."""
+    exercise = tutor.catalogue.exercise(exercise_id)
+    try:
+        problem = exercise.problem(seed)
+    except (ValueError, TypeError) as exc:
+        raise BadInput(str(exc)) from exc
+    outcome = tutor.pool.derive(
+        problem.function, dict(problem.variables), list(problem.wrt), problem.layout, seed=seed
+    )
+    if "derivation" not in outcome:
+        error = outcome.get("error") or {}
+        raise BadInput(str(error.get("message", "no worked solution for this exercise")))
+    derivation: dict[str, Any] = dict(outcome["derivation"])
+    with tutor.database.write() as session:
+        wrong = last_wrong(session, learner_id=learner, exercise_id=exercise.id, seed=seed)
+        named = (wrong.result or {}).get("misconception") if wrong is not None else None
+        step = named.get("step") if isinstance(named, dict) else None
+        steps = derivation.get("steps") or []
+        diverged = step if isinstance(step, int) and 0 <= step < len(steps) else None
+        record_solution_view(
+            session,
+            learner_id=learner,
+            exercise_id=exercise.id,
+            seed=seed,
+            diverged_step=diverged,
+        )
+    derivation.update(
+        exercise_id=exercise.id,
+        seed=seed,
+        diverged_step=diverged,
+        misconception=named if diverged is not None else None,
+        answer=wrong.answer if wrong is not None else None,
+    )
+    return derivation
+
+
+@router.get(
+    "/api/v1/exercises/{exercise_id}/solution",
+    tags=["exercises"],
+    summary="The worked solution of a variant (opening it is recorded for the learner)",
+)
+def solution_api(
+    exercise_id: str,
+    tutor: TutorDep,
+    learner: LearnerDep,
+    seed: int = Query(..., ge=0, le=MAX_SEED),
+) -> dict[str, Any]:
+    return worked_solution(tutor, exercise_id, seed, learner)
+
+
+@router.get(
+    "/exercises/{exercise_id}/solution", response_class=HTMLResponse, include_in_schema=False
+)
+def solution_page(
+    exercise_id: str,
+    request: Request,
+    tutor: TutorDep,
+    learner: LearnerDep,
+    seed: int = Query(..., ge=0, le=MAX_SEED),
+) -> HTMLResponse:
+    exercise = tutor.catalogue.exercise(exercise_id)
+    solution = worked_solution(tutor, exercise_id, seed, learner)
+    context = {"exercise": exercise, "title": f"Worked solution: {exercise.title}", "seed": seed}
+    context["solution"] = solution
+    return render(request, "solution.html", context, partial="_solution.html")
