@@ -18,7 +18,7 @@ gradcheck, Chainer's kink test):
 * **Kinks.** Entries whose 5-point stencil straddles a non-differentiable point are set
   aside (:mod:`app.calculus.kinks`).
 * **Finer steps.** Where an entry is set aside or its truncation error matters, the
-  directions involved are evaluated again at h/16, h/256, ... (up to h/16^5): a kink a
+  directions involved are evaluated again at h/16, h/256, ... (up to h/16^9): a kink a
   little farther than the finer step is no longer straddled, and a badly conditioned f
   (an inverse with condition number 1e6) gets the small step it needs.
 * **Cost.** One vectorised call of f over the batch axis for the sparsity probes, one
@@ -54,8 +54,9 @@ Richardson extrapolation leaves an O(h^4) truncation error, so a step a few time
 buys less rounding at no visible cost; the finer levels take over where it is too large."""
 FLOOR = 0.5
 """An entry's magnitude for the step is at least this fraction of its variable's largest."""
-LEVELS = 6
-"""Step levels tried: h, h/16, ..., h/16^5 (only where a smaller step can help)."""
+LEVELS = 10
+"""Step levels tried: h, h/16, ..., h/16^9 (only where a smaller step can help): an entry
+at 1e-9 next to one at 2 in the same variable needs the last of them near a pole."""
 REFINE_FACTOR = 16.0
 MIN_GROUPED = 48
 """Fewer input entries than this are not grouped (see :func:`jacobian`)."""
@@ -84,6 +85,9 @@ class Derivative:
     in_shapes: tuple[tuple[int, int], ...]
     evaluations: int
     groups: int
+    jumps: BoolArray | None = None
+    """Entries whose outermost stencil shows any slope jump above rounding noise (canonical
+    shape): which outputs feel a kink found along their direction."""
 
 
 def jacobian(
@@ -127,25 +131,32 @@ def jacobian(
         groups = column_groups.ungrouped(center.size, n_in)
         evaluations = 1
     evaluations += len(STENCIL) * groups.count
-    floor = _condition_noise(stencil, steps, groups, point)
+    floor = _condition_noise(stencil, steps, groups.column, point)
     best = richardson.Estimate.from_stencil(stencil, steps, groups.column, floor)
+    outer_jumps = best.jumps.copy()  # the outer stencil covers every finer one
     for level in range(1, LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
         if todo.size == 0:
             break
         finer_steps = steps * REFINE_FACTOR ** (-level)
         stencil, _ = _stencil_values(f, point, finer_steps, groups.group_of, center, todo)
+        # The outer stencil may not see the slope at all (cos of 1e8 moved by 5e3 wraps
+        # around many periods): each level's slopes raise the floor for its own estimate.
+        level_floor = np.maximum(
+            floor, _condition_noise(stencil, finer_steps, groups.column[:, todo], point)
+        )
         finer = richardson.Estimate.from_stencil(
-            stencil, finer_steps, groups.column[:, todo], floor
+            stencil, finer_steps, groups.column[:, todo], level_floor
         )
         best.improve(finer, todo)
         evaluations += len(STENCIL) * todo.size
-    value, error, aside = _scatter(best, groups, steps.size)
+    value, error, aside, jumps = _scatter(best, outer_jumps, groups, steps.size)
     shape = canonical_shape(point.out_shape, point.shapes)
     return Derivative(
         value=value.reshape(shape),
         error=error.reshape(shape),
         set_aside=aside.reshape(shape),
+        jumps=jumps.reshape(shape),
         output=center.reshape(point.out_shape),
         out_shape=point.out_shape,
         in_shapes=tuple(point.shapes),
@@ -275,7 +286,7 @@ def _stencil_values(
 
 
 def _condition_noise(
-    stencil: Array, steps: Array, groups: column_groups.Grouping, point: _Point
+    stencil: Array, steps: Array, column: npt.NDArray[np.int64], point: _Point
 ) -> Array:
     """A floor under each output's rounding noise from the size of its terms, (M, 1).
 
@@ -287,8 +298,8 @@ def _condition_noise(
     Along a direction, |df_i/dx_j| |x_j| is about the slope of the stencil times
     |x_j| / h_j, and h_j is a fixed fraction of |x_j| (or of its floor).
     """
-    depends = groups.column >= 0
-    entry = np.where(depends, groups.column, 0)
+    depends = column >= 0
+    entry = np.where(depends, column, 0)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         slope = np.abs(stencil[..., 4] - stencil[..., 0]) / 2.0
         ratio = np.abs(point.stacked())[entry] / steps[entry]
@@ -299,21 +310,23 @@ def _condition_noise(
 
 
 def _scatter(
-    best: richardson.Estimate, groups: column_groups.Grouping, n_in: int
-) -> tuple[Array, Array, BoolArray]:
+    best: richardson.Estimate, jumps: BoolArray, groups: column_groups.Grouping, n_in: int
+) -> tuple[Array, Array, BoolArray, BoolArray]:
     """Put each (output, group) result at (output, entry)."""
     n_out, count = groups.column.shape
     if count == n_in:  # ungrouped: group g is entry g
-        return best.value, best.error, best.aside
+        return best.value, best.error, best.aside, jumps
     value = np.zeros((n_out, n_in))
     error = np.zeros((n_out, n_in))
     aside = np.zeros((n_out, n_in), dtype=bool)
+    jumped = np.zeros((n_out, n_in), dtype=bool)
     rows, cols = np.nonzero(best.depends)
     entries = groups.column[rows, cols]
     value[rows, entries] = best.value[rows, cols]
     error[rows, entries] = best.error[rows, cols]
     aside[rows, entries] = best.aside[rows, cols]
-    return value, error, aside
+    jumped[rows, entries] = jumps[rows, cols]
+    return value, error, aside, jumped
 
 
 def expression_function(typed: Typed) -> BatchedFunction:

@@ -38,6 +38,11 @@ Array = npt.NDArray[np.float64]
 RELATIVE_JUMP = 1e-3
 """A slope jump above this fraction of the entry's slopes sets the entry aside."""
 
+FAINT_JUMP = 1e-7
+"""A slope jump above this fraction says the entry's output feels a kink at all. Smooth
+curvature gives about (h / x)^2 ~ 1e-9 here; a jump this small blurs the derivative by
+less than a tenth of the grader's relative tolerance."""
+
 NOISE_FACTOR = 32.0
 """Second differences of slopes amplify the noise of each value by 2 * (1 + 2 + 1) * 2 = 16;
 twice that is still noise."""
@@ -84,10 +89,12 @@ def straddles_kink(values: Array, noise: Array) -> npt.NDArray[np.bool_]:
     return flag(kink_indicator(values), slope_scale, noise)
 
 
-def flag(indicator: Array, slope_scale: Array, noise: Array) -> npt.NDArray[np.bool_]:
+def flag(
+    indicator: Array, slope_scale: Array, noise: Array, relative: float = RELATIVE_JUMP
+) -> npt.NDArray[np.bool_]:
     """The set-aside rule, from the indicator, the largest |slope| and the value noise."""
     with np.errstate(invalid="ignore"):
-        kinked = indicator > RELATIVE_JUMP * slope_scale + NOISE_FACTOR * noise
+        kinked = indicator > relative * slope_scale + NOISE_FACTOR * noise
     flagged: npt.NDArray[np.bool_] = kinked | ~np.isfinite(indicator)
     return flagged
 
@@ -111,7 +118,9 @@ def structural_set_aside(
     sites: Sequence[SiteFunction], instance: Mapping[str, Array], wrt: Sequence[str]
 ) -> npt.NDArray[np.bool_]:
     """Stacked ``wrt`` entries whose finite-difference stencil would change the side of a
-    kinked site: one flag per input entry.
+    kinked site: one flag per input entry. The reference sets aside, in such a column,
+    only the outputs whose own stencil shows a slope jump (``FAINT_JUMP``): an output
+    that does not involve the kinked unit is graded as usual.
 
     The 5-point test above judges a stencil by its values, so a kink whose two slopes
     differ little (relu(z) scaled by 1e-4 next to a large smooth term) can pass it and

@@ -49,7 +49,12 @@ def reference_derivative(
     error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)
     aside = np.asarray(deriv.set_aside, dtype=bool).reshape(-1, n_in)
     if sites:
-        aside = aside | structural_set_aside(sites, instance, wrt)[None, :]
+        # In a column whose stencil changes the side of a kinked site, only the outputs
+        # that feel a slope jump there are set aside, not the whole column.
+        columns = structural_set_aside(sites, instance, wrt)[None, :]
+        assert deriv.jumps is not None
+        jumps = np.asarray(deriv.jumps, dtype=bool).reshape(-1, n_in)
+        aside = aside | (columns & jumps)
     else:
         # With no piecewise site the function is smooth wherever it is finite: a stencil
         # the 5-point test flags there sits where the slope itself vanishes (x^3 at 0),

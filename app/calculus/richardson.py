@@ -28,6 +28,11 @@ REFINE_REL = 1e-8
 REFINE_ABS = 1e-10
 """An error estimate above REFINE_REL |value| + REFINE_ABS max|value| asks for a finer step
 when it comes from truncation (or a kink), not from rounding."""
+SHARP = 1e-3
+"""A finer estimate replaces one set aside only when its error is below this fraction of
+its own magnitude (plus the blurred value it replaces and the largest magnitude already
+usable): a value blurred across a
+kink at a step where rounding hides the kink carries an error of the order of itself."""
 _FORMS = np.column_stack(
     [
         np.array([-1.0, 7.0, 7.0, -1.0]) / 12.0,  # Richardson (4 D2 - D1) / 3
@@ -54,12 +59,17 @@ class Estimate:
         aside: BoolArray,
         truncating: BoolArray,
         depends: BoolArray,
+        jumps: BoolArray | None = None,
     ) -> None:
         self.value = value
         self.error = error
         self.aside = aside
         self.truncating = truncating
         self.depends = depends
+        self.jumps = np.zeros_like(aside) if jumps is None else jumps
+        """Any slope jump above the rounding noise (``kinks.FAINT_JUMP``): too faint to set
+        the entry aside by itself, but enough to say that this output feels a kink the
+        structural test found along this direction."""
 
     @classmethod
     def from_stencil(
@@ -77,16 +87,20 @@ class Estimate:
             noise = ROUNDING_SAFETY * EPS * kinks.last_axis_max(np.abs(values))
             noise = np.maximum(noise, floor)
             indicator = np.maximum(magnitude[..., 2], magnitude[..., 3])
-            aside = kinks.flag(indicator, kinks.last_axis_max(np.abs(slopes)), noise)
+            slope_scale = kinks.last_axis_max(np.abs(slopes))
+            aside = kinks.flag(indicator, slope_scale, noise)
             truncation = magnitude[..., 1] + indicator
             value = forms[..., 0] / step
+            # Before the noise measured in the data: a faint kink inflates that measure.
+            jumps = kinks.flag(indicator, slope_scale, noise, kinks.FAINT_JUMP)
             noise = np.maximum(noise, row_noise(magnitude[..., 4], depends & ~aside))
             error = (truncation + 3.0 * noise) / step
             truncating = truncation > 4.0 * noise
             aside |= ~np.isfinite(value) | ~np.isfinite(error)
+            jumps |= aside
         value = np.where(depends, value, 0.0)
         error = np.where(depends, error, 0.0)
-        return cls(value, error, aside & depends, truncating & depends, depends)
+        return cls(value, error, aside & depends, truncating & depends, depends, jumps & depends)
 
     def unsettled(self) -> BoolArray:
         """Entries a smaller step may improve: set aside, or truncation error that matters."""
@@ -108,16 +122,23 @@ class Estimate:
         """
         old_aside = self.aside[:, selected]
         old_value, old_error = self.value[:, selected], self.error[:, selected]
+        usable = np.abs(self.value[self.depends & ~self.aside])
+        scale = float(np.max(usable)) if usable.size else 0.0
         with np.errstate(invalid="ignore"):
             agree = np.abs(finer.value - old_value) <= old_error + finer.error
-            better = ~finer.aside & (old_aside | ((finer.error < old_error) & agree))
+            # Replacing an entry set aside takes a sharp estimate: at steps so small that
+            # rounding hides the kink, a blurred value with a vast error is no better.
+            blurred = np.where(np.isfinite(old_value), np.abs(old_value), 0.0)
+            sharp = finer.error <= SHARP * (np.abs(finer.value) + blurred + scale)
+            kept = ~old_aside & (finer.error < old_error) & agree
+            better = ~finer.aside & ((old_aside & sharp) | kept)
         for mine, theirs in (
             (self.value, finer.value),
             (self.error, finer.error),
             (self.truncating, finer.truncating),
         ):
             mine[:, selected] = np.where(better, theirs, mine[:, selected])
-        self.aside[:, selected] = old_aside & finer.aside
+        self.aside[:, selected] = old_aside & ~better
 
 
 def row_noise(fourth: Array, depends: BoolArray) -> Array:

@@ -6,10 +6,18 @@ The tolerance of an entry (DESIGN §5) is
 
 The relative part accepts the rounding of a correct closed form; the absolute part is
 relative to the derivative's *own* scale (never a fixed 1e-5), so a function scaled by
-1e-12 still rejects an all-zero answer; the error-estimate part widens the band exactly
-where finite differences are unreliable (ill-conditioned functions such as ``inv(A)``
-near singularity, ``log(x)`` near 0), which is how gradient checkers such as SciPy's
-``approx_derivative`` and PyTorch's ``gradcheck`` avoid false alarms.
+1e-12 still rejects an all-zero answer; the error-estimate part keeps a correct answer
+from failing where finite differences lose digits, as gradient checkers such as
+SciPy's ``approx_derivative`` and PyTorch's ``gradcheck`` do.
+
+That last part is capped. An entry is *resolved* only when its error-estimate term is
+small against the rest of the band (``ERROR_FACTOR * error <= RESOLVE * base``): then
+the whole band is at most a few times ``rtol |fd| + atol``, and an answer inside it is
+right to that accuracy. Where the estimate swamps the signal (tanh saturated so that the
+derivative is 1e-11 next to |f| = 1, a nearly singular matrix, a step that cannot shrink
+enough near a pole) any answer would fit the band, so such an entry may still *fail*
+(outside even the wide band) but never counts as verified: the grader draws another
+instance, or answers ``undecided`` when the values are pinned.
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ Mask = npt.NDArray[np.bool_]
 RTOL = 1e-6
 ATOL_REL = 1e-8
 ERROR_FACTOR = 10.0
+RESOLVE = 1.0
+"""An entry is resolved when ERROR_FACTOR * error <= RESOLVE * (rtol |fd| + atol): its band
+is then at most (1 + RESOLVE) times the base band."""
 _TINY = 1e-300
 MARGINAL = 30.0
 """A failing instance whose worst ratio |a - fd| / tol stays below this, while the error
@@ -40,12 +51,34 @@ def tolerance(
     passes the largest |fd| over the entries of the same ``wrt`` variable, so that with
     variables at 1e-8 and 1e+8 in one problem the small block is not drowned by the
     large one); without it the whole derivative's largest |fd| is used."""
-    magnitude = np.abs(fd)
-    if scale is None:
-        scale_from = magnitude if checked is None else magnitude[checked]
-        scale = np.asarray(float(scale_from.max()) if scale_from.size else 0.0)
-    band: Array = RTOL * magnitude + ATOL_REL * scale + ERROR_FACTOR * np.abs(error)
+    scale = _scale_of(fd, checked, scale)
+    band: Array = base_band(fd, scale) + ERROR_FACTOR * np.abs(error)
     return np.maximum(band, _TINY)
+
+
+def _scale_of(fd: Array, checked: Mask | None, scale: Array | None) -> Array:
+    if scale is not None:
+        return scale
+    magnitude = np.abs(fd)
+    scale_from = magnitude if checked is None else magnitude[checked]
+    return np.asarray(float(scale_from.max()) if scale_from.size else 0.0)
+
+
+def base_band(fd: Array, scale: Array) -> Array:
+    """The band without the error-estimate term: what a correct closed form may differ by."""
+    band: Array = RTOL * np.abs(fd) + ATOL_REL * scale
+    return band
+
+
+def resolved(
+    fd: Array, error: Array, checked: Mask | None = None, scale: Array | None = None
+) -> Mask:
+    """Entries whose error estimate is small against the base band (see the module
+    docstring): only these can verify an answer."""
+    base = base_band(fd, _scale_of(fd, checked, scale))
+    with np.errstate(invalid="ignore"):
+        ok: Mask = ERROR_FACTOR * np.abs(error) <= RESOLVE * base
+    return ok
 
 
 @dataclass(frozen=True)
@@ -53,7 +86,8 @@ class Comparison:
     """An answer against the expected derivative at one instance, both in the same form.
 
     ``checked`` is False for entries set aside by the kink test: they neither pass nor
-    fail at this instance."""
+    fail at this instance. ``verified`` are the checked entries the numbers resolve: an
+    answer that passes is right there."""
 
     answer: Array
     expected: Array
@@ -64,6 +98,18 @@ class Comparison:
     @property
     def tol(self) -> Array:
         return tolerance(self.expected, self.error, self.checked, self.scale)
+
+    @property
+    def verified(self) -> Mask:
+        ok: Mask = self.checked & resolved(self.expected, self.error, self.checked, self.scale)
+        return ok
+
+    def with_answer(self, answer: Array) -> Comparison:
+        """The same instance and tolerance rules against another candidate (a layout form,
+        a known mistake): the comparison machinery is shared, not copied."""
+        return Comparison(
+            answer.reshape(self.expected.shape), self.expected, self.error, self.checked, self.scale
+        )
 
     def ratios(self) -> Array:
         """|answer - expected| / tol, 0 where the entry is set aside."""

@@ -25,7 +25,7 @@ from app import mathlang
 from app.calculus.layouts import Layout
 from app.grading import messages, misconceptions
 from app.grading.compare import Comparison, heatmap
-from app.grading.diagnosis import diagnose
+from app.grading.diagnosis import Diagnosis, diagnose
 from app.grading.measure import (
     MAX_SET_ASIDE,
     AnswerFn,
@@ -88,30 +88,57 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
         return result.invalid(exc)
     answer_shape = tuple(int(n) for n in typed.shape)
     result.answer_shape = list(answer_shape)
-    if setup.compact_shape is not None:
-        if answer_shape != setup.compact_shape:
-            result.verdict = "incorrect"
-            result.diagnosis = "wrong_shape"
-            result.message = (
-                f"Your answer is {messages.shape_text(answer_shape)}, but the compact form "
-                f"here is {messages.shape_text(setup.compact_shape)}."
-            )
-            return result
-        try:
-            answer_fn = compact_answer_function(setup, typed, full_shape)
-        except MathError as exc:
-            return GradeResult.problem_error(f"compact.expand: {exc.message}", seed)
-        primary_only = [setup.layouts[0]]
-        return _guarded(
-            result, lambda: _numeric(setup, answer_fn, result, primary_only, False, count, seed)
+    if setup.compact_shape is None:
+        graded = _grade_typed(setup, result, typed, expected_shape, count, seed)
+        if (
+            graded.diagnosis == "wrong_shape"
+            and count is not None
+            and answer_shape != expected_shape
+        ):
+            # Bound in another layout's index order the answer is the wrong shape; read
+            # in the expected order, with an index running over fewer positions than
+            # it indexes, it is a readable tensor of the right shape: grade that.
+            partial = _partial_index_form(setup, answer, expected_shape)
+            if partial is not None:
+                again = GradeResult(seed=seed, expected_shape=list(expected_shape))
+                again.answer_shape = list(expected_shape)
+                return _grade_typed(setup, again, partial, expected_shape, count, seed)
+        return graded
+    if answer_shape != setup.compact_shape:
+        result.verdict = "incorrect"
+        result.diagnosis = "wrong_shape"
+        result.message = (
+            f"Your answer is {messages.shape_text(answer_shape)}, but the compact form "
+            f"here is {messages.shape_text(setup.compact_shape)}."
         )
+        return result
+    try:
+        answer_fn = compact_answer_function(setup, typed, full_shape)
+    except MathError as exc:
+        return GradeResult.problem_error(f"compact.expand: {exc.message}", seed)
+    primary_only = [setup.layouts[0]]
+    return _guarded(
+        result, lambda: _numeric(setup, answer_fn, result, primary_only, False, count, seed)
+    )
+
+
+def _grade_typed(
+    setup: ProblemSetup,
+    result: GradeResult,
+    typed: mathlang.Typed,
+    expected_shape: tuple[int, ...],
+    count: int | None,
+    seed: int,
+) -> GradeResult:
+    """Grade a read answer that is not in compact form: its shape, then its numbers."""
+    answer_shape = tuple(int(n) for n in typed.shape)
     matching = [lay for lay in setup.layouts if setup.form_shape(lay, count) == answer_shape]
     other_fits = setup.other is not None and setup.form_shape(setup.other, count) == answer_shape
     if not matching and not other_fits:
         result.verdict = "incorrect"
         result.diagnosis = "wrong_shape"
         result.message = messages.wrong_shape(
-            answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), problem.layout
+            answer_shape, expected_shape, setup.out_shape, setup.wrt_text(), setup.problem.layout
         )
         _name_diagonal(setup, result, answer_function(typed), seed, count)
         return result
@@ -119,6 +146,20 @@ def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> G
     return _guarded(
         result, lambda: _numeric(setup, answer_fn, result, matching, other_fits, count, seed)
     )
+
+
+def _partial_index_form(
+    setup: ProblemSetup, answer: str, expected: tuple[int, ...]
+) -> mathlang.Typed | None:
+    """The index-form answer read in the expected index order, indices allowed to run over
+    fewer positions than they index; None when it cannot be read so."""
+    sizes = dict(zip(setup.problem.indices or [], expected, strict=True))
+    try:
+        return mathlang.check(
+            mathlang.parse(answer), setup.shapes, indices=sizes, partial_indices=True
+        )
+    except MathError:
+        return None
 
 
 def _guarded(result: GradeResult, numeric: Callable[[], GradeResult]) -> GradeResult:
@@ -164,6 +205,15 @@ def _check_index_form(
             if exc.kind != "shape":
                 raise
             first = first or exc
+    # No layout's index ranges fit every position exactly: an index that runs over fewer
+    # positions than it indexes (x[j] with j in 1..3, x of 4 entries) still reads a
+    # definite tensor of the expected shape, which the numbers grade (wrong, as a rule).
+    sizes = dict(zip(setup.problem.indices or [], expected, strict=True))
+    try:
+        return mathlang.check(tree, setup.shapes, indices=sizes, partial_indices=True)
+    except MathError as exc:
+        if exc.kind != "shape":
+            raise
     assert first is not None
     raise first
 
@@ -186,13 +236,14 @@ def _numeric(
         if comps is None:
             comps = runner.fresh(layouts)
         if comps is not None:
-            share = float(next(iter(comps.values())).checked.mean())
+            share = float(next(iter(comps.values())).verified.mean())
             if share < 1 - MAX_SET_ASIDE and not setup.all_pinned:
                 comps = runner.fresh(layouts) or comps
             comparisons.append(comps)
     result.instances = len(comparisons)
     if not comparisons:
         return result.undecided("the function is not finite at the sampled points")
+    undecided: str | None = None
     for layout in matching:
         verdict = _passes(runner, comparisons, layout, instances)
         if verdict == "correct":
@@ -201,10 +252,13 @@ def _numeric(
             result.message = messages.correct(layout, setup.problem.layout)
             result.instances = runner.used
             return result
-        if verdict == "undecided" and len(matching) == 1:
-            result.instances = runner.used
-            return result.undecided("some entries could not be checked away from a kink")
+        if verdict == "undecided" and undecided is None:
+            undecided = _unverified_reason(comparisons, layout)
     result.instances = runner.used
+    if undecided is not None:
+        # An answer that fits one accepted layout wherever the numbers can tell is never
+        # called wrong because it misses another layout.
+        return result.undecided(undecided)
     return _incorrect(setup, runner, comparisons, instances, result, matching, other_fits)
 
 
@@ -219,7 +273,7 @@ def _passes(
         return "failed"
     verified = np.zeros(comparisons[0][layout].expected.shape, dtype=bool)
     for comps in comparisons:
-        verified |= comps[layout].checked
+        verified |= comps[layout].verified
     extra = 0
     while not verified.all() and extra < EXTRA and not runner.setup.all_pinned:
         more = runner.fresh([layout])
@@ -229,8 +283,23 @@ def _passes(
         if not more[layout].passed:
             comparisons.append(more)
             return "failed"
-        verified |= more[layout].checked
+        comparisons.append(more)
+        verified |= more[layout].verified
     return "correct" if verified.all() else "undecided"
+
+
+def _unverified_reason(comparisons: list[dict[Layout, Comparison]], layout: Layout) -> str:
+    """Why some entries were never verified: a kink next to them, or numbers that cannot
+    resolve them (the finite-difference error is not small against the tolerance)."""
+    unresolved = np.zeros(comparisons[0][layout].expected.shape, dtype=bool)
+    verified = np.zeros_like(unresolved)
+    for comps in comparisons:
+        comp = comps[layout]
+        verified |= comp.verified
+        unresolved |= comp.checked & ~comp.verified
+    if np.any(unresolved & ~verified):
+        return messages.UNRESOLVED
+    return "some entries could not be checked away from a kink"
 
 
 def _incorrect(
@@ -275,13 +344,7 @@ def _incorrect(
     result.instances = runner.used
     if other_fits and setup.other and all(c[setup.other].passed for c in comparisons):
         return _transposed(setup, result, comparisons)
-    diag = diagnose(
-        [c[primary] for c in comparisons],
-        other_forms=None,
-        sizes=_size_names(setup),
-        piecewise=bool(setup.sites),
-        axis_names=setup.problem.indices,
-    )
+    diag = _diagnose_layouts(setup, comparisons, matching)
     result.verdict = "incorrect"
     result.diagnosis = diag.kind
     result.factor = diag.factor
@@ -332,6 +395,28 @@ def _name_diagonal(
     except MathError:
         return
     result.misconception = misconceptions.named(setup, found)
+
+
+def _diagnose_layouts(
+    setup: ProblemSetup, comparisons: list[dict[Layout, Comparison]], matching: list[Layout]
+) -> Diagnosis:
+    """The diagnosis against every layout the exercise accepts: ``-W^T`` under ``any`` is
+    the negative of the denominator form, and must be called a sign error even though the
+    numerator form (tried first) sees every entry wrong."""
+    diagnoses = [
+        diagnose(
+            [c[layout] for c in comparisons],
+            other_forms=None,
+            sizes=_size_names(setup),
+            piecewise=bool(setup.sites),
+            axis_names=setup.problem.indices,
+        )
+        for layout in matching
+    ]
+    named = [d for d in diagnoses if d.kind in ("sign", "scaled")]
+    if named:
+        return named[0]
+    return min(diagnoses, key=lambda d: len(d.wrong_entries) if d.wrong_entries else 10**9)
 
 
 def _transposed(

@@ -15,12 +15,17 @@ import numpy.typing as npt
 
 from app import mathlang
 from app.calculus.layouts import Layout
-from app.calculus.reference import reference_derivative
+from app.calculus.reference import Reference, reference_derivative
 from app.grading.compare import Comparison
 from app.grading.setup import ProblemSetup
 
 MAX_SET_ASIDE = 0.5
 RESAMPLES = 4
+BLOCK_FLOOR = 1e-12
+"""A block's scale is at least this fraction of the whole derivative's: a block whose
+derivative vanishes (d(y^8)/dy at 0) is still resolved where its error estimate is far
+below anything an answer could be wrong by, while a block truly 1e-16 of the rest keeps
+its own scale for errors above 1e-20 of the whole."""
 
 Array = npt.NDArray[np.float64]
 Instance = dict[str, Array]
@@ -86,6 +91,8 @@ class Instances:
         if not deriv.finite:
             return None
         value = self.answer(instance)
+        if any(setup.unused_wrt):
+            deriv = _exact_zero_blocks(deriv, setup.wrt_shapes, setup.unused_wrt)
         checked_flat = ~deriv.set_aside
         scale_flat = self._block_scale(deriv.values, checked_flat)
         out: dict[Layout, Comparison] = {}
@@ -105,12 +112,13 @@ class Instances:
     def _block_scale(self, values: Array, checked: np.ndarray[Any, np.dtype[np.bool_]]) -> Array:
         """Per entry, the largest checked |fd| among the columns of the same ``wrt``
         variable: the absolute part of the tolerance is relative to that block's scale."""
-        magnitude = np.where(checked, np.abs(values), 0.0)
+        magnitude = np.where(checked & np.isfinite(values), np.abs(values), 0.0)
+        floor = BLOCK_FLOOR * float(magnitude.max(initial=0.0))
         scale = np.zeros_like(values)
         start = 0
         for rows, cols in self.setup.wrt_shapes:
             stop = start + rows * cols
-            scale[:, start:stop] = float(magnitude[:, start:stop].max(initial=0.0))
+            scale[:, start:stop] = max(float(magnitude[:, start:stop].max(initial=0.0)), floor)
             start = stop
         return scale
 
@@ -122,10 +130,29 @@ class Instances:
             comps = self.measure(instance, layouts)
             if comps is None:
                 continue
-            share = float(next(iter(comps.values())).checked.mean())
+            share = float(next(iter(comps.values())).verified.mean())
             if share >= 1 - MAX_SET_ASIDE:
                 return comps
             best = comps if best is None else best
             if self.setup.all_pinned:
                 break
         return best
+
+
+def _exact_zero_blocks(
+    deriv: Reference, shapes: list[tuple[int, int]], unused: list[bool]
+) -> Reference:
+    """The reference with the blocks of variables the function never mentions set to an
+    exact 0 (no error, nothing set aside)."""
+    values, error, aside = deriv.values.copy(), deriv.error.copy(), deriv.set_aside.copy()
+    start = 0
+    for (rows, cols), absent in zip(shapes, unused, strict=True):
+        stop = start + rows * cols
+        if absent:
+            values[:, start:stop] = 0.0
+            error[:, start:stop] = 0.0
+            aside[:, start:stop] = False
+        start = stop
+    kept = ~aside
+    finite = bool(np.all(np.isfinite(values[kept])) and np.all(np.isfinite(error[kept])))
+    return Reference(values, error, aside, finite)

@@ -87,6 +87,14 @@ def diagnosis_message(diag: Diagnosis) -> str:
     return "Your answer does not match the derivative."
 
 
+UNRESOLVED = (
+    "at these values the finite-difference error is not small against the tolerance for "
+    "some entries, so no answer can be confirmed there: the function is nearly flat "
+    "(saturated), ill-conditioned (a nearly singular matrix) or close to a pole or the "
+    "edge of its domain"
+)
+
+
 def undecided(reason: str) -> str:
     return (
         f"The numbers could not decide ({reason}). This attempt is not counted as wrong; "

@@ -20,6 +20,7 @@ from app.calculus.sampling import InstanceSampler
 from app.grading import messages
 from app.grading.problem import Problem, ProblemError
 from app.mathlang import MathError
+from app.mathlang.ast import Index, Name, walk
 from app.mathlang.declarations import parse_declaration
 
 Array = npt.NDArray[np.float64]
@@ -55,6 +56,11 @@ class ProblemSetup:
         self.other: layouts.Layout | None = (
             None if problem.layout == "any" else layouts.other_layout(_layout(problem.layout))
         )
+        used = {n.name for n in walk(self.typed.node) if isinstance(n, Name)}
+        used |= {n.base.name for n in walk(self.typed.node) if isinstance(n, Index)}
+        self.unused_wrt = [name not in used for name in problem.wrt]
+        """Per ``wrt`` variable: the function never mentions it, so its block of the
+        derivative is exactly 0, whatever rounding the finite differences see."""
         self.sampler = InstanceSampler(
             tree, self.declarations, pinned=self.pinned, typed=self.typed
         )

@@ -25,6 +25,8 @@ class Ctx:
     variables: dict[str, tuple[int, int]]
     indices: dict[str, int] | None
     shapes: dict[int, Shape] = field(default_factory=dict)
+    partial: bool = False
+    """An index may run over fewer positions than it indexes (it reads the first ones)."""
 
     def scalar(self) -> Shape:
         return (self.dims.new(1), self.dims.new(1))

@@ -70,8 +70,13 @@ def check(
     *,
     expected: tuple[int, int] | None = None,
     indices: Mapping[str, int] | None = None,
+    partial_indices: bool = False,
 ) -> Typed:
     """Infer and check the shape of ``node``; ``MathError`` (unknown_name | shape | limit).
+
+    With ``partial_indices`` an index may run over fewer positions than it indexes
+    (``x[j]`` with j in 1..3 and x of 4 entries reads x_1..x_3): a readable answer that
+    is wrong, not an unreadable one; running past the end stays an error.
 
     ``expected`` sizes a context-sized result (``z I`` as the answer to a 3x3 Jacobian,
     a bare ``0``); it does not make a different known shape an error (the grader reports
@@ -84,7 +89,7 @@ def check(
         )
     ranges = None if indices is None else {i: _size(n, f"index {i}") for i, n in indices.items()}
     shapes = {name: (_size(r, name), _size(c, name)) for name, (r, c) in variables.items()}
-    ctx = Ctx(Dims(), shapes, ranges)
+    ctx = Ctx(Dims(), shapes, ranges, partial=partial_indices)
     # A bare 0 or ones answer is "the zero / all-ones matrix of the expected shape".
     zero_root = expected is not None and (
         (isinstance(node, Number) and node.value == 0)
@@ -329,7 +334,7 @@ def _check_index(ctx: Ctx, node: Index, index: Node, size: int) -> None:
         )
     if ctx.indices is None or index.name not in ctx.indices:
         raise unknown_name_error(index.name, ctx.indices or {}, index.pos, what="index")
-    if ctx.indices[index.name] != size:
+    if ctx.indices[index.name] > size or (ctx.indices[index.name] != size and not ctx.partial):
         raise MathError(
             "shape",
             f"{node_text(node)}: the index {index.name} runs over 1..{ctx.indices[index.name]}, "

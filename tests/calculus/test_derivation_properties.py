@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from app.calculus.derivation import derive, verify
 from app.grading import Problem, grade
+from app.grading.messages import UNRESOLVED
 from app.mathlang import parse
 from tests.randomness import scaled
 
@@ -112,4 +113,10 @@ def test_gradients_by_a_matrix_verify(function: str, layout: str) -> None:
     d = derive(function, variables, "M", layout, seed=7)
     assert all(step.verified for step in d.steps), [s.title for s in d.steps if not s.verified]
     problem = Problem(variables=variables, function=function, wrt=["M"], layout=layout)
-    assert grade(problem, d.expression, seed=29)["verdict"] == "correct"
+    result = grade(problem, d.expression, seed=29)
+    if result["verdict"] == "undecided":
+        # A function whose terms in M cancel exactly (M x - (M x + b)) has a derivative of
+        # 0 that finite differences only see as rounding noise: no entry is resolved.
+        assert UNRESOLVED in result["message"]
+        return
+    assert result["verdict"] == "correct"

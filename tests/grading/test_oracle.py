@@ -1,0 +1,54 @@
+"""The grader against an independent oracle (autograd): no false verdict.
+
+Random pinned problems over every construct of the language (``tests/grading/oracle.py``)
+with the exact Jacobian as a numeric literal in every layout the problem accepts, and
+wrong answers made from it: one entry off by 1e-5..1e-2 relative, the negation, 1.01
+times it, all zeros and (where the layout does not accept it) the transpose. An exact
+answer must be ``correct`` or ``undecided``; a wrong one ``incorrect`` or ``undecided``.
+
+CI grades at least 2,000 lines from a fixed seed. ``JTUTOR_ORACLE_LINES=100000`` (see the
+README) runs a longer hunt, from a fresh seed unless ``JTUTOR_ORACLE_SEED`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+
+from app.grading.grader import grade_dict
+from tests.grading.oracle import cases
+from tests.randomness import IN_CI
+
+LINES = 2_000 if IN_CI else int(os.environ.get("JTUTOR_ORACLE_LINES", "2000"))
+SEED = int(
+    os.environ.get(
+        "JTUTOR_ORACLE_SEED", "0" if IN_CI or LINES <= 2000 else secrets.randbelow(2**31)
+    )
+)
+
+
+@pytest.mark.timeout(0)
+def test_no_false_verdict_against_autograd() -> None:
+    graded = 0
+    undecided = 0
+    false: list[str] = []
+    problems = max(1, LINES // 5)
+    for number, case in enumerate(cases(SEED, problems * 4)):
+        if graded >= LINES:
+            break
+        result = grade_dict(case.problem, case.answer, seed=number)
+        verdict = result["verdict"]
+        graded += 1
+        undecided += verdict == "undecided"
+        bad = verdict == "correct" if case.wrong else verdict in ("incorrect", "invalid")
+        if bad:
+            false.append(
+                f"{case.label}: {verdict} {result.get('message', '')[:120]} {case.problem}"
+            )
+    assert graded >= LINES, graded
+    assert not false, f"{len(false)} false verdicts of {graded} (seed {SEED}):\n" + "\n".join(
+        false[:10]
+    )
+    assert undecided < graded / 4, (undecided, graded)
