@@ -327,6 +327,7 @@ def _incorrect(
             setup.wrt_text(),
             setup.problem.layout,
         )
+        _name_misconception(setup, runner, comparisons, [setup.other], result)
         return result
     failing = [c for c in comparisons if not c[primary].passed]
     if all(c[primary].marginal() for c in failing) and not setup.all_pinned:
@@ -353,14 +354,26 @@ def _incorrect(
     result.description = diag.description
     result.heatmap = diag.heatmap
     result.message = messages.diagnosis_message(diag)
+    _name_misconception(setup, runner, comparisons, matching, result)
+    return result
+
+
+def _name_misconception(
+    setup: ProblemSetup,
+    runner: Instances,
+    comparisons: list[dict[Layout, Comparison]],
+    layouts: list[Layout],
+    result: GradeResult,
+) -> None:
+    """The exercise's own listed mistakes first, then the buggy-rule catalogue, compared in
+    the layout forms the answer's shape has."""
     measured = [(runner.measured[id(c)], c) for c in comparisons if id(c) in runner.measured]
-    found = misconceptions.match(setup, measured, matching, runner.count)
-    own = misconceptions.listed(setup, _mistake_functions(setup, runner.count), measured, matching)
+    found = misconceptions.match(setup, measured, layouts, runner.count)
+    own = misconceptions.listed(setup, _mistake_functions(setup, runner.count), measured, layouts)
     if own is not None:  # the author's feedback first; the engine's step when it agrees
         agrees = found.candidate if found is not None and found.id == own.id else None
         found = misconceptions.Found(own.id, own.message, agrees)
     result.misconception = misconceptions.named(setup, found)
-    return result
 
 
 def _mistake_functions(

@@ -23,6 +23,7 @@ HAD = {"variables": {"x": "3", "y": "3"}, "function": "x .* y", "wrt": "x"}
     [
         (QUAD, "numerator", "2 x^T A", "assumed_symmetric", "entries"),
         (QUAD, "denominator", "2 A x", "assumed_symmetric", "entries"),
+        (QUAD, "denominator", "2 x^T A", "assumed_symmetric", "wrong_shape"),  # and a row
         (QUAD, "numerator", "x^T A", "product_rule_one_term", "entries"),
         (NEURON, "numerator", "relu(w^T x + b) x^T", "activation_not_derivative", "entries"),
         (NEURON, "numerator", "x^T", "missing_activation_derivative", "entries"),
