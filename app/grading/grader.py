@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from app.calculus.layouts import Layout
 from app.grading import messages, misconceptions
 from app.grading.compare import Comparison, heatmap
 from app.grading.diagnosis import Diagnosis, diagnose
+from app.grading.function_context import context_of, suggested_factor
 from app.grading.measure import (
     MAX_SET_ASIDE,
     AnswerFn,
@@ -345,7 +347,11 @@ def _incorrect(
     result.instances = runner.used
     if other_fits and setup.other and all(c[setup.other].passed for c in comparisons):
         return _transposed(setup, result, comparisons)
+    context = context_of(setup.typed.node)
     diag = _diagnose_layouts(setup, comparisons, matching)
+    suggested = suggested_factor(context, diag.factor) if diag.kind == "scaled" else None
+    if suggested is not None:  # 3 from the function's "3 W x", not "the rows of W = 3"
+        diag = replace(diag, factor_text=suggested)
     result.verdict = "incorrect"
     result.diagnosis = diag.kind
     result.factor = diag.factor
@@ -353,7 +359,7 @@ def _incorrect(
     result.wrong_entries = diag.wrong_entries
     result.description = diag.description
     result.heatmap = diag.heatmap
-    result.message = messages.diagnosis_message(diag)
+    result.message = messages.diagnosis_message(diag, context)
     _name_misconception(setup, runner, comparisons, matching, result)
     return result
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from app.grading.function_context import FunctionContext, scale_hint, sign_hint
+
 if TYPE_CHECKING:
     from app.grading.diagnosis import Diagnosis
     from app.grading.result import GradeResult
@@ -65,17 +67,19 @@ def transposed(required: str, matched: str) -> str:
     return "You gave the derivative in the other layout (the transpose)."
 
 
-def diagnosis_message(diag: Diagnosis) -> str:
+def diagnosis_message(diag: Diagnosis, context: FunctionContext | None = None) -> str:
+    """The diagnosis in words; ``context`` (what the function contains) picks the hint for
+    a sign or a factor that fits this function."""
+    ctx = context if context is not None else FunctionContext(loss=True, square=True, mean=True)
     if diag.kind == "sign":
-        return (
-            "Your answer has the wrong sign: it is the negative of the derivative. Check a "
-            "minus sign, for example y - ŷ versus ŷ - y in a loss."
+        return "Your answer has the wrong sign: it is the negative of the derivative. " + sign_hint(
+            ctx
         )
     if diag.kind == "scaled":
         return (
             f"Your answer is off by a factor of {diag.factor_text}: it is "
-            f"{diag.factor_text} times the derivative. Check constant factors such as the 2 "
-            "from a square or the 1/N of a mean."
+            f"{diag.factor_text} times the derivative. "
+            + scale_hint(ctx, diag.factor, diag.factor_text)
         )
     if diag.kind == "entries":
         count = len(diag.wrong_entries)
