@@ -15,6 +15,7 @@ layout forms) come from :mod:`app.calculus`; this package compares, decides and 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
@@ -41,6 +42,8 @@ from app.grading.result import GradeResult
 from app.grading.setup import ProblemSetup
 from app.mathlang import MathError
 from app.mathlang.ast import Name, walk
+
+log = logging.getLogger("jtutor.grading")
 
 K = 3
 EXTRA = 3
@@ -372,14 +375,20 @@ def _name_misconception(
     result: GradeResult,
 ) -> None:
     """The exercise's own listed mistakes first, then the buggy-rule catalogue, compared in
-    the layout forms the answer's shape has."""
+    the layout forms the answer's shape has. Naming is an explanation on top of the
+    verdict: whatever goes wrong in it leaves the verdict and diagnosis as they are."""
     measured = [(runner.measured[id(c)], c) for c in comparisons if id(c) in runner.measured]
-    found = misconceptions.match(setup, measured, layouts, runner.count)
-    own = misconceptions.listed(setup, _mistake_functions(setup, runner.count), measured, layouts)
-    if own is not None:  # the author's feedback first; the engine's step when it agrees
-        agrees = found.candidate if found is not None and found.id == own.id else None
-        found = misconceptions.Found(own.id, own.message, agrees)
-    result.misconception = misconceptions.named(setup, found)
+    try:
+        found = misconceptions.match(setup, measured, layouts, runner.count)
+        mistakes = _mistake_functions(setup, runner.count)
+        own = misconceptions.listed(setup, mistakes, measured, layouts)
+        if own is not None:  # the author's feedback first; the engine's step when it agrees
+            agrees = found.candidate if found is not None and found.id == own.id else None
+            found = misconceptions.Found(own.id, own.message, agrees)
+        result.misconception = misconceptions.named(setup, found)
+    except Exception:  # an explanation must never cost the grade
+        log.exception("naming a misconception failed")
+        result.misconception = None
 
 
 def _mistake_functions(
@@ -411,9 +420,10 @@ def _name_diagonal(
     """A wrong shape may still be a named misconception: the diagonal kept as a vector."""
     try:
         found = misconceptions.diagonal_as_vector(setup, answer, seed, count)
-    except MathError:
-        return
-    result.misconception = misconceptions.named(setup, found)
+        result.misconception = misconceptions.named(setup, found)
+    except Exception:  # an explanation must never cost the grade
+        log.exception("naming a misconception failed")
+        result.misconception = None
 
 
 def _diagnose_layouts(

@@ -68,13 +68,17 @@ def match(
     if found is None or not found.candidates or not measured:
         return None
     forwards = []
+    rights = []
     try:
-        for instance, _ in measured:
-            forwards.append(_forward(setup, found, instance))
-    except (NoTangent, ValueError, KeyError):
+        with np.errstate(all="ignore"):
+            for instance, _ in measured:
+                forward = _forward(setup, found, instance)
+                forwards.append(forward)
+                rights.append(forward.jacobian(None))
+    except (NoTangent, ValueError, KeyError, np.linalg.LinAlgError):
         return None
     for cand in found.candidates:
-        if _matches(setup, cand, forwards, measured, layouts, count):
+        if _matches(setup, cand, forwards, rights, measured, layouts, count):
             return Found(cand.id, misconception_text.message(cand, setup), cand)
     return None
 
@@ -83,6 +87,7 @@ def _matches(
     setup: ProblemSetup,
     cand: Candidate,
     forwards: list[Forward],
+    rights: list[Array],
     measured: Sequence[tuple[Instance, dict[Layout, Comparison]]],
     layouts: Sequence[Layout],
     count: int | None,
@@ -90,7 +95,7 @@ def _matches(
     for layout in layouts:
         differs = False
         ok = True
-        for fw, (_, comps) in zip(forwards, measured, strict=True):
+        for fw, right, (_, comps) in zip(forwards, rights, measured, strict=True):
             comp = comps.get(layout)
             if comp is None:
                 ok = False
@@ -98,7 +103,6 @@ def _matches(
             try:
                 with np.errstate(all="ignore"):
                     flat = fw.jacobian(cand.slip)
-                    right = fw.jacobian(None)
             except (NoTangent, ValueError, np.linalg.LinAlgError):
                 return False
             form = _form(setup, flat, layout, count)

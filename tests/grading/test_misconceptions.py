@@ -83,3 +83,18 @@ def test_transposed_whole_answer_is_a_layout_not_a_factor() -> None:
     result = grade_dict({**VWX, "layout": "numerator"}, "W^T V^T", seed=4)
     assert result["diagnosis"] == "transposed"
     assert result["misconception"] is None
+
+
+def test_a_failure_while_naming_never_costs_the_grade(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.grading import misconceptions
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(misconceptions, "match", broken)
+    monkeypatch.setattr(misconceptions, "diagonal_as_vector", broken)
+    result = grade_dict({**QUAD, "layout": "numerator"}, "2 x^T A", seed=7)
+    assert result["verdict"] == "incorrect" and result["diagnosis"] == "entries"
+    assert result["misconception"] is None
+    vector = grade_dict({**HAD, "layout": "numerator"}, "y", seed=7)
+    assert vector["diagnosis"] == "wrong_shape" and vector["misconception"] is None
