@@ -142,6 +142,10 @@ def _readable(result: dict[str, Any], answer: str) -> str:
     if result.get("wrong_entries"):
         shown = ", ".join("(" + ", ".join(map(str, e)) + ")" for e in result["wrong_entries"])
         lines.append(f"wrong entries: {shown}")
+    named = result.get("misconception")
+    if named:
+        step = "" if named.get("step") is None else f" (derivation step {named['step']})"
+        lines.append(f"misconception: {named['id']}{step}: {named['message']}")
     shape = "x".join(map(str, result["expected_shape"])) or "scalar"
     got = result.get("answer_shape")
     got_text = f"; answer shape {'x'.join(map(str, got))}" if got else ""

@@ -120,3 +120,21 @@ def test_long_batch_prints_progress(tmp_path: Path) -> None:
     run = jtutor("grade", "--batch", str(path))
     assert len(run.stdout.splitlines()) == 30
     assert "graded 30/30" in run.stderr
+
+
+def test_misconception_in_json_batch_and_text(tmp_path: Path) -> None:
+    quad = ["--var", "x=4", "--var", "A=4x4", "--function", "x^T A x", "--wrt", "x"]
+    run = jtutor("grade", *quad, "--answer", "2 x^T A", "--json", "--seed", "5")
+    named = json.loads(run.stdout)["misconception"]
+    assert named["id"] == "assumed_symmetric" and isinstance(named["step"], int)
+    right = jtutor("grade", *quad, "--answer", "x^T (A + A^T)", "--json", "--seed", "5")
+    assert json.loads(right.stdout)["misconception"] is None
+    text = jtutor("grade", *quad, "--answer", "2 x^T A", "--seed", "5")
+    assert "misconception: assumed_symmetric" in text.stdout
+    batch = tmp_path / "b.jsonl"
+    line = {"variables": {"w": "3", "x": "3", "b": "scalar"}, "function": "relu(w^T x + b)"}
+    batch.write_text(json.dumps({**line, "wrt": "w", "answer": "x^T"}) + "\n")
+    out = jtutor("grade", "--batch", str(batch))
+    assert json.loads(out.stdout.splitlines()[0])["misconception"]["id"] == (
+        "missing_activation_derivative"
+    )
