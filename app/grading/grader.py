@@ -379,7 +379,11 @@ def _name_misconception(
     verdict: whatever goes wrong in it leaves the verdict and diagnosis as they are."""
     measured = [(runner.measured[id(c)], c) for c in comparisons if id(c) in runner.measured]
     try:
-        found = misconceptions.match(setup, measured, layouts, runner.count)
+        # A sign or a constant factor is a slip the diagnosis names with a hint that fits the
+        # function; a buggy rule that also gives c times the derivative (stopping the chain
+        # at y - x) cannot be told from that slip, so only the author's own list names it.
+        slip = result.diagnosis in ("sign", "scaled")
+        found = None if slip else misconceptions.match(setup, measured, layouts, runner.count)
         mistakes = _mistake_functions(setup, runner.count)
         own = misconceptions.listed(setup, mistakes, measured, layouts)
         if own is not None:  # the author's feedback first; the engine's step when it agrees

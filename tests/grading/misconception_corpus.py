@@ -291,4 +291,32 @@ CORPUS: list[Case] = [
         {"diagonal_as_vector": ["3 x.^2"]},
         ["3 x", "x.^2"],
     ),
+    # controls only: a sign or a factor that a buggy rule would also give is not named
+    Case(
+        {"x": "4", "y": "4"},
+        "sum((y - x).^2)",
+        "x",
+        "numerator",
+        ["-2 (y - x)^T"],
+        {},
+        ["2 (y - x)^T", "-(y - x)^T", "-4 (y - x)^T"],
+    ),
+    Case(
+        {"v": "3"},
+        "v^T v",
+        "v",
+        "denominator",
+        ["2 v"],
+        {},
+        ["v", "-2 v", "4 v"],
+    ),
+    Case(
+        {"x": "3"},
+        "exp(-x)",
+        "x",
+        "numerator",
+        ["-diag(exp(-x))"],
+        {"diagonal_as_vector": ["-exp(-x)"]},
+        ["diag(exp(-x))", "-2 diag(exp(-x))"],
+    ),
 ]

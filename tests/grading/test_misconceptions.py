@@ -71,12 +71,27 @@ def test_no_guess(problem, answer) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_symmetric_matrix_names_nothing() -> None:
-    """With A symmetric, 2 x^T A is right: the candidate equals the derivative."""
+    """With A symmetric, 2 x^T A is right: the candidate equals the derivative; and x^T A
+    is then half of it, a factor the diagnosis names, not a misconception."""
     problem = {"variables": {"x": "4", "A": "4x4:spd"}, "function": "x^T A x", "wrt": "x"}
     assert grade_dict(problem, "2 x^T A", seed=2)["verdict"] == "correct"
-    wrong = grade_dict(problem, "x^T A", seed=2)
-    assert wrong["misconception"] is not None
-    assert wrong["misconception"]["id"] == "product_rule_one_term"
+    half = grade_dict(problem, "x^T A", seed=2)
+    assert half["diagnosis"] == "scaled" and half["misconception"] is None
+
+
+@pytest.mark.parametrize(
+    ("problem", "answer"),
+    [
+        ({"variables": {"x": "4", "y": "4"}, "function": "sum((y - x).^2)"}, "2 (y - x)^T"),
+        ({"variables": {"x": "3"}, "function": "sum(x .* x)"}, "x^T"),
+    ],
+)
+def test_a_sign_or_a_factor_is_not_named_as_a_buggy_rule(problem, answer) -> None:  # type: ignore[no-untyped-def]
+    """Stopping the chain at y - x gives the negative, one term of x .* x gives half: the
+    answer cannot be told from a slip of sign or factor, so nothing is named."""
+    result = grade_dict({**problem, "wrt": "x", "layout": "numerator"}, answer, seed=3)
+    assert result["diagnosis"] in ("sign", "scaled")
+    assert result["misconception"] is None
 
 
 def test_transposed_whole_answer_is_a_layout_not_a_factor() -> None:
