@@ -141,12 +141,13 @@ def jacobian(
         finer_steps = steps * REFINE_FACTOR ** (-level)
         stencil, _ = _stencil_values(f, point, finer_steps, groups.group_of, center, todo)
         # The outer stencil may not see the slope at all (cos of 1e8 moved by 5e3 wraps
-        # around many periods): each level's slopes raise the floor for its own estimate.
-        level_floor = np.maximum(
+        # around many periods): each level's slopes raise the floor for it and every finer
+        # level, where values may be so quantised that their slopes read exactly 0.
+        floor = np.maximum(
             floor, _condition_noise(stencil, finer_steps, groups.column[:, todo], point)
         )
         finer = richardson.Estimate.from_stencil(
-            stencil, finer_steps, groups.column[:, todo], level_floor
+            stencil, finer_steps, groups.column[:, todo], floor
         )
         best.improve(finer, todo)
         evaluations += len(STENCIL) * todo.size

@@ -139,6 +139,15 @@ class Estimate:
         ):
             mine[:, selected] = np.where(better, theirs, mine[:, selected])
         self.aside[:, selected] = old_aside & ~better
+        # Two usable estimates that disagree beyond both their errors: one of them is
+        # wrong by more than it claims (a step that aliases an oscillation, sin of 1e8
+        # sampled a whole number of periods apart, looks smooth and converged). The kept
+        # estimate's error then covers the disagreement, so the entry is not trusted.
+        with np.errstate(invalid="ignore"):
+            clash = ~old_aside & ~finer.aside & ~better & ~agree & np.isfinite(finer.value)
+            gap = np.abs(finer.value - old_value)
+        current = self.error[:, selected]
+        self.error[:, selected] = np.where(clash, np.maximum(current, gap), current)
 
 
 def row_noise(fourth: Array, depends: BoolArray) -> Array:

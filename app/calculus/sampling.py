@@ -11,6 +11,11 @@ cannot agree with the reference by accident. Domains:
 * ``invertible``: U diag(σ) V^T with independent random orthogonal U, V, σ in [0.6, 2] and
   random signs: well conditioned (cond <= 3.4) and not symmetric.
 
+**Calm instances.** Candidates are preferred where finite differences resolve every
+entry: no tanh/sigmoid/exp argument saturated, no log/sqrt argument or divisor near 0,
+no inverted matrix with a condition number above 1e4 (:func:`hazards`). Branch coverage
+comes first: a candidate that is not calm is only taken when no calm one covers a branch.
+
 **Branch coverage.** An answer that is right only where a ReLU unit is active must be
 rejected (Parr & Howard §5–6), so the K instances must put every kinked site — the
 argument z of ``relu``, ``step``, ``abs`` and ``sign``, and a - b of ``max(a, b)``,
@@ -36,7 +41,7 @@ import numpy.typing as npt
 
 from app.calculus.kinks import SiteFunction
 from app.mathlang import MathError, Typed, check, evaluate, functions
-from app.mathlang.ast import Call, Node, walk
+from app.mathlang.ast import Binary, Call, Node, Unary, walk
 from app.mathlang.declarations import Declaration, Domain
 
 Array = npt.NDArray[np.float64]
@@ -212,6 +217,12 @@ class InstanceSampler:
         self.typed = check(function_tree, self.shapes) if typed is None else typed
         self.sites = kinked_sites(function_tree)
         self._programs = [_SiteProgram(site, self.typed) for site in self.sites]
+        self._hazards = hazards(self.typed)
+
+    def _calm(self, batch: Mapping[str, Array]) -> npt.NDArray[np.bool_]:
+        """Candidates away from saturation, poles and near-singular matrices: preferred,
+        since there the finite differences resolve every entry."""
+        return calm_candidates(self._hazards, batch)
 
     def site_functions(self) -> list[SiteFunction]:
         """Each kinked site's argument (or a - b) on a batch of values, for the
@@ -259,6 +270,7 @@ class InstanceSampler:
             batch = self._pool(rng)
             pool = [{n: batch[n][c].copy() for n in self.shapes} for c in range(POOL)]
             usable = _finite(self.typed, batch)
+            calm = self._calm(batch)
             signs = [program.signs(batch) for program in programs]  # (POOL, entries)
             for c in range(POOL):
                 if len(chosen) == k:
@@ -266,6 +278,9 @@ class InstanceSampler:
                 if not usable[c] or any(np.any(s[c] == 0) for s in signs):
                     continue
                 own = [s[c] for s in signs]
+                if not calm[c]:  # a last resort only
+                    fallback.append((pool[c], own))
+                    continue
                 if _fit(start + len(chosen), own) == len(programs):
                     chosen.append(pool[c])
                     seen |= _sides(own)
@@ -285,6 +300,63 @@ class InstanceSampler:
         while len(chosen) < k:  # nothing clear of the kinks and finite: take any values
             chosen.append(self.draw(rng))
         return chosen
+
+
+def hazards(typed: Typed) -> list[tuple[str, Typed]]:
+    """The sub-expressions where finite differences lose their digits, with what to test:
+    ``saturate`` (the argument of tanh, sigmoid, exp: the derivative vanishes next to |f|),
+    ``near_zero`` (the argument of log, sqrt, a divisor: a pole or the edge of the domain),
+    ``singular`` (a matrix that is inverted or whose determinant is taken)."""
+    out: list[tuple[str, Typed]] = []
+    for node in walk(typed.node):
+        part: tuple[str, Node] | None = None
+        if isinstance(node, Call) and node.args:
+            if node.func in ("tanh", "sigmoid", "exp", "softmax"):
+                part = ("saturate", node.args[0])
+            elif node.func in ("log", "ln", "sqrt"):
+                part = ("near_zero", node.args[0])
+            elif node.func in ("inv", "det", "logdet"):
+                part = ("singular", node.args[0])
+        elif isinstance(node, Binary) and node.op in ("/", "./"):
+            part = ("near_zero", node.right)
+        elif isinstance(node, Binary) and node.op == "^" and isinstance(node.right, Unary):
+            part = ("singular", node.left)
+        if part is not None and id(part[1]) in typed.node_shapes:
+            sub = Typed(
+                part[1], typed.node_shapes[id(part[1])], typed.node_shapes, None, typed.variables
+            )
+            out.append((part[0], sub))
+    return out
+
+
+SATURATED = 8.0
+"""|argument| of tanh/sigmoid beyond which the derivative is below 1e-6 of the value."""
+NEAR_ZERO = 1e-3
+"""An argument of log/sqrt or a divisor within this fraction of its entries' typical size."""
+CONDITION = 1e4
+"""A matrix that is inverted with a condition number above this."""
+
+
+def calm_candidates(
+    parts: Sequence[tuple[str, Typed]], batch: Mapping[str, Array]
+) -> npt.NDArray[np.bool_]:
+    """Per candidate of ``batch``: no hazard of ``parts`` is close (see :func:`hazards`)."""
+    count = next(iter(batch.values())).shape[0]
+    calm = np.ones(count, dtype=bool)
+    for kind, sub in parts:
+        with np.errstate(all="ignore"):
+            z = np.asarray(evaluate(sub, batch, finite=False), dtype=np.float64)
+            z = np.broadcast_to(z, (count, *z.shape[1:]))
+            if kind == "saturate":
+                calm &= np.all(np.abs(z) <= SATURATED, axis=(1, 2))
+            elif kind == "near_zero":
+                flat = z.reshape(count, -1)
+                typical = np.sqrt(np.mean(flat**2, axis=1))
+                calm &= np.all(np.abs(flat) > NEAR_ZERO * typical[:, None], axis=1)
+            elif z.shape[-1] == z.shape[-2] and z.shape[-1] > 1:
+                condition = np.linalg.cond(np.where(np.isfinite(z), z, 0.0))
+                calm &= np.isfinite(condition) & (condition <= CONDITION)
+    return calm
 
 
 def _sides(site_signs: list[npt.NDArray[np.int8]]) -> set[tuple[int, int]]:

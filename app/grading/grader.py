@@ -39,7 +39,7 @@ from app.grading.measure import (
 )
 from app.grading.problem import Problem, ProblemError
 from app.grading.result import GradeResult
-from app.grading.setup import ProblemSetup
+from app.grading.setup import ProblemSetup, setup_for
 from app.mathlang import MathError
 from app.mathlang.ast import Name, walk
 
@@ -66,7 +66,7 @@ def grade_dict(data: dict[str, Any], answer: str, seed: int | None = None) -> di
 def grade_result(problem: Problem, answer: str, *, seed: int | None = None) -> GradeResult:
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     try:
-        setup = ProblemSetup(problem)
+        setup = setup_for(problem)
     except ProblemError as exc:
         return GradeResult.problem_error(str(exc), seed, exc.kind)
     primary = setup.layouts[0]

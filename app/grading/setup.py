@@ -8,6 +8,9 @@ domains, the pinned values and the kinked sites of the function.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
@@ -98,6 +101,28 @@ class ProblemSetup:
             total = sum(r * c for r, c in self.wrt_shapes)
             return f"the stacked vector of {', '.join(self.problem.wrt)} ({total} entries)"
         return messages.shape_text(self.wrt_shapes[0])
+
+
+_CACHE: OrderedDict[str, ProblemSetup] = OrderedDict()
+CACHE_SIZE = 256
+"""Checked problems kept per process: a class grading one exercise parses, types and
+builds the sampler of its function once, not once per answer."""
+
+
+def setup_for(problem: Problem) -> ProblemSetup:
+    """The :class:`ProblemSetup` of ``problem``, from a small per-process LRU cache keyed by
+    the problem's full content. A setup is never changed by grading (instances come from
+    the grader's own generator), so sharing it between gradings is safe."""
+    key = json.dumps(dataclasses.asdict(problem), sort_keys=True, default=repr)
+    setup = _CACHE.get(key)
+    if setup is not None:
+        _CACHE.move_to_end(key)
+        return setup
+    setup = ProblemSetup(problem)  # a ProblemError is not cached: it is raised again
+    _CACHE[key] = setup
+    if len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return setup
 
 
 def expected_shape(problem: Problem) -> tuple[int, ...]:

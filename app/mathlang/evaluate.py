@@ -37,7 +37,7 @@ def evaluate(
     run = _Run(typed, values)
     results: dict[int, Array] = {}
     with np.errstate(all="ignore"):
-        for node in postorder(typed.node):
+        for node in _order(typed.node):
             value = run.compute(node, results)
             if finite and not np.all(np.isfinite(value)):
                 raise _domain_error(node)
@@ -64,6 +64,24 @@ def _domain_error(node: Node) -> MathError:
     return MathError("domain", f"{node_text(node)}: the result is not finite ({hint})", node.pos)
 
 
+_ORDERS: dict[int, tuple[Node, list[Node]]] = {}
+_MAX_ORDERS = 1024
+
+
+def _order(root: Node) -> list[Node]:
+    """``postorder(root)`` as a list, kept for trees evaluated again and again (a
+    problem's function at every finite-difference level and instance). Trees are frozen;
+    the entry holds the root, so its ``id`` cannot be reused while it is cached."""
+    entry = _ORDERS.get(id(root))
+    if entry is not None and entry[0] is root:
+        return entry[1]
+    order = list(postorder(root))
+    if len(_ORDERS) >= _MAX_ORDERS:
+        _ORDERS.clear()
+    _ORDERS[id(root)] = (root, order)
+    return order
+
+
 class _Run:
     """One evaluation: the prepared variable values and the common batch shape."""
 
@@ -73,7 +91,7 @@ class _Run:
         self.indices = dict(typed.indices) if typed.indices is not None else None
         self.axes = len(self.indices) if self.indices is not None else 0
         self.raw: dict[str, Array] = {}
-        for node in postorder(typed.node):
+        for node in _order(typed.node):
             if isinstance(node, Name) and self._is_variable(node, typed):
                 rows, cols = self.shapes[id(node)]
                 self.raw[node.name] = self._prepare(node.name, rows, cols, node.pos)
