@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from app.calculus.buggy.candidates import Analysis, Candidate, analyse
 from app.calculus.buggy.steps import diverging_step
-from app.calculus.buggy.tangents import Forward, NoTangent
+from app.calculus.buggy.tangents import Forward
+from app.calculus.buggy.values import NoTangent
 from app.calculus.layouts import Layout, other_layout
 from app.calculus.reference import reference_derivative
 from app.grading import misconception_text

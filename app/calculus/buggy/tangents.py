@@ -13,24 +13,24 @@ not bring noise of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from app.calculus.buggy.values import NoTangent, fprime, value
 from app.mathlang.ast import (
     Binary,
     Call,
     Matrix,
     Name,
     Node,
-    Number,
     Transpose,
     Unary,
     Vector,
 )
-from app.mathlang.functions import BUILTINS, diag, inverse, kron, matrix_power
+from app.mathlang.functions import diag, inverse, kron, matrix_power
 from app.mathlang.shapes import Typed, integer_exponent, postorder
 
 Array = npt.NDArray[np.float64]
@@ -39,10 +39,6 @@ ACTIVATIONS = frozenset(
     {"exp", "log", "ln", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "step"}
 )
 """Element-wise functions whose local derivative ``f'`` a learner may drop or replace by f."""
-
-
-class NoTangent(Exception):
-    """An operation outside the forward-mode rules (index form, a non-integer matrix power)."""
 
 
 @dataclass(frozen=True)
@@ -91,87 +87,6 @@ def identity_tangent(shape: tuple[int, int]) -> Array:
     rows, cols = shape
     n = rows * cols
     return np.eye(n).reshape(n, rows, cols)
-
-
-def value(
-    node: Node, args: Sequence[Array], shape: tuple[int, int], shapes: Mapping[int, tuple[int, int]]
-) -> Array:
-    rows, cols = shape
-    if isinstance(node, Number):
-        return np.full((rows, cols), node.value)
-    if isinstance(node, Unary):
-        return -args[0] if node.op == "-" else args[0]
-    if isinstance(node, Transpose):
-        return np.swapaxes(args[0], -1, -2)
-    if isinstance(node, Binary):
-        a, b = args
-        op = node.op
-        scaling = (1, 1) in (shapes[id(node.left)], shapes[id(node.right)])
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == ".*" or (op == "*" and scaling):
-            return a * b
-        if op in ("*", "@"):
-            return _f(a @ b)
-        if op in ("/", "./"):
-            return a / b
-        if op == ".^" or shapes[id(node.left)] == (1, 1):
-            return _f(np.power(a, b))
-        k = integer_exponent(node.right)
-        if k is None:
-            raise NoTangent("a matrix power needs an integer exponent")
-        return matrix_power(a, k)
-    if isinstance(node, Call):
-        if node.func == "eye":
-            return np.eye(rows)
-        if node.func == "ones":
-            return np.ones((rows, cols))
-        if node.func == "zeros":
-            return np.zeros((rows, cols))
-        impl = BUILTINS[node.func].impl
-        if impl is None:
-            raise NoTangent(node.func)
-        return _f(impl(args))
-    if isinstance(node, Vector):
-        return np.concatenate([np.broadcast_to(a, (1, 1)) for a in args], axis=0)
-    if isinstance(node, Matrix):
-        width = len(node.rows[0])
-        return np.array(
-            [
-                [float(args[r * width + c][0, 0]) for c in range(width)]
-                for r in range(len(node.rows))
-            ]
-        )
-    raise NoTangent(type(node).__name__)
-
-
-def fprime(func: str, z: Array, fz: Array) -> Array:
-    """The element-wise derivative of ``func`` at ``z`` (``fz`` = f(z))."""
-    if func == "exp":
-        return fz
-    if func in ("log", "ln"):
-        return 1.0 / z
-    if func == "sqrt":
-        return 0.5 / fz
-    if func in ("abs", "sign") and func == "abs":
-        return np.sign(z)
-    if func == "sin":
-        return np.cos(z)
-    if func == "cos":
-        return -np.sin(z)
-    if func == "tan":
-        return 1.0 + fz * fz
-    if func == "tanh":
-        return 1.0 - fz * fz
-    if func == "sigmoid":
-        return fz * (1.0 - fz)
-    if func == "relu":
-        return (z > 0).astype(np.float64)
-    if func in ("step", "sign"):
-        return np.zeros_like(z)
-    raise NoTangent(func)
 
 
 class Forward:
@@ -332,7 +247,14 @@ class Forward:
             return right * (2.0 if kind == "twice_right" else 1.0)
         return left + right
 
-    def _binary(self, node: Binary, args: list[Array], tan, tans, kind):  # type: ignore[no-untyped-def]
+    def _binary(
+        self,
+        node: Binary,
+        args: list[Array],
+        tan: Callable[[int], Array],
+        tans: list[Array | None],
+        kind: str | None,
+    ) -> Array:
         a, b = args
         op = node.op
         ta, tb = tan(0), tan(1)
@@ -360,7 +282,14 @@ class Forward:
             total = total + matrix_power(a, i) @ ta @ matrix_power(a, k - 1 - i)
         return total
 
-    def _call(self, node: Call, args: list[Array], tan, tans, kind):  # type: ignore[no-untyped-def]
+    def _call(
+        self,
+        node: Call,
+        args: list[Array],
+        tan: Callable[[int], Array],
+        tans: list[Array | None],
+        kind: str | None,
+    ) -> Array:
         f = node.func
         fz = self.vals[id(node)]
         if f in ("eye", "ones", "zeros", "delta"):
@@ -385,25 +314,25 @@ class Forward:
             return mask * tan(0) + (1.0 - mask) * tan(1)
         t = tan(0)
         if f == "sum":
-            return np.sum(t, axis=(-2, -1), keepdims=True)
+            return _f(np.sum(t, axis=(-2, -1), keepdims=True))
         if f == "mean":
-            return np.mean(t, axis=(-2, -1), keepdims=True)
+            return _f(np.mean(t, axis=(-2, -1), keepdims=True))
         if f == "norm":
-            return np.sum(args[0] * t, axis=(-2, -1), keepdims=True) / fz
+            return _f(np.sum(args[0] * t, axis=(-2, -1), keepdims=True) / fz)
         if f in ("trace", "tr"):
-            return np.trace(t, axis1=-2, axis2=-1)[:, None, None]
+            return _f(np.trace(t, axis1=-2, axis2=-1)[:, None, None])
         if f == "transpose":
             return np.swapaxes(t, -1, -2)
         if f == "diag":
             return diag(t)
         if f in ("det", "logdet"):
             inv = inverse(args[0])
-            g = np.trace(inv @ t, axis1=-2, axis2=-1)[:, None, None]
+            g = _f(np.trace(inv @ t, axis1=-2, axis2=-1)[:, None, None])
             return g * fz if f == "det" else g
         if f == "inv":
             return -(fz @ t @ fz)
         if f == "softmax":
-            return fz * (t - np.sum(fz * t, axis=(-2, -1), keepdims=True))
+            return _f(fz * (t - np.sum(fz * t, axis=(-2, -1), keepdims=True)))
         if f in ("dot", "outer", "kron"):
             a, b = args
             ta, tb = tan(0), tan(1)
