@@ -36,7 +36,8 @@ FPRIME = {
 
 
 def _text(node: Node) -> str:
-    return mathlang.to_text(node)
+    """The sub-expression as the learner would write it, with transposes as ᵀ."""
+    return mathlang.to_text(node).replace("^T", "ᵀ")
 
 
 def _constants(node: Node, wrt: list[str]) -> list[str]:
