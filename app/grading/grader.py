@@ -424,6 +424,9 @@ def _name_diagonal(
     """A wrong shape may still be a named misconception: the diagonal kept as a vector."""
     try:
         found = misconceptions.diagonal_as_vector(setup, answer, seed, count)
+        if found is None and result.answer_shape is not None:
+            shape = tuple(result.answer_shape)
+            found = misconceptions.stopped_chain(setup, answer, shape, seed)
         result.misconception = misconceptions.named(setup, found)
     except Exception:  # an explanation must never cost the grade
         log.exception("naming a misconception failed")

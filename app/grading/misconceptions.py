@@ -22,7 +22,7 @@ from app.calculus.buggy.candidates import Analysis, Candidate, analyse
 from app.calculus.buggy.steps import diverging_step
 from app.calculus.buggy.tangents import Forward
 from app.calculus.buggy.values import NoTangent
-from app.calculus.layouts import Layout, other_layout
+from app.calculus.layouts import Layout, other_layout, to_layout, value_axes
 from app.calculus.reference import reference_derivative
 from app.grading import misconception_text
 from app.grading.compare import Comparison
@@ -79,6 +79,8 @@ def match(
     except (NoTangent, ValueError, KeyError, np.linalg.LinAlgError):
         return None
     for cand in found.candidates:
+        if cand.slip.kind == "stop_chain_resized":
+            continue  # another shape than the derivative's: see stopped_chain
         if _matches(setup, cand, forwards, rights, measured, layouts, count):
             return Found(cand.id, misconception_text.message(cand, setup), cand)
     return None
@@ -228,3 +230,61 @@ def listed(
                 key = mistake.get("misconception") or "listed_mistake"
                 return Found(key, mistake["feedback"])
     return None
+
+
+def stopped_chain(
+    setup: ProblemSetup, answer: Any, answer_shape: tuple[int, ...], seed: int, k: int = 3
+) -> Found | None:
+    """A wrong-shaped answer that is the derivative with respect to an inner expression
+    (2(Xw - y)ᵀ for ‖Xw - y‖² by w, X not square): the chain rule stopped at the outer
+    function. Compared exactly, on ``k`` instances, in the layouts the problem accepts."""
+    if setup.problem.indices or setup.compact_shape is not None or setup.all_pinned:
+        return None
+    found = analysis(setup)
+    if found is None:
+        return None
+    cands = [c for c in found.candidates if c.slip.kind == "stop_chain_resized"]
+    if not cands:
+        return None
+    instances = setup.sampler.sample(k, np.random.default_rng(seed))
+    with np.errstate(all="ignore"):
+        forwards = [_forward(setup, found, instance) for instance in instances]
+        values = [np.asarray(answer(instance), dtype=np.float64) for instance in instances]
+    for cand in cands:
+        for layout in setup.layouts:
+            if _stopped_here(setup, cand, forwards, values, layout, answer_shape):
+                return Found(cand.id, misconception_text.message(cand, setup), cand)
+    return None
+
+
+def _stopped_here(
+    setup: ProblemSetup,
+    cand: Candidate,
+    forwards: list[Forward],
+    values: list[Array],
+    layout: Layout,
+    answer_shape: tuple[int, ...],
+) -> bool:
+    signal = False
+    for fw, value in zip(forwards, values, strict=True):
+        with np.errstate(all="ignore"):
+            flat, shape = fw.by_node(cand.slip.site)
+        canonical = flat.reshape(value_axes(setup.out_shape) + value_axes(shape))
+        form = to_layout(canonical, setup.out_shape, [shape], layout)
+        if tuple(form.shape) != tuple(answer_shape) or value.size != form.size:
+            return False
+        if not np.all(np.isfinite(form)):
+            return False
+        scale = float(np.abs(form).max(initial=0.0))
+        signal = signal or scale > 0.0
+        checked = np.ones(form.shape, dtype=bool)
+        comp = Comparison(
+            value.reshape(form.shape),
+            form,
+            np.zeros(form.shape),
+            checked,
+            np.full(form.shape, scale),
+        )
+        if not comp.passed:
+            return False
+    return signal

@@ -319,4 +319,23 @@ CORPUS: list[Case] = [
         {"diagonal_as_vector": ["-exp(-x)"]},
         ["diag(exp(-x))", "-2 diag(exp(-x))"],
     ),
+    # the chain stopped where the inside has another size than the variable (wrong shape)
+    Case(
+        {"P": "5x3", "z": "3", "q": "5"},
+        "sum((P z - q).^2)",
+        "z",
+        "denominator",
+        ["2 P^T (P z - q)"],
+        {"missing_inner_derivative": ["2 (P z - q)"]},
+        ["2 (P z - q)^T", "2 P^T q", "2 z"],
+    ),
+    Case(
+        {"W": "4x2", "x": "2"},
+        "sigmoid(W x)",
+        "x",
+        "numerator",
+        ["diag(sigmoid(W x) .* (1 - sigmoid(W x))) W"],
+        {"missing_inner_derivative": ["diag(sigmoid(W x) .* (1 - sigmoid(W x)))"]},
+        ["diag(sigmoid(W x))", "sigmoid(W x) .* (1 - sigmoid(W x))"],
+    ),
 ]

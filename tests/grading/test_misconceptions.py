@@ -113,3 +113,27 @@ def test_a_failure_while_naming_never_costs_the_grade(monkeypatch: pytest.Monkey
     assert result["misconception"] is None
     vector = grade_dict({**HAD, "layout": "numerator"}, "y", seed=7)
     assert vector["diagnosis"] == "wrong_shape" and vector["misconception"] is None
+
+
+@pytest.mark.parametrize(
+    ("variables", "function", "layout", "answer", "named"),
+    [
+        ({"W": "3x4", "x": "4", "y": "3"}, "norm(W x - y)^2", "numerator", "2 (W x - y)^T", True),
+        ({"X": "5x3", "w": "3", "y": "5"}, "sum((X w - y).^2)", "denominator", "2 (X w - y)", True),
+        ({"W": "3x4", "x": "4"}, "exp(W x)", "numerator", "diag(exp(W x))", True),
+        ({"W": "3x4", "x": "4", "b": "3"}, "W x + b", "numerator", "I", False),  # + is linear
+        ({"W": "3x4", "x": "4", "y": "3"}, "norm(W x - y)^2", "numerator", "3 (W x - y)^T", False),
+    ],
+)
+def test_chain_stopped_at_an_inside_of_another_size(
+    variables, function, layout, answer, named
+) -> None:  # type: ignore[no-untyped-def]
+    problem = {
+        "variables": variables,
+        "function": function,
+        "wrt": "x" if "x" in variables else "w",
+    }
+    result = grade_dict({**problem, "layout": layout}, answer, seed=4)
+    assert result["diagnosis"] == "wrong_shape"
+    found = result["misconception"]
+    assert (found is not None and found["id"] == "missing_inner_derivative") == named

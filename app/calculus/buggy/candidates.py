@@ -43,6 +43,7 @@ KINDS: dict[str, str] = {
     "f_for_fprime": "activation_not_derivative",
     "drop_fprime": "missing_activation_derivative",
     "stop_chain": "missing_inner_derivative",
+    "stop_chain_resized": "missing_inner_derivative",
     "reverse": "product_order",
     "transpose_local": "transposed_factor",
     "transpose_inner": "transposed_factor",
@@ -84,6 +85,22 @@ def _activation(node: Node, live: int) -> bool:
     if not isinstance(node, Call):
         return False
     return node.func in ACTIVATIONS or (node.func in ("max", "min") and live == 1)
+
+
+LINEAR_CALLS = frozenset({"sum", "mean", "trace", "tr", "transpose", "diag"})
+
+
+def _nonlinear(parent: Node | None, dependent: set[int]) -> bool:
+    """An outer operation whose derivative depends on its input: where stopping the chain
+    rule is a misconception, not a change of variable (a learner who answers for ``u`` in
+    ``u + b`` has not stopped the chain, only renamed)."""
+    if isinstance(parent, Call):
+        return parent.func not in LINEAR_CALLS and parent.func not in ("ones", "zeros", "eye")
+    if isinstance(parent, Binary) and parent.op in ("^", ".^"):
+        return True
+    if isinstance(parent, Binary) and parent.op in ("*", "@", ".*", "/", "./"):
+        return all(id(c) in dependent for c in parent.children())
+    return False
 
 
 def analyse(
@@ -138,12 +155,17 @@ def _analyse(
         )
         if inner_of_something and len(wrt) == 1 and rows * cols == dirs:
             add("stop_chain", index, node)
+        elif inner_of_something and len(wrt) == 1 and _nonlinear(parents.get(id(node)), dependent):
+            add("stop_chain_resized", index, node)
         if live == 1 and (_product(node) or isinstance(node, Call)):
             add("reverse", index, node)
             add("transpose_local", index, node)
             add("transpose_inner", index, node)
     # A chain stopped at the outermost inside (the whole Wx - y of ||Wx - y||^2) reads best.
     found.sort(
-        key=lambda c: (ORDER.index(c.id), -c.slip.site if c.slip.kind == "stop_chain" else 0)
+        key=lambda c: (
+            ORDER.index(c.id),
+            -c.slip.site if c.slip.kind.startswith("stop_chain") else 0,
+        )
     )
     return Analysis(typed, tuple(found))

@@ -150,6 +150,29 @@ class Forward:
             return np.zeros((out.size, self.dirs))
         return _flat(np.broadcast_to(t, (self.dirs, *out.shape))).T.copy()
 
+    def by_node(self, site: int) -> tuple[Array, tuple[int, int]]:
+        """The derivative of the output with respect to the node at ``site`` taken as the
+        variable (every other path to the variable ignored): ``(output entries, size)``
+        and the node's shape. A chain rule stopped at the outer function gives this."""
+        target = self.order[site]
+        shape = self.shapes[id(target)]
+        size = shape[0] * shape[1]
+        tans: dict[int, Array | None] = {}
+        for node in self.order:
+            if node is target:
+                tans[id(node)] = identity_tangent(shape)
+                continue
+            kids = [tans.get(id(c)) for c in node.children()]
+            if all(t is None for t in kids):
+                tans[id(node)] = None
+                continue
+            tans[id(node)] = self.rule(node, kids, None)
+        t = tans[id(self.typed.node)]
+        out = self.vals[id(self.typed.node)]
+        if t is None:
+            return np.zeros((out.size, size)), shape
+        return _flat(np.broadcast_to(t, (size, *out.shape))).T.copy(), shape
+
     def _tangent(self, node: Node, tans: list[Array | None], slip: Slip | None) -> Array:
         kind = slip.kind if slip is not None else None
         if kind == "stop_chain":
