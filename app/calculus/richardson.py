@@ -66,6 +66,9 @@ class Estimate:
         self.aside = aside
         self.truncating = truncating
         self.depends = depends
+        self.done = np.zeros_like(aside)
+        """Entries a smaller step cannot improve: a finer level was already ruled by
+        rounding noise, which only grows as the step shrinks."""
         self.jumps = np.zeros_like(aside) if jumps is None else jumps
         """Any slope jump above the rounding noise (``kinks.FAINT_JUMP``): too faint to set
         the entry aside by itself, but enough to say that this output feels a kink the
@@ -108,7 +111,7 @@ class Estimate:
         scale = float(np.max(usable)) if usable.size else 0.0
         with np.errstate(invalid="ignore"):
             loose = self.error > REFINE_REL * np.abs(self.value) + REFINE_ABS * scale
-        return self.depends & (self.aside | (loose & self.truncating))
+        return self.depends & ~self.done & (self.aside | (loose & self.truncating))
 
     def improve(self, finer: Estimate, selected: npt.NDArray[np.intp]) -> None:
         """Keep, per entry, the finer estimate when it is usable and better, or when the old
@@ -139,6 +142,7 @@ class Estimate:
         ):
             mine[:, selected] = np.where(better, theirs, mine[:, selected])
         self.aside[:, selected] = old_aside & ~better
+        self.done[:, selected] |= ~finer.aside & ~finer.truncating
         # Two usable estimates that disagree beyond both their errors: one of them is
         # wrong by more than it claims (a step that aliases an oscillation, sin of 1e8
         # sampled a whole number of periods apart, looks smooth and converged). The kept

@@ -329,8 +329,9 @@ def hazards(typed: Typed) -> list[tuple[str, Typed]]:
     return out
 
 
-SATURATED = 8.0
-"""|argument| of tanh/sigmoid beyond which the derivative is below 1e-6 of the value."""
+SATURATED = 3.0
+"""|argument| of tanh/sigmoid/exp preferred at most: tanh'(3) is 1e-2 of tanh(3), and a
+derivative much smaller than the value loses digits to the value's rounding."""
 NEAR_ZERO = 1e-3
 """An argument of log/sqrt or a divisor within this fraction of its entries' typical size."""
 CONDITION = 1e4
