@@ -9,7 +9,7 @@ parent (read back with :meth:`GradeResult.from_dict`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
 from app.grading import messages
@@ -69,33 +69,17 @@ class GradeResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GradeResult:
-        """A result read back from its DESIGN §11 data (a grading worker's answer)."""
+        """A result read back from its DESIGN §11 data (a grading worker's answer); every
+        field of the record is read by its name, so a field added here is carried too."""
         verdict = data.get("verdict")
         diagnosis = data.get("diagnosis")
         if verdict not in VERDICTS:
             raise ValueError(f"not a verdict: {verdict!r}")
         if diagnosis is not None and diagnosis not in DIAGNOSES:
             raise ValueError(f"not a diagnosis: {diagnosis!r}")
-        answer_shape = data.get("answer_shape")
-        return cls(
-            seed=int(data.get("seed") or 0),
-            expected_shape=list(data.get("expected_shape") or []),
-            verdict=verdict,
-            diagnosis=diagnosis,
-            error=None if data.get("error") is None else dict(data["error"]),
-            message=str(data.get("message") or ""),
-            answer_shape=None if answer_shape is None else list(answer_shape),
-            layout=data.get("layout"),
-            factor=data.get("factor"),
-            factor_text=data.get("factor_text"),
-            wrong_entries=[list(p) for p in data.get("wrong_entries") or []],
-            instances=int(data.get("instances") or 0),
-            description=data.get("description"),
-            heatmap=[list(row) for row in data.get("heatmap") or []],
-            misconception=None
-            if data.get("misconception") is None
-            else dict(data["misconception"]),
-        )
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values["seed"] = int(data.get("seed") or 0)
+        return cls(**values)
 
     @classmethod
     def refused(cls, message: str, seed: int | None = None) -> GradeResult:

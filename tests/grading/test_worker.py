@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from app.grading import Problem
+from app.grading.result import GradeResult
 from app.grading.worker import GradingPool
 
 PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
@@ -78,3 +80,15 @@ def test_a_grading_over_the_time_limit_still_reports_the_expected_shape() -> Non
     assert (result.verdict, result.error["kind"]) == ("invalid", "limit")
     assert result.expected_shape == [3, 4]
     assert bad.expected_shape == []  # a function that does not parse has no shape
+
+
+def test_a_result_read_back_from_its_data_is_the_same_result() -> None:
+    from app.grading import grade_result
+
+    for answer in ("W", "W^T", "2 W", "W +", "x"):
+        result = grade_result(Problem.from_dict(PROBLEM), answer, seed=5)
+        again = GradeResult.from_dict(result.to_dict())
+        assert again == result
+        assert again.to_dict() == result.to_dict()
+    with pytest.raises(ValueError, match="verdict"):
+        GradeResult.from_dict({"verdict": "maybe"})
