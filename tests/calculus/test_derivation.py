@@ -43,6 +43,18 @@ MORE = [
     ("(t A)^T (t A)", {"t": "scalar", "A": "2x3"}, "t"),
 ]
 
+MATRIX_FUNCTIONS = [
+    ("softmax(x)", {"x": "4"}, "x"),
+    ("softmax(W x)", {"W": "3x4", "x": "4"}, "x"),
+    ("log(sum(exp(x)))", {"x": "4"}, "x"),
+    ("y^T log(softmax(W x))", {"W": "3x4", "x": "4", "y": "3"}, "W"),
+    ("det(X)", {"X": "3x3"}, "X"),
+    ("det(A B)", {"A": "3x3", "B": "3x3"}, "B"),
+    ("logdet(X)", {"X": "3x3:spd"}, "X"),
+    ("sum(inv(X))", {"X": "3x3"}, "X"),
+    ("trace(inv(X) A)", {"X": "3x3", "A": "3x3"}, "X"),
+]
+
 
 def _graded(function: str, variables: dict[str, str], wrt: str, layout: str) -> None:
     d = derive(function, variables, wrt, layout, seed=2)
@@ -72,6 +84,21 @@ def test_acceptance_problems(
 @pytest.mark.parametrize(("function", "variables", "wrt"), MORE)
 def test_more_problems(function: str, variables: dict[str, str], wrt: str) -> None:
     _graded(function, variables, wrt, "numerator")
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize(("function", "variables", "wrt"), MATRIX_FUNCTIONS)
+def test_softmax_determinant_and_inverse(
+    function: str, variables: dict[str, str], wrt: str, layout: str
+) -> None:
+    _graded(function, variables, wrt, layout)
+
+
+def test_results_of_softmax_and_det_read_as_written_by_hand() -> None:
+    soft = derive("softmax(x)", {"x": "4"}, "x")
+    assert soft.expression == "diag(softmax(x)) - softmax(x) softmax(x)^T"
+    assert derive("det(X)", {"X": "3x3"}, "X", "denominator").expression == "det(X) inv(X)^T"
+    assert derive("det(X)", {"X": "3x3"}, "X", "numerator").expression == "det(X) inv(X)"
 
 
 def test_wx_reads_w_and_its_component_view_comes_first() -> None:

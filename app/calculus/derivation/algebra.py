@@ -138,19 +138,24 @@ def transpose(a: Node) -> Node:
         return a
     if isinstance(a, Transpose):
         return a.operand
-    if is_call(a, "eye") or is_call(a, "diag"):
+    if is_call(a, "eye") or is_call(a, "diag") or _is_scalar_call(a):
         return a
     if isinstance(a, Call) and a.func in ("ones", "zeros") and len(a.args) == 2:
         return Call(a.func, (a.args[1], a.args[0]))
     if isinstance(a, Unary) and a.op == "-":
         return neg(transpose(a.operand))
     if isinstance(a, Binary) and a.op == "*":  # (A B)^T = B^T A^T, also for a scalar factor
-        if isinstance(a.left, Number):
+        if isinstance(a.left, Number) or _is_scalar_call(a.left):
             return mul(a.left, transpose(a.right))
         return mul(transpose(a.right), transpose(a.left))
     if isinstance(a, Binary) and a.op == "/" and isinstance(a.right, Number):
         return div(transpose(a.left), a.right)
     return Transpose(a)
+
+
+def _is_scalar_call(a: Node) -> bool:
+    """A call whose value is always a scalar, so its transpose is itself."""
+    return isinstance(a, Call) and a.func in ("det", "logdet", "trace", "tr", "norm", "dot")
 
 
 def call(func: str, *args: Node) -> Node:

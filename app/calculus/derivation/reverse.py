@@ -46,6 +46,18 @@ BACK_RULES: dict[str, Rule] = {
         "MIT 6.390, A.7",
         r"\frac{\partial \log\det A}{\partial A} = A^{-T}",
     ),
+    "back_det": Rule(
+        "back_det",
+        "Determinant (Jacobi's formula)",
+        "MIT 6.390, A.7",
+        r"\frac{\partial \det A}{\partial A} = \det(A)\, A^{-T}",
+    ),
+    "back_inv": Rule(
+        "back_inv",
+        "Gradient through an inverse",
+        "MIT 6.390, A.7",
+        r"Z = A^{-1}:\ \frac{\partial f}{\partial A} = -Z^T \frac{\partial f}{\partial Z} Z^T",
+    ),
 }
 
 
@@ -153,6 +165,16 @@ def _adjoints(
             return BACK_RULES["back_logdet"], [
                 (0, al.mul(g, al.transpose(al.call("inv", args[0]))))
             ]
+        if f == "det" and len(args) == 1:
+            local = al.mul(node_with(node, args), al.transpose(al.call("inv", args[0])))
+            return BACK_RULES["back_det"], [(0, al.mul(g, local))]
+        if f == "inv" and len(args) == 1:
+            z_t = al.transpose(node_with(node, args))
+            return BACK_RULES["back_inv"], [(0, al.neg(al.matmul(al.matmul(z_t, g), z_t)))]
+        if f == "softmax" and len(args) == 1 and shapes[0][1] == 1:
+            s = node_with(node, args)
+            jac = al.sub(al.diag(s), al.matmul(s, al.transpose(s)))
+            return RULES["softmax"], [(0, al.matmul(jac, g))]
         if f == "norm" and len(args) == 1:
             return RULES["norm"], [(0, al.mul(g, al.div(args[0], node_with(node, args))))]
         if f in ("max", "min") and len(args) == 2:

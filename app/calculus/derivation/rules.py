@@ -123,6 +123,13 @@ RULES: dict[str, Rule] = {
             r"\frac{\partial \lVert a \rVert}{\partial a} = a^T / \lVert a \rVert",
         ),
         Rule(
+            "softmax",
+            "Softmax",
+            f"{P_H}, §4.2 (element-wise quotient of exp by its sum)",
+            r"\frac{\partial\, \mathrm{softmax}(a)}{\partial a} = \operatorname{diag}(s) - s s^T,"
+            r"\ s = \mathrm{softmax}(a)",
+        ),
+        Rule(
             "literal",
             "Vector of expressions",
             f"{P_H}, §4.1",
@@ -362,6 +369,11 @@ def local_jacobians(
                     mask = al.call("step", al.sub(p, q))
                     parts.append((k, jc.diagonal(column(mask, out), m)))
             return RULES["max"], parts
+        if f == "softmax" and len(args) == 1:
+            s = column(node_with(node, args), shapes[0])
+            n = size(shapes[0])
+            local = al.sub(al.diag(s), al.matmul(s, al.transpose(s))) if n > 1 else al.num(0)
+            return RULES["softmax"], [(0, jc.full(local, n, n))]
         if f in ELEMENTWISE and len(args) == 1:
             fd = derivative_of_function(f, args[0], shapes[0])
             if fd is None:
