@@ -48,8 +48,13 @@ def record_attempt(
     answer: str,
     seed: int | None,
     result: dict[str, Any],
+    version: tuple[int, str] | None = None,
 ) -> Attempt:
-    """Store one graded answer; ``counted`` is false unless the verdict decided something."""
+    """Store one graded answer; ``counted`` is false unless the verdict decided something.
+
+    ``version`` is the exercise's (version number, content hash) it was graded against, so a
+    later edit of the exercise does not rewrite what this attempt was an answer to.
+    """
     ensure_learner(session, learner_id=learner_id)
     verdict = str(result.get("verdict", "invalid"))
     diagnosis = result.get("diagnosis")
@@ -62,6 +67,8 @@ def record_attempt(
         diagnosis=str(diagnosis) if diagnosis is not None else None,
         counted=verdict in COUNTED_VERDICTS,
         result=_storable(result),
+        exercise_version=version[0] if version else None,
+        content_hash=version[1] if version else None,
     )
     session.add(attempt)
     session.flush()

@@ -61,3 +61,7 @@ class Attempt(Base):
         DateTime(timezone=True), default=utcnow, nullable=False
     )
     result: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # The version of the exercise the attempt was graded against (NULL: graded before
+    # versions were recorded); see app.store.versions.
+    exercise_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

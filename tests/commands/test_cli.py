@@ -9,7 +9,7 @@ from app.cli import build_parser, join_math_values, main
 
 def test_every_command_is_registered() -> None:
     help_text = build_parser().format_help()
-    for name in ("serve", "parse", "grade", "derive", "check", "instructor"):
+    for name in ("serve", "parse", "grade", "derive", "check", "instructor", "lti"):
         assert name in help_text
 
 
