@@ -53,6 +53,9 @@ MATRIX_FUNCTIONS = [
     ("logdet(X)", {"X": "3x3:spd"}, "X"),
     ("sum(inv(X))", {"X": "3x3"}, "X"),
     ("trace(inv(X) A)", {"X": "3x3", "A": "3x3"}, "X"),
+    ("trace(X^3)", {"X": "3x3"}, "X"),
+    ("sum(X^2)", {"X": "3x3"}, "X"),
+    ("y^T A^2 x", {"A": "3x3", "x": "3", "y": "3"}, "A"),
 ]
 
 

@@ -58,7 +58,37 @@ BACK_RULES: dict[str, Rule] = {
         "MIT 6.390, A.7",
         r"Z = A^{-1}:\ \frac{\partial f}{\partial A} = -Z^T \frac{\partial f}{\partial Z} Z^T",
     ),
+    "back_power": Rule(
+        "back_power",
+        "Gradient through a matrix power",
+        "MIT 6.390, A.9.3 (the product rule, once per factor)",
+        r"Z = A^n:\ \frac{\partial f}{\partial A} = \sum_{k=0}^{n-1} (A^T)^k "
+        r"\frac{\partial f}{\partial Z} (A^T)^{n-1-k}",
+    ),
 }
+
+
+def _back_matrix_power(a: Node, n: float, g: Node) -> Node:
+    """``Z = A^n`` is a product of n factors A: each passes ``(A^T)^k G (A^T)^(n-1-k)`` back."""
+    if not float(n).is_integer() or n < 1 or n > 6:
+        raise NoRule("a matrix power whose exponent is not a whole number from 1 to 6")
+    count = int(n)
+    a_t = al.transpose(a)
+
+    def power_of(k: int) -> Node | None:
+        return None if k == 0 else a_t if k == 1 else al.power(a_t, k, elementwise=False)
+
+    total: Node | None = None
+    for k in range(count):
+        term = g
+        left, right = power_of(k), power_of(count - 1 - k)
+        if left is not None:
+            term = al.matmul(left, term)
+        if right is not None:
+            term = al.matmul(term, right)
+        total = term if total is None else al.add(total, term)
+    assert total is not None
+    return total
 
 
 @dataclass(frozen=True)
@@ -145,9 +175,9 @@ def _adjoints(
         if op in ("^", ".^"):
             if depends[1] or not isinstance(b, Number):
                 raise NoRule("a power whose exponent is not a fixed number")
-            if op == "^" and not is_scalar(sa):
-                raise NoRule("no rule for a matrix power")
             c = b.value
+            if op == "^" and not is_scalar(sa):
+                return BACK_RULES["back_power"], [(0, _back_matrix_power(a, c, g))]
             local = al.mul(al.num(c), al.power(a, c - 1, elementwise=op == ".^"))
             return RULES["power"], [(0, al.hadamard(g, local) if op == ".^" else al.mul(g, local))]
     if isinstance(node, Call):
