@@ -115,7 +115,11 @@ def _index_sizes(
     """Ranges of the indices; a bare name's range comes from a variable it indexes."""
     found: dict[str, int] = {}
     for node in walk(tree):
-        if not isinstance(node, Index) or node.base.name not in variables:
+        if (
+            not isinstance(node, Index)
+            or not isinstance(node.base, Name)
+            or node.base.name not in variables
+        ):
             continue
         rows, cols = variables[node.base.name]
         ranges = [cols if rows == 1 else rows] if len(node.indices) == 1 else [rows, cols]

@@ -60,7 +60,11 @@ class ProblemSetup:
             None if problem.layout == "any" else layouts.other_layout(_layout(problem.layout))
         )
         used = {n.name for n in walk(self.typed.node) if isinstance(n, Name)}
-        used |= {n.base.name for n in walk(self.typed.node) if isinstance(n, Index)}
+        used |= {
+            n.base.name
+            for n in walk(self.typed.node)
+            if isinstance(n, Index) and isinstance(n.base, Name)
+        }
         self.unused_wrt = [name not in used for name in problem.wrt]
         """Per ``wrt`` variable: the function never mentions it, so its block of the
         derivative is exactly 0, whatever rounding the finite differences see."""

@@ -127,13 +127,14 @@ class Matrix(Node):
 
 @dataclass(frozen=True)
 class Index(Node):
-    """``x[k]``, ``W[i, k]``: one entry of a variable, in index form (1-based).
+    """``x[k]``, ``W[i, k]``, ``(W x + b)[i]``: one entry of a variable or of a
+    parenthesised expression or call, in index form (1-based).
 
     Each index is a :class:`Name` (an index variable such as ``i``) or a :class:`Number`
     (a fixed 1-based position).
     """
 
-    base: Name
+    base: Node
     indices: tuple[Node, ...]
 
     def children(self) -> tuple[Node, ...]:

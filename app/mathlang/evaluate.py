@@ -159,7 +159,7 @@ class _Run:
             ]
             return np.concatenate(row_values, axis=-2)
         if isinstance(node, Index):
-            return self._index(node)
+            return self._index(node, args[0])
         # Vector, the remaining node type.
         return np.concatenate(np.broadcast_arrays(*args), axis=-2)
 
@@ -207,9 +207,14 @@ class _Run:
         assert impl is not None
         return np.asarray(impl(args), dtype=np.float64)
 
-    def _index(self, node: Index) -> Array:
+    def _index(self, node: Index, base: Array) -> Array:
         """Gather ``x[k]`` / ``W[i, k]`` with one broadcast index array per position."""
-        raw = self.raw[node.base.name]
+        if isinstance(node.base, Name):
+            raw = self.raw[node.base.name]
+        else:  # an expression: its value with the index axes (all of size 1) taken out
+            raw = base.reshape(*base.shape[: base.ndim - 2 - self.axes], *base.shape[-2:])
+            if base.ndim < 2 + self.axes:
+                raw = base
         cols = raw.shape[-1]
         picks = [self._positions(index) for index in node.indices]
         if len(picks) == 1:

@@ -127,7 +127,9 @@ def _render(node: Node, kids: list[Piece]) -> Piece:
         return (r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}", ATOM)
     if isinstance(node, Index):
         base = kids[0][0]
-        base = "{" + base + "}" if "_" in base else base
+        if not isinstance(node.base, (Name, Call)):
+            base = r"\left(" + base + r"\right)"
+        base = "{" + base + "}" if "_" in base or not isinstance(node.base, Name) else base
         return (f"{base}_{{{','.join(piece[0] for piece in kids[1:])}}}", ATOM)
     # Vector, the remaining node type.
     body = r" \\ ".join(piece[0] for piece in kids)

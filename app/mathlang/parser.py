@@ -219,19 +219,26 @@ class _Build(Transformer[Token, Node]):
             return Transpose(arguments[0], **span)
         return Call(func, tuple(arguments), **span)
 
+    def group_index(self, children: list[Token | Node | list[Node]]) -> Node:
+        left, inner, close, _, indices, right = children
+        assert isinstance(left, Token) and isinstance(close, Token) and isinstance(right, Token)
+        assert isinstance(inner, Node) and isinstance(indices, list)
+        base = self.group([left, inner, close])
+        _check_indices(indices, "a parenthesised expression")
+        return Index(base, tuple(indices), pos=_at(left), end=_past(right))
+
+    def call_index(self, children: list[Token | Node | list[Node]]) -> Node:
+        callee, open_, arguments, close, _, indices, right = children
+        assert isinstance(right, Token) and isinstance(indices, list)
+        base = self.call([callee, open_, arguments, close])
+        _check_indices(indices, f"{callee}(…)")
+        return Index(base, tuple(indices), pos=base.pos, end=_past(right))
+
     def index(self, children: list[Token | list[Node]]) -> Node:
         base, _, indices, right = children
         assert isinstance(base, Token) and isinstance(right, Token)
         assert isinstance(indices, list)
-        for item in indices:
-            whole = isinstance(item, Number) and item.value >= 1 and item.value.is_integer()
-            if not (isinstance(item, Name) or whole):
-                raise MathError(
-                    "syntax",
-                    f"an index of {base} must be an index name such as i, or a whole number "
-                    "from 1 (indices count from 1)",
-                    item.pos,
-                )
+        _check_indices(indices, str(base))
         name = Name(str(base), pos=_at(base), end=_past(base))
         return Index(name, tuple(indices), pos=_at(base), end=_past(right))
 
@@ -310,3 +317,16 @@ def _past(token: Token) -> int:
 
 def _clip(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_indices(indices: list[Node], base: str) -> None:
+    """Each index is an index name or a whole position from 1."""
+    for item in indices:
+        whole = isinstance(item, Number) and item.value >= 1 and item.value.is_integer()
+        if not (isinstance(item, Name) or whole):
+            raise MathError(
+                "syntax",
+                f"an index of {base} must be an index name such as i, or a whole number "
+                "from 1 (indices count from 1)",
+                item.pos,
+            )

@@ -89,7 +89,11 @@ def _compose(node: Node, parts: list[Printed]) -> Printed:
     if isinstance(node, Name):
         return node.name, ATOM, True
     if isinstance(node, Index):
-        return f"{node.base.name}[{_listed(parts)}]", ATOM, True
+        if isinstance(node.base, Name):
+            return f"{node.base.name}[{_listed(parts)}]", ATOM, True
+        base = to_text(node.base)
+        base = base if isinstance(node.base, Call) else f"({base})"
+        return f"{base}[{_listed(parts)}]", ATOM, True
     if isinstance(node, Call):
         return f"{node.func}({_listed(parts)})", ATOM, True
     if isinstance(node, Vector):

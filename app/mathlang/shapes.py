@@ -295,6 +295,8 @@ def integer_exponent(node: Node) -> int | None:
 def _index(ctx: Ctx, node: Index) -> Shape:
     """``x[k]``, ``W[i, k]``: one entry of a declared variable; each index must range over
     exactly the size it indexes (Learned-Miller §3 writes dy_i/dW_{j,k} this way)."""
+    if not isinstance(node.base, Name):
+        return _index_expression(ctx, node)
     name = node.base.name
     if name not in ctx.variables:
         raise MathError("shape", f"only declared variables can be indexed, not {name}", node.pos)
@@ -307,6 +309,41 @@ def _index(ctx: Ctx, node: Index) -> Shape:
                 f"as in {name}[i, j]",
                 node.pos,
             )
+        sizes = [max(rows, cols)]
+    elif len(node.indices) == 2:
+        sizes = [rows, cols]
+    else:
+        raise MathError(
+            "shape", f"{node_text(node)}: give one index for a vector, two for a matrix", node.pos
+        )
+    for index, size in zip(node.indices, sizes, strict=True):
+        _check_index(ctx, node, index, size)
+    return ctx.scalar()
+
+
+def _index_expression(ctx: Ctx, node: Index) -> Shape:
+    """``(W x + b)[i]``, ``tanh(W x)[i]``: one entry of an expression's value."""
+    for inner in postorder(node.base):
+        indices = ctx.indices or {}
+        if isinstance(inner, Name) and inner.name in indices and inner.name not in ctx.variables:
+            raise MathError(
+                "shape",
+                f"{node_text(node)}: an index name cannot appear inside what is indexed",
+                inner.pos,
+            )
+    known = ctx.known(ctx.of(node.base))
+    if known is None:
+        raise MathError(
+            "shape", f"{node_text(node)}: the size of what is indexed is not known", node.pos
+        )
+    rows, cols = known
+    if len(node.indices) == 1 and rows != 1 and cols != 1:
+        raise MathError(
+            "shape",
+            f"{node_text(node)}: this is a {rows}x{cols} matrix and needs two indices",
+            node.pos,
+        )
+    if len(node.indices) == 1:
         sizes = [max(rows, cols)]
     elif len(node.indices) == 2:
         sizes = [rows, cols]
@@ -338,7 +375,7 @@ def _check_index(ctx: Ctx, node: Index, index: Node, size: int) -> None:
         raise MathError(
             "shape",
             f"{node_text(node)}: the index {index.name} runs over 1..{ctx.indices[index.name]}, "
-            f"but this position of {node.base.name} runs over 1..{size}",
+            f"but this position of {node_text(node.base)} runs over 1..{size}",
             index.pos,
         )
 

@@ -59,7 +59,7 @@ class BareFunction(MathError):
         return MathError("syntax", message, position)
 
 
-_CLOSERS = {"RPAR": ("(", ")"), "RBRACK": ("[", "]")}
+_CLOSERS = {"RPAR": ("(", ")"), "RPAR_INDEXED": ("(", ")"), "RBRACK": ("[", "]")}
 _CHARACTER_HINTS = {
     ".": "a '.' belongs in a number (0.5) or in .*, ./, .^ or .T",
     "_": "a name starts with a letter (x, W1, x_2), not with '_'",
