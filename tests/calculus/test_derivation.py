@@ -43,6 +43,14 @@ MORE = [
     ("(t A)^T (t A)", {"t": "scalar", "A": "2x3"}, "t"),
 ]
 
+ELEMENTWISE_OF_LINEAR = [
+    ("tanh(W x + b)", {"W": "3x4", "x": "4", "b": "3"}, "W"),
+    ("relu(W x)", {"W": "3x4", "x": "4"}, "W"),
+    ("sigmoid(X W)", {"X": "2x3", "W": "3x2"}, "X"),
+    ("exp(X W)", {"X": "2x3", "W": "3x2"}, "W"),
+    ("tanh(x^T W)", {"W": "3x4", "x": "3"}, "W"),
+]
+
 MATRIX_FUNCTIONS = [
     ("softmax(x)", {"x": "4"}, "x"),
     ("softmax(W x)", {"W": "3x4", "x": "4"}, "x"),
@@ -95,6 +103,20 @@ def test_softmax_determinant_and_inverse(
     function: str, variables: dict[str, str], wrt: str, layout: str
 ) -> None:
     _graded(function, variables, wrt, layout)
+
+
+@pytest.mark.parametrize("layout", ["numerator", "denominator"])
+@pytest.mark.parametrize(("function", "variables", "wrt"), ELEMENTWISE_OF_LINEAR)
+def test_elementwise_functions_of_linear_forms_by_a_matrix(
+    function: str, variables: dict[str, str], wrt: str, layout: str
+) -> None:
+    _graded(function, variables, wrt, layout)
+
+
+def test_an_elementwise_function_indexes_its_argument() -> None:
+    d = derive("tanh(W x + b)", {"W": "3x4", "x": "4", "b": "3"}, "W")
+    assert d.expression == "(1 - tanh((W x + b)[i])^2) (delta(i, j) x[k])"
+    assert d.steps[-2].title == "Carry the derivative through tanh, entry by entry"
 
 
 def test_results_of_softmax_and_det_read_as_written_by_hand() -> None:
