@@ -49,6 +49,8 @@ ELEMENTWISE_OF_LINEAR = [
     ("sigmoid(X W)", {"X": "2x3", "W": "3x2"}, "X"),
     ("exp(X W)", {"X": "2x3", "W": "3x2"}, "W"),
     ("tanh(x^T W)", {"W": "3x4", "x": "3"}, "W"),
+    ("inv(X)", {"X": "3x3"}, "X"),
+    ("X^-1", {"X": "2x2"}, "X"),
 ]
 
 MATRIX_FUNCTIONS = [
@@ -117,6 +119,12 @@ def test_an_elementwise_function_indexes_its_argument() -> None:
     d = derive("tanh(W x + b)", {"W": "3x4", "x": "4", "b": "3"}, "W")
     assert d.expression == "(1 - tanh((W x + b)[i])^2) (delta(i, j) x[k])"
     assert d.steps[-2].title == "Carry the derivative through tanh, entry by entry"
+
+
+def test_inverse_by_its_matrix_is_read_from_x_inv_x_equals_i() -> None:
+    d = derive("inv(X)", {"X": "3x3"}, "X")
+    assert d.expression == "-(inv(X)[i, k] inv(X)[l, j])"
+    assert d.steps[0].title == "Start from the identity that defines the inverse"
 
 
 def test_results_of_softmax_and_det_read_as_written_by_hand() -> None:

@@ -26,6 +26,7 @@ from app.calculus.derivation.component_steps import ComponentResult, component_s
 from app.calculus.derivation.context import Problem
 from app.calculus.derivation.forward import depends_on
 from app.calculus.derivation.gradient_steps import gradient_steps
+from app.calculus.derivation.inverse_steps import inverse_steps
 from app.calculus.derivation.outer_steps import outer_steps
 from app.calculus.derivation.rules import NoRule, is_vector, node_with
 from app.calculus.derivation.steps import Derivation, Step
@@ -155,11 +156,12 @@ def _single(problem: Problem, wrt: str) -> Derivation:
     except NoRule:
         comp = None
     if comp is None and not (is_vector(wrt_shape) and is_vector(problem.out_shape)):
-        try:
-            comp = outer_steps(problem, wrt)
-            return _index_result(problem, wrt, comp, [*steps, *comp.steps])
-        except NoRule:
-            comp = None
+        for fallback in (outer_steps, inverse_steps):
+            try:
+                comp = fallback(problem, wrt)
+                return _index_result(problem, wrt, comp, [*steps, *comp.steps])
+            except NoRule:
+                comp = None
     numerator: Node | None = None
     if is_vector(wrt_shape) and is_vector(problem.out_shape):
         try:
