@@ -190,6 +190,8 @@ class ExerciseStats:
     learners: int = 0
     first_try_correct: float | None = None
     diagnoses: list[tuple[str, int]] = field(default_factory=list)
+    # (version, attempts) oldest version first; version None: graded before versions were kept
+    versions: list[tuple[int | None, int]] = field(default_factory=list)
 
 
 def exercise_stats(session: Session) -> dict[str, ExerciseStats]:
@@ -224,6 +226,13 @@ def exercise_stats(session: Session) -> dict[str, ExerciseStats]:
         tallies.setdefault(exercise_id, Counter())[diagnosis or "unexplained"] += int(count)
     for exercise_id, tally in tallies.items():
         stats[exercise_id].diagnoses = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))
+    by_version = select(
+        Attempt.exercise_id, Attempt.exercise_version, func.count(Attempt.id)
+    ).group_by(Attempt.exercise_id, Attempt.exercise_version)
+    for exercise_id, version, count in session.execute(by_version):
+        stats[exercise_id].versions.append((version, int(count)))
+    for entry in stats.values():
+        entry.versions.sort(key=lambda vc: -1 if vc[0] is None else vc[0])
     return stats
 
 
@@ -248,6 +257,8 @@ CSV_COLUMNS = (
     "diagnosis",
     "counted",
     "message",
+    "exercise_version",
+    "content_hash",
 )
 
 
@@ -272,5 +283,7 @@ def attempt_rows(session: Session, *, batch: int = 500) -> Iterator[dict[str, An
                 "diagnosis": attempt.diagnosis or "",
                 "counted": "true" if attempt.counted else "false",
                 "message": str(result.get("message") or ""),
+                "exercise_version": attempt.exercise_version or "",
+                "content_hash": attempt.content_hash or "",
             }
         last_id = rows[-1].id

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.store.models import Base, utcnow
@@ -48,8 +49,22 @@ def version_for(
     """The (version, hash) of this content, recording it as a new version if it is new.
 
     Content seen before (an edit reverted) gets its old number back rather than a new one.
+    Two processes recording the same new content at once both end with the same number.
     """
     digest = content_hash(content)
+    for _ in range(3):
+        try:
+            with session.begin_nested():
+                return _version_for(session, exercise_id, digest, yaml_text)
+        except IntegrityError:
+            # Another process recorded this content (or took this number) first: read again.
+            continue
+    return _version_for(session, exercise_id, digest, yaml_text)
+
+
+def _version_for(
+    session: Session, exercise_id: str, digest: str, yaml_text: str | None
+) -> tuple[int, str]:
     known = session.scalar(
         select(ExerciseVersion.version).where(
             ExerciseVersion.exercise_id == exercise_id, ExerciseVersion.content_hash == digest

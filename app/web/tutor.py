@@ -23,6 +23,7 @@ from app.grading.worker import GradingPool, shared_pool
 from app.settings import Settings
 from app.store import Database, record_attempt
 from app.store.models import Attempt
+from app.store.versions import version_for
 from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
 from app.web.errors import BadInput, Unavailable
 from app.web.practice import record_evidence
@@ -89,7 +90,13 @@ class Tutor:
     ) -> Attempt:
         """Store a graded answer for the learner, and the learner model's update from it, in
         one transaction (every route that takes answers comes through here)."""
+        data: Any = getattr(self.catalogue.find(exercise_id), "data", None)
         with self.database.write() as session:
+            version = (
+                version_for(session, exercise_id=exercise_id, content=data.model_dump(mode="json"))
+                if hasattr(data, "model_dump")
+                else None
+            )
             attempt = record_attempt(
                 session,
                 learner_id=learner_id,
@@ -97,6 +104,7 @@ class Tutor:
                 answer=answer,
                 seed=seed,
                 result=result,
+                version=version,
             )
             record_evidence(
                 session, catalogue=self.catalogue, learner_id=learner_id, attempt=attempt
