@@ -5,6 +5,8 @@ Only the web app and the CLI use this package. Routes call the keyword-only func
 build queries themselves. Migrations: :func:`app.store.migrate.upgrade`.
 """
 
+# Every table in the metadata, so that foreign keys between modules resolve.
+from app.store import courses, lti, versions  # noqa: F401
 from app.store.attempts import (
     ExerciseProgress,
     ensure_learner,

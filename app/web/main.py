@@ -32,6 +32,7 @@ from app.web.routes import (
     docs,
     exercises,
     health,
+    lti,
     pages,
     practice,
     solutions,
@@ -95,6 +96,7 @@ def create_app(
         docs,
         derivations,
         solutions,
+        lti,
         author,
         auth_routes,
     ):
