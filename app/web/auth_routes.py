@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.web import auth
+from app.web.client_address import client_address
 from app.web.deps import TutorDep
 from app.web.rendering import render
 
@@ -49,7 +50,7 @@ async def login(request: Request, tutor: TutorDep) -> Response:
             error="Enter your e-mail address and your password.",
             status=422,
         )
-    client = request.client.host if request.client is not None else "unknown"
+    client = client_address(request)
     outcome = await run_in_threadpool(  # argon2 is slow on purpose: keep the loop free
         auth.sign_in, tutor.database, email=email, password=password, client=client
     )
