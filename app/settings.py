@@ -8,16 +8,31 @@ forge a learner's cookie.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "change-me-development-only"
 MIN_SECRET_LENGTH = 16
 """Production refuses shorter keys: an empty or tiny key would let anyone sign cookies."""
 DEFAULT_DATABASE_URL = "sqlite:///./data/jtutor.db"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """``"10.0.0.0/8, 192.0.2.7"`` -> networks; ``ValueError`` names a bad entry."""
+    networks = []
+    for item in text.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"JTUTOR_TRUSTED_PROXIES: {item!r} is not an IP address or network"
+            ) from None
+    return tuple(networks)
 
 
 def _default_home() -> Path:
@@ -48,6 +63,12 @@ class Settings(BaseSettings):
     https: bool = Field(
         False,
         description="The site is served over https: cookies are marked Secure.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For "
+        "header is believed (comma-separated, e.g. 172.30.0.0/24); none by default, so the "
+        "client is the address that connected. Independent of JTUTOR_HTTPS.",
     )
     grading_timeout: float = Field(
         2.0,
@@ -104,6 +125,16 @@ class Settings(BaseSettings):
         True,
         description="Apply database migrations when the app starts (jtutor serve).",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:

@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        proxy_headers=True,
-        forwarded_allow_ips="*" if settings.https else None,
+        # X-Forwarded-For is read by the app itself, only from JTUTOR_TRUSTED_PROXIES
+        # (app.web.client_address); uvicorn must not rewrite the client address first.
+        proxy_headers=False,
     )
     return 0

@@ -19,6 +19,7 @@ from app.settings import Settings
 from app.store import Database
 from app.web import auth_routes
 from app.web.catalogue import ExerciseBank
+from app.web.client_address import ClientAddressMiddleware, TrustedProxies
 from app.web.errors import install_error_handlers
 from app.web.head import HeadAsGetMiddleware
 from app.web.learner import LearnerCookieMiddleware
@@ -83,6 +84,10 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
+    # outermost: every later reader of the client address sees the one a trusted proxy gave
+    app.add_middleware(
+        ClientAddressMiddleware, trusted=TrustedProxies(settings.trusted_proxy_networks)
+    )
 
     app.mount("/static", StaticFiles(directory=settings.home / "static"), name="static")
     for module in (
