@@ -27,6 +27,7 @@ from app.calculus.reference import reference_derivative
 from app.grading import misconception_text
 from app.grading.compare import Comparison
 from app.grading.setup import ProblemSetup
+from app.mathlang import MathError
 
 Array = npt.NDArray[np.float64]
 Instance = dict[str, Array]
@@ -76,7 +77,7 @@ def match(
                 forward = _forward(setup, found, instance)
                 forwards.append(forward)
                 rights.append(forward.jacobian(None))
-    except (NoTangent, ValueError, KeyError, np.linalg.LinAlgError):
+    except (NoTangent, MathError, ValueError, KeyError, np.linalg.LinAlgError):
         return None
     for cand in found.candidates:
         if cand.slip.kind == "stop_chain_resized":

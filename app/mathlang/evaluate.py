@@ -49,6 +49,19 @@ def evaluate(
     return np.array(np.broadcast_to(out, target), dtype=np.float64)
 
 
+def node_values(typed: Typed, values: Mapping[str, npt.ArrayLike]) -> dict[int, Array]:
+    """The value of every node of ``typed`` (keyed by ``id``), non-finite ones included.
+
+    For code that reads the inside of a tree at one instance, such as the forward-mode
+    pass of the buggy rules: one table of operations for every evaluation."""
+    run = _Run(typed, values)
+    results: dict[int, Array] = {}
+    with np.errstate(all="ignore"):
+        for node in _order(typed.node):
+            results[id(node)] = run.compute(node, results)
+    return results
+
+
 def _domain_error(node: Node) -> MathError:
     hint = "the numbers overflow"
     if isinstance(node, Call) and node.func in BUILTINS and BUILTINS[node.func].domain_hint:

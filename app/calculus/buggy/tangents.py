@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.calculus.buggy.values import NoTangent, fprime, value
+from app.calculus.buggy.values import NoTangent, fprime
 from app.mathlang.ast import (
     Binary,
     Call,
@@ -30,6 +30,7 @@ from app.mathlang.ast import (
     Unary,
     Vector,
 )
+from app.mathlang.evaluate import node_values
 from app.mathlang.functions import diag, inverse, kron, matrix_power
 from app.mathlang.shapes import Typed, integer_exponent, postorder
 
@@ -107,20 +108,7 @@ class Forward:
         self.wrt_shapes = list(wrt_shapes)
         self.dirs = directions(wrt_shapes)
         self.dependent = depends(typed.node, wrt)
-        self.vals: dict[int, Array] = {}
-        for node in self.order:
-            args = [self.vals[id(c)] for c in node.children()]
-            self.vals[id(node)] = self._value(node, args)
-
-    def _value(self, node: Node, args: list[Array]) -> Array:
-        shape = self.shapes[id(node)]
-        if isinstance(node, Name):
-            if node.name in self.values:
-                return np.asarray(self.values[node.name], dtype=np.float64).reshape(shape)
-            if node.name == "I":
-                return np.eye(shape[0])
-            return np.ones(shape)
-        return value(node, args, shape, self.shapes)
+        self.vals: dict[int, Array] = node_values(typed, values)
 
     def _seed(self, name: str) -> Array:
         start = 0
