@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.store.models import Attempt, Learner
@@ -93,19 +93,44 @@ def list_attempts(
 
 @dataclass(frozen=True)
 class ExerciseProgress:
+    """``attempts`` counts every counted answer; ``solved_on`` is the number of the first
+    correct one (1 for a first-try success), so answers given after it do not change it."""
+
     attempts: int
     solved: bool
+    solved_on: int | None = None
 
 
 def progress(session: Session, *, learner_id: str) -> dict[str, ExerciseProgress]:
-    """Per exercise the learner touched: counted attempts and whether one was correct."""
-    solved = func.max(case((Attempt.verdict == "correct", 1), else_=0))
+    """Per exercise the learner touched: counted attempts, and on which one it was solved."""
+    mine = (Attempt.learner_id == learner_id, Attempt.counted.is_(True))
     query = (
-        select(Attempt.exercise_id, func.count(Attempt.id), solved)
-        .where(Attempt.learner_id == learner_id, Attempt.counted.is_(True))
+        select(Attempt.exercise_id, func.count(Attempt.id))
+        .where(*mine)
         .group_by(Attempt.exercise_id)
     )
+    first_correct = (
+        select(Attempt.exercise_id, func.min(Attempt.id).label("first_id"))
+        .where(*mine, Attempt.verdict == "correct")
+        .group_by(Attempt.exercise_id)
+        .subquery()
+    )
+    solved_on_query = (
+        select(Attempt.exercise_id, func.count(Attempt.id))
+        .join(
+            first_correct,
+            (Attempt.exercise_id == first_correct.c.exercise_id)
+            & (Attempt.id <= first_correct.c.first_id),
+        )
+        .where(*mine)
+        .group_by(Attempt.exercise_id)
+    )
+    solved_on = {exercise_id: int(n) for exercise_id, n in session.execute(solved_on_query)}
     return {
-        exercise_id: ExerciseProgress(attempts=int(count), solved=bool(best))
-        for exercise_id, count, best in session.execute(query)
+        exercise_id: ExerciseProgress(
+            attempts=int(count),
+            solved=exercise_id in solved_on,
+            solved_on=solved_on.get(exercise_id),
+        )
+        for exercise_id, count in session.execute(query)
     }

@@ -45,6 +45,48 @@ def lessons_progress(
     return out
 
 
+@dataclass(frozen=True)
+class LessonExercises:
+    """One lesson's exercises with the learner's progress on each (the ``/exercises`` index)."""
+
+    lesson: Lesson
+    exercises: list[tuple[Any, ExerciseProgress | None]]
+
+
+def exercise_index(
+    catalogue: Catalogue, per_exercise: dict[str, ExerciseProgress]
+) -> list[LessonExercises]:
+    """The bank by lesson, in the curriculum's order, each exercise listed once."""
+    out = []
+    for lesson in LESSONS:
+        seen: set[str] = set()
+        rows = []
+        for exercise in catalogue.exercises(lesson.slug):
+            if exercise.id not in seen:
+                seen.add(exercise.id)
+                rows.append((exercise, per_exercise.get(exercise.id)))
+        out.append(LessonExercises(lesson=lesson, exercises=rows))
+    return out
+
+
+def next_exercise(
+    catalogue: Catalogue, current_id: str, per_exercise: dict[str, ExerciseProgress]
+) -> Any | None:
+    """Where to go after solving ``current_id``: the first unsolved exercise after it in the
+    curriculum's order (wrapping round), or simply the one after it when all are solved."""
+    ordered = [e for group in exercise_index(catalogue, {}) for e, _ in group.exercises]
+    ids = [e.id for e in ordered]
+    if current_id not in ids or len(ordered) < 2:
+        return None
+    start = ids.index(current_id) + 1
+    following = ordered[start:] + ordered[: start - 1]
+    for exercise in following:
+        found = per_exercise.get(exercise.id)
+        if found is None or not found.solved:
+            return exercise
+    return following[0]
+
+
 def totals(rows: list[LessonProgress]) -> dict[str, Any]:
     exercises = sum(r.exercises for r in rows)
     solved = sum(r.solved for r in rows)

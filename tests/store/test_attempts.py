@@ -142,3 +142,35 @@ def test_concurrent_writers_lose_no_attempt(database: Database) -> None:
 
 def test_health_ping_answers(database: Database) -> None:
     assert database.ping() is True
+
+
+def test_solved_on_is_the_number_of_the_first_correct_answer(database: Database) -> None:
+    """A first-try success stays "solved on attempt 1" however many answers follow it."""
+    verdicts = {
+        "e1": ["correct", "incorrect", "correct"],
+        "e2": ["incorrect", "invalid", "correct"],
+    }
+    with database.write() as session:
+        for exercise, sequence in verdicts.items():
+            for verdict in sequence:
+                record_attempt(
+                    session,
+                    learner_id="erin",
+                    exercise_id=exercise,
+                    answer="W",
+                    seed=1,
+                    result=_result(verdict),
+                )
+        record_attempt(
+            session,
+            learner_id="erin",
+            exercise_id="e3",
+            answer="W",
+            seed=1,
+            result=_result("incorrect"),
+        )
+    with database.read() as session:
+        summary = progress(session, learner_id="erin")
+    assert (summary["e1"].attempts, summary["e1"].solved_on) == (3, 1)
+    assert (summary["e2"].attempts, summary["e2"].solved_on) == (2, 2)
+    assert summary["e3"].solved is False and summary["e3"].solved_on is None

@@ -1,11 +1,12 @@
 """The lesson texts and this part's exercises: every lesson has a body with math, a
-derivation widget and working "check yourself" links; every exercise passes its
+derivation widget, and its page links each of its exercises once; every exercise passes its
 self-tests, and the bank reaches 30 exercises spread over the twelve lessons."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,15 +31,25 @@ def test_lesson_body_has_math_widget_links_and_credit(client: TestClient, lesson
     assert body.count("\\(") >= 5 and "\\[" in body
     keys = re.findall(r'key="([a-z-]+)"', body)
     assert keys and all(key in EXAMPLES for key in keys)
-    links = re.findall(r'href="/exercises/([a-z0-9-]+)"', body)
-    assert len(links) >= 2
-    for exercise_id in links:
-        assert (ROOT / "exercises" / f"{exercise_id}.yaml").exists(), exercise_id
     assert "sources" in body
     page = client.get(f"/lessons/{slug}")
     assert page.status_code == 200
     assert 'class="derivation-shell"' in page.text
     assert "lessons.css" in page.text
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_lesson_page_links_its_exercises_once(
+    make_client: Callable[..., TestClient], lesson: object
+) -> None:
+    from app.bank import default_bank
+
+    client = make_client(bank=default_bank())
+    page = client.get(f"/lessons/{lesson.slug}")  # type: ignore[attr-defined]
+    links = re.findall(r'href="/exercises/([a-z0-9-]+)"', page.text)
+    assert len(links) >= 2 and len(links) == len(set(links))
+    for exercise_id in links:
+        assert (ROOT / "exercises" / f"{exercise_id}.yaml").exists(), exercise_id
 
 
 def test_layouts_lesson_contrasts_the_two_conventions() -> None:

@@ -20,7 +20,7 @@ from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
 from app.web.plain import result_json, to_plain
 from app.web.preview import read_math, shapes_from_declarations
-from app.web.progress import exercise_progress
+from app.web.progress import exercise_progress, next_exercise
 from app.web.rendering import render
 from app.web.tutor import Tutor
 
@@ -207,12 +207,18 @@ async def submit(
     context = _context(tutor, exercise, seed, variant, 0)
     if form.get("practice"):
         context.update(practice_skill_rows(tutor, learner))
+    per_exercise = exercise_progress(tutor.database, learner)
     context.update(
         reading=_reading(tutor, exercise, variant, answer),
         cells={k: str(v) for k, v in form.items() if k.startswith("cell-")},
         result=result,
         answer=answer,
-        progress=exercise_progress(tutor.database, learner).get(exercise.id),
+        progress=per_exercise.get(exercise.id),
+        next_exercise=(
+            next_exercise(tutor.catalogue, exercise.id, per_exercise)
+            if result.verdict == "correct"
+            else None
+        ),
         csrf_token=learner_token(tutor, learner),
         oob=True,
     )

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from app.bank.curriculum import LESSONS, lesson
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import NotFound
-from app.web.progress import exercise_progress, lessons_progress, totals
+from app.web.progress import exercise_index, exercise_progress, lessons_progress, totals
 from app.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -59,3 +59,27 @@ def lesson_page(
             "bank_error": tutor.catalogue.bank_error,
         },
     )
+
+
+@router.get("/exercises", response_class=HTMLResponse)
+def exercises_index(request: Request, tutor: TutorDep, learner: LearnerDep) -> HTMLResponse:
+    """Every exercise of the bank, by lesson, with where the learner stands on each."""
+    per_exercise = exercise_progress(tutor.database, learner)
+    groups = exercise_index(tutor.catalogue, per_exercise)
+    rows = lessons_progress(tutor.catalogue, per_exercise)
+    return render(
+        request,
+        "exercises.html",
+        {
+            "groups": groups,
+            "totals": totals(rows),
+            "title": "Exercises",
+            "bank_error": tutor.catalogue.bank_error,
+        },
+    )
+
+
+@router.get("/developers", response_class=HTMLResponse)
+def developers(request: Request) -> HTMLResponse:
+    """A short page on the JSON API for developers; the full explorer is at ``/docs``."""
+    return render(request, "developers.html", {"title": "For developers"})
