@@ -144,6 +144,12 @@ def session_instructor(session: Session, *, token_hash: str, now: datetime) -> I
     return session.get(Instructor, row.instructor_id)
 
 
+def end_sessions_of(session: Session, *, instructor_id: int) -> int:
+    """End every session of one account (a new password); returns how many."""
+    query = delete(InstructorSession).where(InstructorSession.instructor_id == instructor_id)
+    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+
+
 def end_session(session: Session, *, token_hash: str) -> None:
     session.execute(delete(InstructorSession).where(InstructorSession.token_hash == token_hash))
 
@@ -161,11 +167,26 @@ def record_login_failure(session: Session, *, keys: list[str], at: datetime) -> 
     session.flush()
 
 
-def recent_login_failures(session: Session, *, key: str, since: datetime) -> int:
-    query = select(func.count(LoginFailure.id)).where(
+def login_failure_summary(
+    session: Session, *, key: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many failures ``key`` has after ``since``, and when the latest was."""
+    query = select(func.count(LoginFailure.id), func.max(LoginFailure.created_at)).where(
         LoginFailure.key == key[:300], LoginFailure.created_at > since
     )
-    return int(session.scalar(query) or 0)
+    count, latest = session.execute(query).one()
+    return int(count or 0), None if latest is None else _utc(latest)
+
+
+def clear_login_failures_for_email(session: Session, *, email: str) -> int:
+    """Forget every client's failures for this e-mail address (``jtutor instructor
+    unlock``); returns how many were forgotten."""
+    prefix = f"pair:{normalise_email(email)}|"
+    query = delete(LoginFailure).where(
+        LoginFailure.key.startswith(prefix, autoescape=True)
+        | (LoginFailure.key == "email:" + normalise_email(email))
+    )
+    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def clear_login_failures(session: Session, *, key: str) -> None:

@@ -3,8 +3,13 @@
 * Passwords are hashed with argon2id (argon2-cffi) and never stored, logged or echoed.
 * A session is a random token in an HttpOnly, SameSite=Lax cookie (Secure behind https);
   the database keeps only its SHA-256, so sign-out and expiry work across processes.
-* Failed sign-ins are recorded in the database per e-mail and per client address; past
-  a limit within a window, sign-in is refused (429) without checking the password.
+* Failed sign-ins are recorded in the database per (client address, e-mail) and per
+  client address. After a few free failures each further try must wait a delay that
+  doubles with every failure (:func:`throttle_delay`); until then sign-in is refused (429,
+  ``Retry-After``) without checking the password. The delay belongs to the client that
+  failed: a stranger's wrong passwords never lock the instructor out from elsewhere, and
+  the client address is the one :func:`~app.web.client_address.client_address` gives, so
+  a made-up ``X-Forwarded-For`` does not reset it. ``jtutor instructor unlock`` clears it.
 * :class:`InstructorRoute` guards every instructor route: without a session a page
   request is redirected to ``/login`` and an API or htmx request gets 401; an unsafe
   request without its CSRF token gets 403. Nothing runs before these checks pass.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -26,6 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from app.store import Database
 from app.store import instructors as store
@@ -37,9 +44,14 @@ log = logging.getLogger("jtutor.auth")
 
 SESSION_COOKIE = "jtutor_instructor"
 SESSION_LIFETIME = timedelta(hours=12)
-FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_CLIENT = 20
+FAILURE_WINDOW = timedelta(hours=1)
+"""Failures older than this no longer count (the delays shrink back to nothing)."""
+FREE_FAILURES_PER_PAIR = 3
+"""Failures for one (client, e-mail) before a delay: typos cost nothing."""
+FREE_FAILURES_PER_CLIENT = 20
+"""Failures from one client over all e-mails before a delay (guessing many accounts)."""
+FIRST_DELAY = timedelta(seconds=1)
+MAX_DELAY = timedelta(minutes=15)
 MAX_PASSWORD_CHARS = 1024
 
 # OWASP's password-storage parameters for argon2id (19 MiB, 2 passes, 1 lane): a few
@@ -232,31 +244,53 @@ def instructor_router(**options: Any) -> APIRouter:
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    """``token`` on success; otherwise ``throttled`` says whether the limit was hit."""
+    """``token`` on success; otherwise ``retry_after`` (seconds) when throttled."""
 
     token: str | None = None
-    throttled: bool = False
+    retry_after: int = 0
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after > 0
 
 
-def _failure_keys(email: str, client: str) -> tuple[str, str]:
-    return f"email:{store.normalise_email(email)}", f"client:{client}"
+def pair_key(client: str, email: str) -> str:
+    """The failure key of one client signing in as one e-mail address."""
+    return f"pair:{store.normalise_email(email)}|{client}"
+
+
+def client_key(client: str) -> str:
+    return f"client:{client}"
+
+
+def throttle_delay(failures: int, free: int) -> timedelta:
+    """How long after the last failure the next try must wait: nothing for the first
+    ``free`` failures, then 1 s, 2 s, 4 s, ... up to :data:`MAX_DELAY`."""
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_DELAY * (1 << min(failures - free, 20)), MAX_DELAY)
+
+
+def _wait(session: Session, *, key: str, free: int, moment: datetime) -> timedelta:
+    count, latest = store.login_failure_summary(session, key=key, since=moment - FAILURE_WINDOW)
+    if latest is None:
+        return timedelta(0)
+    return max(timedelta(0), latest + throttle_delay(count, free) - moment)
 
 
 def sign_in(database: Database, *, email: str, password: str, client: str) -> LoginOutcome:
-    """Check the password (unless throttled) and open a session on success."""
-    email_key, client_key = _failure_keys(email, client)
+    """Check the password (unless this client must still wait) and open a session."""
+    keys = [pair_key(client, email), client_key(client)]
     moment = now()
     with database.write() as session:
-        since = moment - FAILURE_WINDOW
-        store.purge_login_failures(session, before=moment - 4 * FAILURE_WINDOW)
-        if (
-            store.recent_login_failures(session, key=email_key, since=since)
-            >= MAX_FAILURES_PER_EMAIL
-            or store.recent_login_failures(session, key=client_key, since=since)
-            >= MAX_FAILURES_PER_CLIENT
-        ):
+        store.purge_login_failures(session, before=moment - FAILURE_WINDOW)
+        wait = max(
+            _wait(session, key=keys[0], free=FREE_FAILURES_PER_PAIR, moment=moment),
+            _wait(session, key=keys[1], free=FREE_FAILURES_PER_CLIENT, moment=moment),
+        )
+        if wait > timedelta(0):
             log.warning("sign-in throttled for %s from %s", store.normalise_email(email), client)
-            return LoginOutcome(throttled=True)
+            return LoginOutcome(retry_after=max(1, math.ceil(wait.total_seconds())))
         instructor = store.find_instructor(session, email=email)
         stored_hash = instructor.password_hash if instructor is not None else _DUMMY_HASH
         ok = (
@@ -265,14 +299,14 @@ def sign_in(database: Database, *, email: str, password: str, client: str) -> Lo
             and instructor is not None
         )
         if not ok or instructor is None:
-            store.record_login_failure(session, keys=[email_key, client_key], at=moment)
+            store.record_login_failure(session, keys=keys, at=moment)
             log.info("sign-in failed for %s from %s", store.normalise_email(email), client)
             return LoginOutcome()
         if _hasher.check_needs_rehash(instructor.password_hash):
             store.set_password_hash(
                 session, instructor_id=instructor.id, password_hash=_hasher.hash(password)
             )
-        store.clear_login_failures(session, key=email_key)
+        store.clear_login_failures(session, key=keys[0])
         store.purge_expired_sessions(session, now=moment)
         token = secrets.token_urlsafe(32)
         store.create_session(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,6 +16,12 @@ from app.web.rendering import render
 router = APIRouter(route_class=auth.InstructorRoute, include_in_schema=False)
 
 MAX_EMAIL_CHARS = 254
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _login_page(
@@ -55,13 +63,16 @@ async def login(request: Request, tutor: TutorDep) -> Response:
         auth.sign_in, tutor.database, email=email, password=password, client=client
     )
     if outcome.throttled:
-        return _login_page(
+        page = _login_page(
             request,
             next_path=next_path,
             email=email,
-            error="Too many failed sign-ins. Wait 15 minutes, then try again.",
+            error=f"Too many failed sign-ins from here. Wait {_duration(outcome.retry_after)}, "
+            "then try again.",
             status=429,
         )
+        page.headers["Retry-After"] = str(outcome.retry_after)
+        return page
     if outcome.token is None:
         return _login_page(
             request,

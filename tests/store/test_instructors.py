@@ -59,26 +59,37 @@ def test_sessions_expire_and_end_with_their_account(database: Database) -> None:
 
 
 def test_failures_are_counted_within_their_window(database: Database) -> None:
+    pair_a, pair_b = "pair:a@x.org|10.0.0.1", "pair:b@x.org|10.0.0.1"
     with database.write() as session:
         store.record_login_failure(
-            session, keys=["email:a", "client:1"], at=NOW - timedelta(minutes=30)
+            session, keys=[pair_a, "client:1"], at=NOW - timedelta(minutes=30)
         )
-        store.record_login_failure(session, keys=["email:a", "client:1"], at=NOW)
-        store.record_login_failure(session, keys=["email:b", "client:1"], at=NOW)
+        store.record_login_failure(session, keys=[pair_a, "client:1"], at=NOW)
+        store.record_login_failure(session, keys=[pair_b, "client:1"], at=NOW)
     with database.read() as session:
         since = NOW - timedelta(minutes=15)
-        assert store.recent_login_failures(session, key="email:a", since=since) == 1
-        assert store.recent_login_failures(session, key="client:1", since=since) == 2
-        assert (
-            store.recent_login_failures(session, key="client:1", since=NOW - timedelta(hours=1))
-            == 3
-        )
+        assert store.login_failure_summary(session, key=pair_a, since=since) == (1, NOW)
+        assert store.login_failure_summary(session, key="client:1", since=since) == (2, NOW)
+        old = NOW - timedelta(hours=1)
+        assert store.login_failure_summary(session, key="client:1", since=old)[0] == 3
+        assert store.login_failure_summary(session, key="client:2", since=old) == (0, None)
     with database.write() as session:
-        store.clear_login_failures(session, key="email:a")
+        store.clear_login_failures(session, key=pair_a)
     with database.read() as session:
-        assert (
-            store.recent_login_failures(session, key="email:a", since=NOW - timedelta(days=1)) == 0
-        )
+        assert store.login_failure_summary(session, key=pair_a, since=old) == (0, None)
+
+
+def test_unlocking_an_email_forgets_every_clients_failures_for_it(database: Database) -> None:
+    keys = ["pair:a@x.org|10.0.0.1", "pair:a@x.org|10.0.0.2", "pair:a@x.org.evil|10.0.0.3"]
+    with database.write() as session:
+        store.record_login_failure(session, keys=[*keys, "client:10.0.0.1"], at=NOW)
+    with database.write() as session:
+        assert store.clear_login_failures_for_email(session, email=" A@x.org ") == 2
+    with database.read() as session:
+        since = NOW - timedelta(hours=1)
+        left = [store.login_failure_summary(session, key=k, since=since)[0] for k in keys]
+        assert left == [0, 0, 1]
+        assert store.login_failure_summary(session, key="client:10.0.0.1", since=since)[0] == 1
 
 
 def test_exercise_stats_first_tries_ignore_invalid_answers(database: Database) -> None:

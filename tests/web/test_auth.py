@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -134,16 +134,115 @@ def test_a_script_needs_the_login_token_too(anon: TestClient) -> None:
     assert anon.get("/author", follow_redirects=False).status_code == 303
 
 
-def test_failures_are_throttled_per_email_even_with_the_right_password(anon: TestClient) -> None:
-    for _ in range(auth.MAX_FAILURES_PER_EMAIL):
+def _from(client: TestClient, host: str) -> TestClient:
+    """Another visitor of the same app, connecting from ``host``."""
+    other = TestClient(client.app, client=(host, 40000))
+    other.__enter__()
+    return other
+
+
+class _Clock:
+    """``auth.now`` that a test moves forward."""
+
+    def __init__(self) -> None:
+        self.moment = auth.now()
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    """Time stands still unless a test moves it, so a slow machine cannot let a delay
+    run out between two requests."""
+    clock = _Clock()
+    monkeypatch.setattr(auth, "now", clock)
+    return clock
+
+
+def test_the_delay_grows_with_each_failure() -> None:
+    free = auth.FREE_FAILURES_PER_PAIR
+    assert [auth.throttle_delay(n, free).total_seconds() for n in range(free + 5)] == [
+        *([0.0] * free),
+        *[1.0, 2.0, 4.0, 8.0, 16.0],
+    ]
+    assert auth.throttle_delay(10_000, free) == auth.MAX_DELAY
+
+
+def test_after_the_free_failures_the_client_must_wait_even_with_the_right_password(
+    anon: TestClient, clock: _Clock
+) -> None:
+    for _ in range(auth.FREE_FAILURES_PER_PAIR):
         assert _post_login(anon, "wrong-password") == 401
-    assert _post_login(anon, PASSWORD) == 429
-    assert (
-        "Too many failed sign-ins"
-        in anon.post(
-            "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": login_token(anon)}
-        ).text
+    refused = anon.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": login_token(anon)}
     )
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "1"
+    assert "Too many failed sign-ins" in refused.text
+    clock.advance(1)
+    assert _post_login(anon, "wrong-password") == 401  # 4 failures: now 2 s
+    clock.advance(1.5)
+    assert _post_login(anon, PASSWORD) == 429
+    clock.advance(0.5)
+    assert _post_login(anon, PASSWORD) == 303
+
+
+def test_a_strangers_failures_do_not_lock_the_instructor_out(anon: TestClient) -> None:
+    stranger = _from(anon, "127.0.0.2")
+    instructor = _from(anon, "127.0.0.1")
+    statuses = [_post_login(stranger, f"guess-{i}") for i in range(8)]
+    assert statuses[: auth.FREE_FAILURES_PER_PAIR] == [401] * auth.FREE_FAILURES_PER_PAIR
+    assert set(statuses[auth.FREE_FAILURES_PER_PAIR :]) == {429}  # the stranger waits
+    assert _post_login(stranger, PASSWORD) == 429
+    assert _post_login(instructor, PASSWORD) == 303  # from elsewhere: unaffected
+
+
+def test_made_up_forwarded_headers_do_not_reset_a_clients_delay(
+    make_app_client: Callable[..., TestClient],
+) -> None:
+    # no trusted proxies, then a proxy network the stranger is not in (one database)
+    for trusted, host in (("", "127.0.0.2"), ("10.0.0.0/8", "127.0.0.4")):
+        app_client = make_app_client(trusted_proxies=trusted)
+        if not trusted:
+            add_account(app_client)
+        stranger = _from(app_client, host)
+        for i in range(auth.FREE_FAILURES_PER_PAIR):
+            assert _post_login(stranger, f"guess-{i}") == 401
+        for i in range(6):
+            forged = {"X-Forwarded-For": f"10.0.0.{i}", "X-Forwarded-Proto": "https"}
+            response = stranger.post(
+                "/login",
+                data={"email": EMAIL, "password": PASSWORD, "csrf_token": login_token(stranger)},
+                headers=forged,
+                follow_redirects=False,
+            )
+            assert response.status_code == 429, (trusted, i)
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_delay(
+    make_app_client: Callable[..., TestClient],
+) -> None:
+    client = make_app_client(trusted_proxies="127.0.0.3")
+    add_account(client)
+    proxy = _from(client, "127.0.0.3")
+
+    def through_proxy(visitor: str, password: str) -> int:
+        token = login_token(proxy)
+        return proxy.post(
+            "/login",
+            data={"email": EMAIL, "password": password, "csrf_token": token},
+            headers={"X-Forwarded-For": visitor},
+            follow_redirects=False,
+        ).status_code
+
+    for i in range(auth.FREE_FAILURES_PER_PAIR):
+        assert through_proxy("198.51.100.66", f"guess-{i}") == 401
+    assert through_proxy("198.51.100.66", PASSWORD) == 429
+    assert through_proxy("198.51.100.7", PASSWORD) == 303
 
 
 def test_throttling_holds_across_two_server_processes(
@@ -152,27 +251,28 @@ def test_throttling_holds_across_two_server_processes(
     first = make_app_client()
     add_account(first)
     second = make_app_client()  # another app on the same database, as a second process
-    for i in range(auth.MAX_FAILURES_PER_EMAIL):
+    for i in range(auth.FREE_FAILURES_PER_PAIR):
         client = first if i % 2 else second
         assert _post_login(client, "wrong") == 401
     assert _post_login(first, PASSWORD) == 429
     assert _post_login(second, PASSWORD) == 429
 
 
-def test_failures_are_throttled_per_client(
+def test_failures_are_throttled_per_client_over_all_emails(
     anon: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(auth, "MAX_FAILURES_PER_CLIENT", 3)
+    monkeypatch.setattr(auth, "FREE_FAILURES_PER_CLIENT", 3)
     for i in range(3):
         assert _post_login(anon, "wrong", email=f"guess{i}@example.org") == 401
     assert _post_login(anon, PASSWORD) == 429
+    assert _post_login(_from(anon, "127.0.0.9"), PASSWORD) == 303
 
 
-def test_success_clears_the_email_failures(anon: TestClient) -> None:
-    for _ in range(auth.MAX_FAILURES_PER_EMAIL - 1):
+def test_success_clears_the_clients_failures(anon: TestClient) -> None:
+    for _ in range(auth.FREE_FAILURES_PER_PAIR - 1):
         assert _post_login(anon, "wrong") == 401
     assert _post_login(anon, PASSWORD) == 303
-    for _ in range(auth.MAX_FAILURES_PER_EMAIL - 1):
+    for _ in range(auth.FREE_FAILURES_PER_PAIR - 1):
         assert _post_login(anon, "wrong") == 401
     assert _post_login(anon, PASSWORD) == 303
 
