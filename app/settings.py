@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         ge=10,
         description="Longest answer text accepted, in characters; longer answers get 422.",
     )
+    explore_max_dim: int = Field(
+        12,
+        ge=1,
+        le=40,
+        description="Largest size per axis of a variable on the Explore page (/explore); "
+        "larger declarations are refused with a message that names the cap.",
+    )
     home: Path = Field(
         default_factory=_default_home,
         description="Folder that holds templates/, static/ and exercises/ (defaults to the "

@@ -64,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
     tasks: dict[str, Callable[..., dict[str, Any]]] = {
         "grade": grade_dict,
         "derive": _derive,
+        "explore": _explore,
         "probe": _probe,
     }
     if not _send(outbox, "ready"):
@@ -112,6 +113,16 @@ def _derive(
         return {"error": exc.to_dict()}
     except NoRule as exc:
         return {"error": exc.to_dict()}
+
+
+def _explore(
+    function: str, variables: dict[str, str], wrt: list[str], layout: str, seed: int
+) -> dict[str, Any]:  # pragma: no cover - runs in the child
+    """The Explore page's derivation with the numbers of its pictures (``app.explore``):
+    the learner's function, so under the grading limits like a derivation."""
+    from app.explore.task import explore
+
+    return explore(function, variables, wrt, layout, seed)
 
 
 def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no cover
@@ -327,6 +338,21 @@ class GradingPool:
         if "derivation" in result or "verdict" not in result:
             return result
         return {"error": result["error"]}  # a time or memory limit, reported as a grading's
+
+    def explore(
+        self,
+        function: str,
+        variables: dict[str, str],
+        wrt: list[str],
+        layout: str = "numerator",
+        seed: int = 1,
+    ) -> dict[str, Any]:
+        """The Explore page's derivation and pictures (:func:`app.explore.task.explore`),
+        computed in a worker under the limits; ``"error"`` when there is none."""
+        result = self._run("explore", (function, variables, wrt, layout, seed), seed)
+        if "derivation" in result or "verdict" not in result:
+            return result
+        return {"error": result["error"]}
 
     def probe(self, seconds: float, megabytes: int = 0) -> dict[str, Any]:
         """Run the diagnostic task in a worker (used to test the time and memory limits)."""

@@ -1,0 +1,318 @@
+"""``/explore``: a learner's own function, derived step by step, with pictures.
+
+The URL holds the whole problem (``/explore?var=W=3x4&var=x=4&function=W%20x&wrt=x&
+layout=numerator``), so a derivation can be shared; a plain GET form works without
+JavaScript and htmx swaps only the result (``_explore_result.html``). Shapes left out
+are inferred (``app.explore.declare``) and the page says what was inferred; sizes are
+capped (``JTUTOR_EXPLORE_MAX_DIM``). The derivation and its pictures are computed in a
+grading worker under the grading limits (``GradingPool.explore``): these routes are
+plain ``def`` routes, run in a thread, never on the event loop.
+
+"Practise this" (``/explore/practice``) turns the function into an ad-hoc exercise: the
+learner's answer is graded like ``POST /api/v1/grade`` grades one, against finite
+differences, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app import mathlang
+from app.calculus.layouts import Layout, expected_shape
+from app.explore.declare import DeclarationError, Variables, read_declarations, resolve
+from app.web.deps import TutorDep
+from app.web.explore_view import ExploreQuery, explored
+from app.web.plain import problem_from_dict
+from app.web.preview import read_math
+from app.web.rendering import render
+from app.web.tutor import Tutor
+
+router = APIRouter(include_in_schema=False)
+
+LAYOUTS = ("numerator", "denominator")
+EXAMPLES = (
+    ("W x by x", ExploreQuery(["W=3x4", "x"], "W x", "x", "numerator")),
+    ("tanh(W x + b) by W", ExploreQuery(["W=3x4", "x=4", "b"], "tanh(W x + b)", "W", "numerator")),
+    ("softmax(x) by x", ExploreQuery(["x=4"], "softmax(x)", "x", "numerator")),
+    ("x^T A x by x", ExploreQuery(["A=4x4", "x"], "x^T A x", "x", "denominator")),
+    ("[3 x^2 y, 2 x + y^8] by x, y",
+     ExploreQuery(["x=scalar", "y=scalar"], "[3 x^2 y, 2 x + y^8]", "x,y", "numerator")),
+)  # fmt: skip
+
+
+class _Cache:
+    """The last derivations, so that revealing a step does not derive again."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_CACHE = _Cache()
+
+
+def _query(request: Request) -> ExploreQuery:
+    params = request.query_params
+    return ExploreQuery(
+        var=[v for v in params.getlist("var") if v.strip()],
+        function=params.get("function", "").strip(),
+        wrt=params.get("wrt", "").strip(),
+        layout=params.get("layout", "numerator"),
+    )
+
+
+def _wrt(query: ExploreQuery) -> list[str]:
+    return [w.strip() for w in query.wrt.split(",") if w.strip()]
+
+
+def _reading_error(exc: mathlang.MathError, text: str) -> dict[str, Any]:
+    """The live preview's error (kind, message, caret) for the function's text."""
+    return {"ok": False, "error": exc.to_dict(), "caret": exc.caret(text)}
+
+
+def _plain_error(kind: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"kind": kind, "message": message, "position": None}}
+
+
+def _resolve(tutor: Tutor, query: ExploreQuery) -> tuple[Variables | None, dict[str, Any] | None]:
+    """The variables with every shape known, or the error to show (as the preview does)."""
+    if query.layout not in LAYOUTS:
+        return None, _plain_error("syntax", "the layout is numerator or denominator")
+    limit = tutor.settings.max_answer_chars
+    if len(query.function) > limit:
+        return None, _plain_error("limit", f"the function is longer than {limit} characters")
+    wrt = _wrt(query)
+    if not wrt:
+        return None, _plain_error("unknown_name", "say which variable to differentiate by")
+    try:
+        declared = read_declarations(query.var)
+        variables = resolve(query.function, declared, wrt, max_dim=tutor.settings.explore_max_dim)
+    except DeclarationError as exc:
+        return None, _plain_error(exc.kind, exc.message)
+    except mathlang.MathError as exc:
+        if exc.kind == "unknown_name" and "did you mean" not in exc.message:
+            exc = mathlang.MathError(
+                exc.kind,
+                exc.message + " (add it to the variables; its shape may be left out)",
+                exc.position,
+            )
+        return None, _reading_error(exc, query.function)
+    return variables, None
+
+
+def _derive(tutor: Tutor, query: ExploreQuery, variables: Variables) -> dict[str, Any]:
+    key = (query.function, tuple(variables.specs.items()), tuple(_wrt(query)), query.layout)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    outcome = tutor.pool.explore(
+        query.function, dict(variables.specs), _wrt(query), query.layout, seed=1
+    )
+    error = outcome.get("error")
+    if error is None or error.get("kind") not in ("limit", "internal"):
+        _CACHE.put(key, outcome)  # a limit may pass on a quieter moment: not kept
+    return outcome
+
+
+def _whole_number(raw: str | None, default: int) -> int:
+    try:
+        return max(1, min(int(raw or default), 1000))
+    except ValueError:
+        return default
+
+
+@router.get("/explore", response_class=HTMLResponse)
+def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
+    query = _query(request)
+    context: dict[str, Any] = {
+        "title": "Explore",
+        "q": query,
+        "examples": EXAMPLES,
+        "max_dim": tutor.settings.explore_max_dim,
+        "var_inputs": [*query.var, "", ""][: max(3, len(query.var) + 1)],
+    }
+    status = 200
+    if query.function:
+        variables, error = _resolve(tutor, query)
+        if variables is not None:
+            outcome = _derive(tutor, query, variables)
+            if "derivation" in outcome:
+                model = explored(outcome)
+                model.function_latex = mathlang.to_latex(mathlang.parse(query.function))
+                total = len(model.steps)
+                shown = min(_whole_number(request.query_params.get("shown"), 1), total)
+                pic = min(_whole_number(request.query_params.get("pic"), shown), shown)
+                context.update(model=model, shown=shown, pic=pic, variables=variables)
+            else:
+                raw = outcome.get("error") or {}
+                position = raw.get("position")
+                exc = mathlang.MathError(
+                    str(raw.get("kind", "syntax")),  # type: ignore[arg-type]
+                    str(raw.get("message", "the derivation failed")),
+                    position if isinstance(position, int) else None,
+                )
+                error = _reading_error(exc, query.function)
+                context["variables"] = variables
+        if error is not None:
+            context["error"] = error
+            status = 422
+    return render(
+        request, "explore.html", context, partial="_explore_result.html", status_code=status
+    )
+
+
+@router.get("/explore/preview", response_class=HTMLResponse)
+def explore_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
+    """How the function is read, as it is typed (the live preview, for a function)."""
+    query = _query(request)
+    reading: dict[str, Any] | None = None
+    if query.function:
+        variables, error = _resolve(tutor, query)
+        if error is not None:
+            reading = error
+        elif variables is not None:
+            shapes = {
+                n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()
+            }
+            reading = read_math(query.function, shapes, max_chars=tutor.settings.max_answer_chars)
+            reading["inferred"] = list(variables.inferred.values())
+    return render(
+        request,
+        "_preview.html",
+        {"reading": reading, "what": "function"},
+        partial="_preview.html",
+    )
+
+
+def _practice_problem(
+    tutor: Tutor, query: ExploreQuery
+) -> tuple[dict[str, Any] | None, Variables | None, dict[str, Any] | None]:
+    """The grading problem (a batch line without the answer), or the error to show."""
+    variables, error = _resolve(tutor, query)
+    if variables is None:
+        return None, None, error
+    shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()}
+    typed = mathlang.check(mathlang.parse(query.function), shapes)
+    wrt = _wrt(query)
+    layout: Layout = "denominator" if query.layout == "denominator" else "numerator"
+    shape = expected_shape(typed.shape, [shapes[w] for w in wrt], layout)
+    problem: dict[str, Any] = {
+        "variables": dict(variables.specs),
+        "function": query.function,
+        "wrt": wrt,
+        "layout": query.layout,
+    }
+    if len(shape) > 2:
+        free = [i for i in "ijklmnpqrs" if i not in shapes][: len(shape)]
+        problem["indices"] = free
+    problem["expected_shape"] = list(shape)
+    problem["latex"] = mathlang.to_latex(typed.node)
+    return problem, variables, None
+
+
+def _practice_context(tutor: Tutor, query: ExploreQuery) -> tuple[dict[str, Any], int]:
+    problem, variables, error = _practice_problem(tutor, query)
+    context: dict[str, Any] = {
+        "title": "Practise: your own function",
+        "q": query,
+        "problem": problem,
+        "variables": variables,
+        "max_dim": tutor.settings.explore_max_dim,
+    }
+    if error is not None:
+        context["error"] = error
+        return context, 422
+    return context, 200
+
+
+@router.get("/explore/practice", response_class=HTMLResponse)
+def practice_page(request: Request, tutor: TutorDep) -> HTMLResponse:
+    context, status = _practice_context(tutor, _query(request))
+    return render(request, "explore_practice.html", context, status_code=status)
+
+
+async def _form_query(request: Request) -> tuple[ExploreQuery, str]:
+    form = await request.form()
+    query = ExploreQuery(
+        var=[str(v) for v in form.getlist("var") if str(v).strip()],
+        function=str(form.get("function") or "").strip(),
+        wrt=str(form.get("wrt") or "").strip(),
+        layout=str(form.get("layout") or "numerator"),
+    )
+    return query, str(form.get("answer") or "")
+
+
+@router.post("/explore/practice", response_class=HTMLResponse)
+async def practice_submit(request: Request, tutor: TutorDep) -> HTMLResponse:
+    """Grade the answer against finite differences (the grading workers, as the API does);
+    the CPU work runs in a worker, awaited from a thread."""
+    from starlette.concurrency import run_in_threadpool
+
+    query, answer = await _form_query(request)
+    return await run_in_threadpool(_practice_graded, request, tutor, query, answer)
+
+
+def _practice_graded(
+    request: Request, tutor: Tutor, query: ExploreQuery, answer: str
+) -> HTMLResponse:
+    context, status = _practice_context(tutor, query)
+    problem = context.get("problem")
+    if problem is not None:
+        line = {k: v for k, v in problem.items() if k not in ("expected_shape", "latex")}
+        seed = secrets.randbelow(2**31 - 1)
+        context["result"] = tutor.grade(problem_from_dict(line), answer, seed=seed)
+        context["answer"] = answer
+        context["reading"] = _answer_reading(tutor, problem, answer)
+    return render(
+        request, "explore_practice.html", context, partial="_feedback.html", status_code=status
+    )
+
+
+def _answer_reading(tutor: Tutor, problem: dict[str, Any], text: str) -> dict[str, Any] | None:
+    if not text.strip():
+        return None
+    shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in problem["variables"].items()}
+    shape = problem["expected_shape"]
+    indices = problem.get("indices")
+    return read_math(
+        text,
+        shapes,
+        indices=dict(zip(indices, shape, strict=False)) if indices else None,
+        expected=(shape[0], shape[1]) if len(shape) == 2 and not indices else None,
+        max_chars=tutor.settings.max_answer_chars,
+    )
+
+
+@router.post("/explore/practice/preview", response_class=HTMLResponse)
+async def practice_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
+    from starlette.concurrency import run_in_threadpool
+
+    query, answer = await _form_query(request)
+
+    def read() -> dict[str, Any] | None:
+        problem, _, error = _practice_problem(tutor, query)
+        return error if problem is None else _answer_reading(tutor, problem, answer)
+
+    reading = await run_in_threadpool(read)
+    return render(request, "_preview.html", {"reading": reading}, partial="_preview.html")
