@@ -20,6 +20,7 @@ from jwt.algorithms import RSAAlgorithm
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+AGS_SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 LEEWAY_SECONDS = 60
@@ -165,7 +166,8 @@ def validate_id_token(
 
 def deep_linking_response(
     *,
-    launch: Launch,
+    deployment_id: str,
+    data: Any,
     issuer: str,
     client_id: str,
     content_items: list[dict[str, Any]],
@@ -173,9 +175,9 @@ def deep_linking_response(
     kid: str,
     now: float | None = None,
 ) -> str:
-    """The signed LtiDeepLinkingResponse JWT to post back to ``deep_link_return_url``."""
+    """The signed LtiDeepLinkingResponse JWT to post back to ``deep_link_return_url``
+    (Deep Linking 2.0 §4.2: iss is the tool's client id, aud the platform's issuer)."""
     moment = int(time.time() if now is None else now)
-    settings = launch.deep_linking or {}
     claims: dict[str, Any] = {
         "iss": client_id,
         "aud": [issuer],
@@ -184,11 +186,11 @@ def deep_linking_response(
         "nonce": secrets.token_urlsafe(16),
         CLAIM + "message_type": "LtiDeepLinkingResponse",
         CLAIM + "version": "1.3.0",
-        CLAIM + "deployment_id": launch.deployment_id,
+        CLAIM + "deployment_id": deployment_id,
         DL_CLAIM + "content_items": content_items,
     }
-    if settings.get("data") is not None:
-        claims[DL_CLAIM + "data"] = settings["data"]
+    if data is not None:  # the request's opaque ``data``, returned as it came
+        claims[DL_CLAIM + "data"] = data
     return jwt.encode(claims, private_pem, algorithm="RS256", headers={"kid": kid})
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 import app.store.lti  # noqa: F401  (the lti_platforms table the accounts refer to)
 from app.store.attempts import ensure_learner
 from app.store.models import Attempt, Base, Learner, utcnow
+from app.store.rows import find_or_add
 
 ID = BigInteger().with_variant(Integer, "sqlite")
 # No 0/O, 1/I/L: codes are read aloud and typed from a projector.
@@ -184,26 +185,36 @@ def lti_account(
     session: Session, *, platform_id: int, subject: str, display_name: str
 ) -> LearnerAccount:
     """The account of an LMS user, made on their first launch (no password)."""
-    account = session.scalar(
-        select(LearnerAccount).where(
-            LearnerAccount.lti_platform_id == platform_id, LearnerAccount.lti_subject == subject
-        )
-    )
+    key = {"lti_platform_id": platform_id, "lti_subject": subject}
+    account = session.scalar(select(LearnerAccount).filter_by(**key))
     if account is not None:
         if display_name and account.display_name != display_name[:100]:
             account.display_name = display_name[:100]
         return account
     learner_id = secrets.token_urlsafe(24)
     ensure_learner(session, learner_id=learner_id)
-    account = LearnerAccount(
+    account, _ = find_or_add(
+        session,
+        LearnerAccount,
+        key,
         learner_id=learner_id,
         display_name=(display_name or "LMS learner")[:100],
-        lti_platform_id=platform_id,
-        lti_subject=subject,
     )
-    session.add(account)
-    session.flush()
     return account
+
+
+def lti_course(session: Session, *, platform_id: int, context_id: str, title: str) -> Course:
+    """The course of an LMS context, made on its first launch (no owner, its own code)."""
+    course, made = find_or_add(
+        session,
+        Course,
+        {"lti_platform_id": platform_id, "lti_context_id": context_id},
+        title=(title or "LMS course").strip()[:200],
+        join_code=new_join_code(session),
+    )
+    if not made and title and course.title != title.strip()[:200]:
+        course.title = title.strip()[:200]
+    return course
 
 
 def merge_learner(session: Session, *, from_learner: str, into_learner: str) -> int:
@@ -247,9 +258,7 @@ def course_by_code(session: Session, *, code: str) -> Course | None:
 
 
 def add_staff(session: Session, *, course_id: int, instructor_id: int) -> None:
-    if session.get(CourseStaff, (course_id, instructor_id)) is None:
-        session.add(CourseStaff(course_id=course_id, instructor_id=instructor_id))
-        session.flush()
+    find_or_add(session, CourseStaff, {"course_id": course_id, "instructor_id": instructor_id})
 
 
 def is_staff(session: Session, *, course_id: int, instructor_id: int) -> bool:
@@ -273,12 +282,12 @@ def staff_courses(session: Session, *, instructor_id: int) -> list[Course]:
 
 
 def enrol(session: Session, *, course_id: int, account_id: int, role: str = "learner") -> None:
-    existing = session.get(Enrolment, (course_id, account_id))
-    if existing is None:
-        session.add(Enrolment(course_id=course_id, account_id=account_id, role=role))
-    elif existing.role != role:
-        existing.role = role
-    session.flush()
+    enrolment, made = find_or_add(
+        session, Enrolment, {"course_id": course_id, "account_id": account_id}, role=role
+    )
+    if not made and enrolment.role != role:
+        enrolment.role = role
+        session.flush()
 
 
 def roster(session: Session, *, course_id: int) -> list[tuple[LearnerAccount, str]]:
@@ -373,38 +382,47 @@ def gradebook(
 ) -> tuple[list[Assignment], list[tuple[LearnerAccount, list[Cell]]]]:
     """Learners x assignments of a course, from the attempts made within each window."""
     assignments = course_assignments(session, course_id=course_id)
-    items = {a.id: assignment_exercises(session, assignment_id=a.id) for a in assignments}
     learners = [
         account for account, role in roster(session, course_id=course_id) if role == "learner"
     ]
-    rows: list[tuple[LearnerAccount, list[Cell]]] = []
-    for account in learners:
-        attempts = list(
-            session.scalars(
-                select(Attempt)
-                .where(Attempt.learner_id == account.learner_id, Attempt.counted.is_(True))
-                .order_by(Attempt.created_at, Attempt.id)
-            )
-        )
-        cells = []
-        for assignment in assignments:
-            first = final = attempted = 0
-            for exercise_id in items[assignment.id]:
-                tries = [
-                    a
-                    for a in attempts
-                    if a.exercise_id == exercise_id and _in_window(assignment, a.created_at)
-                ]
-                if assignment.attempts_allowed is not None:
-                    tries = tries[: assignment.attempts_allowed]
-                if not tries:
-                    continue
-                attempted += 1
-                first += tries[0].verdict == "correct"
-                final += any(a.verdict == "correct" for a in tries)
-            cells.append(Cell(first, final, attempted, len(items[assignment.id])))
-        rows.append((account, cells))
+    rows = [
+        (account, learner_cells(session, learner_id=account.learner_id, assignments=assignments))
+        for account in learners
+    ]
     return assignments, rows
+
+
+def learner_cells(
+    session: Session, *, learner_id: str, assignments: list[Assignment]
+) -> list[Cell]:
+    """One learner's cell of each assignment: the attempts within its window, the first
+    ``attempts_allowed`` of them per exercise."""
+    attempts = list(
+        session.scalars(
+            select(Attempt)
+            .where(Attempt.learner_id == learner_id, Attempt.counted.is_(True))
+            .order_by(Attempt.created_at, Attempt.id)
+        )
+    )
+    cells = []
+    for assignment in assignments:
+        items = assignment_exercises(session, assignment_id=assignment.id)
+        first = final = attempted = 0
+        for exercise_id in items:
+            tries = [
+                a
+                for a in attempts
+                if a.exercise_id == exercise_id and _in_window(assignment, a.created_at)
+            ]
+            if assignment.attempts_allowed is not None:
+                tries = tries[: assignment.attempts_allowed]
+            if not tries:
+                continue
+            attempted += 1
+            first += tries[0].verdict == "correct"
+            final += any(a.verdict == "correct" for a in tries)
+        cells.append(Cell(first, final, attempted, len(items)))
+    return cells
 
 
 def _in_window(assignment: Assignment, moment: datetime) -> bool:

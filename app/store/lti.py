@@ -23,11 +23,13 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.store.models import Base, utcnow
+from app.store.rows import find_or_add
 
 ID = BigInteger().with_variant(Integer, "sqlite")
 
@@ -124,6 +126,25 @@ class LtiScorePost(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, nullable=False
     )
+    next_try_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
+
+
+class LtiLink(Base):
+    """An LMS user launched from this line item: their graded attempts are posted to it."""
+
+    __tablename__ = "lti_links"
+
+    account_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("learner_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_item_id: Mapped[int] = mapped_column(
+        ID, ForeignKey("lti_line_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=False
+    )
 
 
 class PlatformExists(ValueError):
@@ -141,22 +162,20 @@ def add_platform(
     jwks_url: str,
 ) -> LtiPlatform:
     """Register a platform, or add deployment ids to one already registered."""
-    platform = platform_for(session, issuer=issuer, client_id=client_id)
-    if platform is None:
-        platform = LtiPlatform(
-            issuer=issuer,
-            client_id=client_id,
-            auth_url=auth_url,
-            token_url=token_url,
-            jwks_url=jwks_url,
-        )
-        session.add(platform)
-        session.flush()
-    else:
+    platform, made = find_or_add(
+        session,
+        LtiPlatform,
+        {"issuer": issuer, "client_id": client_id},
+        auth_url=auth_url,
+        token_url=token_url,
+        jwks_url=jwks_url,
+    )
+    if not made:
         platform.auth_url, platform.token_url, platform.jwks_url = auth_url, token_url, jwks_url
     for deployment_id in deployment_ids:
-        if session.get(LtiDeployment, (platform.id, deployment_id)) is None:
-            session.add(LtiDeployment(platform_id=platform.id, deployment_id=deployment_id))
+        find_or_add(
+            session, LtiDeployment, {"platform_id": platform.id, "deployment_id": deployment_id}
+        )
     session.flush()
     return platform
 
@@ -222,13 +241,99 @@ def line_item(
     exercise_id: str | None,
     assignment_id: int | None,
 ) -> LtiLineItem:
-    row = session.scalar(
-        select(LtiLineItem).where(LtiLineItem.platform_id == platform_id, LtiLineItem.url == url)
+    row, _ = find_or_add(
+        session,
+        LtiLineItem,
+        {"platform_id": platform_id, "url": url},
+        exercise_id=exercise_id,
+        assignment_id=assignment_id,
     )
-    if row is None:
-        row = LtiLineItem(
-            platform_id=platform_id, url=url, exercise_id=exercise_id, assignment_id=assignment_id
-        )
-        session.add(row)
-        session.flush()
     return row
+
+
+def link_line_item(session: Session, *, account_id: int, line_item_id: int) -> None:
+    """Remember that this LMS user was launched from this line item."""
+    find_or_add(session, LtiLink, {"account_id": account_id, "line_item_id": line_item_id})
+
+
+def linked_line_items(session: Session, *, account_id: int) -> list[LtiLineItem]:
+    return list(
+        session.scalars(
+            select(LtiLineItem)
+            .join(LtiLink, LtiLink.line_item_id == LtiLineItem.id)
+            .where(LtiLink.account_id == account_id)
+            .order_by(LtiLineItem.id)
+        )
+    )
+
+
+def queue_score(
+    session: Session,
+    *,
+    line_item_id: int,
+    user_subject: str,
+    score_given: float,
+    score_maximum: float,
+    at: datetime,
+) -> LtiScorePost:
+    """A score to post, due now; ``at`` (the attempt's time) is the score's timestamp."""
+    row = LtiScorePost(
+        line_item_id=line_item_id,
+        user_subject=user_subject,
+        score_given=score_given,
+        score_maximum=score_maximum,
+        status="pending",
+        tries=0,
+        created_at=at,
+        next_try_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def due_scores(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
+    return list(
+        session.scalars(
+            select(LtiScorePost.id)
+            .where(LtiScorePost.status == "pending", LtiScorePost.next_try_at <= now)
+            .order_by(LtiScorePost.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_score(session: Session, *, score_id: int, now: datetime, lease: timedelta) -> bool:
+    """Take a due score for sending; False if another sender took it first.
+
+    The claim pushes ``next_try_at`` past the lease, so a sender that dies mid-post leaves
+    the score due again later instead of stuck.
+    """
+    claimed = session.execute(
+        update(LtiScorePost)
+        .where(
+            LtiScorePost.id == score_id,
+            LtiScorePost.status == "pending",
+            LtiScorePost.next_try_at <= now,
+        )
+        .values(next_try_at=now + lease, tries=LtiScorePost.tries + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(claimed, "rowcount", 0) or 0) == 1
+
+
+def finish_score(
+    session: Session, *, score_id: int, error: str | None, retry_at: datetime | None
+) -> None:
+    """Sent (no error), to be retried at ``retry_at``, or given up (error, no retry)."""
+    row = session.get(LtiScorePost, score_id)
+    if row is None:
+        return
+    row.last_error = error
+    if error is None:
+        row.status = "sent"
+    elif retry_at is not None:
+        row.next_try_at = retry_at
+    else:
+        row.status = "failed"
+    session.flush()

@@ -1,7 +1,10 @@
 """Anonymous learners: a signed, HttpOnly cookie issued on the first visit.
 
 The cookie holds a random id signed with the secret key (itsdangerous), so a learner
-cannot claim another learner's id. It is ``SameSite=Lax`` and, behind https, ``Secure``.
+cannot claim another learner's id. It is ``SameSite=Lax`` and, behind https, ``Secure``;
+an LTI launch sets it itself (to the LMS user's learner id) as ``SameSite=None; Secure``
+behind https, so the tool keeps its learner inside the LMS's iframe (a cross-site frame,
+where Lax cookies are not sent); this middleware then leaves that cookie alone.
 No database row is written for a visit: the learner row appears with the first attempt.
 """
 
@@ -17,6 +20,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 SALT = "jtutor.learner"
 
 
+def serializer_for(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=SALT)
+
+
+def cookie_header(
+    serializer: URLSafeSerializer,
+    *,
+    cookie_name: str,
+    learner_id: str,
+    max_age: int,
+    secure: bool,
+    cross_site: bool = False,
+) -> str:
+    """The Set-Cookie value carrying ``learner_id``; ``cross_site`` (only behind https,
+    where ``Secure`` is possible) makes it ``SameSite=None`` for an LMS iframe."""
+    parts = [
+        f"{cookie_name}={serializer.dumps(learner_id)}",
+        "Path=/",
+        f"Max-Age={max_age}",
+        "HttpOnly",
+        "SameSite=None" if cross_site and secure else "SameSite=Lax",
+    ]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
 class LearnerCookieMiddleware:
     def __init__(
         self,
@@ -28,7 +58,7 @@ class LearnerCookieMiddleware:
         secure: bool,
     ) -> None:
         self.app = app
-        self.serializer = URLSafeSerializer(secret_key, salt=SALT)
+        self.serializer = serializer_for(secret_key)
         self.cookie_name = cookie_name
         self.max_age = max_age
         self.secure = secure
@@ -49,16 +79,13 @@ class LearnerCookieMiddleware:
         return value if isinstance(value, str) and 0 < len(value) <= 64 else None
 
     def set_cookie_header(self, learner_id: str) -> str:
-        parts = [
-            f"{self.cookie_name}={self.serializer.dumps(learner_id)}",
-            "Path=/",
-            f"Max-Age={self.max_age}",
-            "HttpOnly",
-            "SameSite=Lax",
-        ]
-        if self.secure:
-            parts.append("Secure")
-        return "; ".join(parts)
+        return cookie_header(
+            self.serializer,
+            cookie_name=self.cookie_name,
+            learner_id=learner_id,
+            max_age=self.max_age,
+            secure=self.secure,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,9 +100,10 @@ class LearnerCookieMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if new and message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append(
-                    "set-cookie", self.set_cookie_header(learner_id)
-                )
+                headers = MutableHeaders(scope=message)
+                prefix = f"{self.cookie_name}="
+                if not any(v.startswith(prefix) for v in headers.getlist("set-cookie")):
+                    headers.append("set-cookie", self.set_cookie_header(learner_id))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -50,6 +50,8 @@ def _lifespan(tutor: Tutor) -> object:
             threading.Thread(
                 target=tutor.run_startup_check, name="jtutor-self-check", daemon=True
             ).start()
+        if tutor.score_sender is not None:
+            tutor.score_sender.start_if_pending()  # scores an earlier process left queued
         yield
 
     return lifespan

@@ -20,6 +20,7 @@ from app.bank.selfcheck import CheckReport, check_exercise, check_text
 from app.grading import Problem
 from app.grading.result import GradeResult
 from app.grading.worker import GradingPool, shared_pool
+from app.lti.scores import ScoreSender, queue_for_attempt
 from app.settings import Settings
 from app.store import Database, record_attempt
 from app.store.models import Attempt
@@ -56,6 +57,7 @@ class Tutor:
     make_pool: Callable[[], GradingPool]
     grader_override: Grader | None = None
     startup_check: StartupCheck = field(default_factory=StartupCheck)
+    score_sender: ScoreSender | None = None
 
     @property
     def pool(self) -> GradingPool:
@@ -88,8 +90,9 @@ class Tutor:
     def record_attempt(
         self, *, learner_id: str, exercise_id: str, answer: str, seed: int, result: dict[str, Any]
     ) -> Attempt:
-        """Store a graded answer for the learner, and the learner model's update from it, in
-        one transaction (every route that takes answers comes through here)."""
+        """Store a graded answer for the learner, the learner model's update from it and, for
+        an LMS user, the scores to pass back, in one transaction (every route that takes
+        answers comes through here); the scores are posted off the request path."""
         data: Any = getattr(self.catalogue.find(exercise_id), "data", None)
         with self.database.write() as session:
             version = (
@@ -109,6 +112,9 @@ class Tutor:
             record_evidence(
                 session, catalogue=self.catalogue, learner_id=learner_id, attempt=attempt
             )
+            queued = queue_for_attempt(session, attempt=attempt)
+        if queued and self.score_sender is not None:
+            self.score_sender.wake()
         return attempt
 
     def check_grade(self, problem: Problem, answer: str, seed: int) -> GradeResult:
@@ -171,4 +177,5 @@ def build_tutor(
         templates=make_templates(settings.home / "templates"),
         make_pool=make_pool,
         grader_override=grader,
+        score_sender=ScoreSender(database),
     )

@@ -107,8 +107,10 @@ def test_deep_linking_response_is_signed_by_the_tool_and_verifies_with_its_jwks(
     tool_pem = keys.new_private_pem()
     tool_jwk = keys.public_jwk(tool_pem, "tool-1")
     items = [{"type": "ltiResourceLink", "title": "Ex", "url": "https://tool/lti/launch"}]
+    assert launch.deep_linking is not None
     token = deep_linking_response(
-        launch=launch,
+        deployment_id=launch.deployment_id,
+        data=launch.deep_linking.get("data"),
         issuer=ISSUER,
         client_id=CLIENT,
         content_items=items,
