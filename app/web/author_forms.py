@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from app.bank.yaml_text import load_yaml
+from app.bank.yaml_text import YamlRefused, load_yaml
+from app.web.errors import BadInput
 
 FIELDS = ("id", "title", "lesson", "layout", "answer_form", "function", "wrt", "reference")
 TEXT_FIELDS = ("prompt",)
@@ -139,3 +140,17 @@ def split(yaml_text: str) -> dict[str, str]:
         values[key] = "" if value is None else str(value)
     values["rest"] = dump(data) if data else ""
     return values
+
+
+def refuse_hostile_yaml(text: str, *, field: str) -> None:
+    """422 with a short message for YAML no exercise is written in (aliases, deep nesting,
+    huge integers); a plain typo is left for the check report. Parsing is cheap: the body
+    is at most ``JTUTOR_MAX_BODY_BYTES`` and the loader stops at the first refusal."""
+    try:
+        load_yaml(text)
+    except YamlRefused as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise BadInput(f"refused{where}: {exc}", field=field) from None
+    except yaml.YAMLError:
+        pass

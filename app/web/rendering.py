@@ -43,7 +43,7 @@ def is_htmx(request: Request) -> bool:
 
 def is_api(request: Request) -> bool:
     path = request.url.path
-    if path.startswith("/api/") or path == "/healthz":
+    if path.startswith(("/api/", "/author/api/")) or path == "/healthz":
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept

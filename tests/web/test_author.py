@@ -329,3 +329,54 @@ def test_an_import_with_yaml_aliases_is_refused(instructor: Session) -> None:
     )
     assert refused.status_code == 422
     assert "aliases" in refused.text
+
+
+HOSTILE_YAML = {
+    "6k-brackets": "[" * 6_000,
+    "4300-digit-integer": "id: x\nsizes: {n: " + "9" * 4_300 + "}\n",
+    "aliases": billion_laughs(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_YAML))
+def test_hostile_yaml_is_a_4xx_with_a_short_message_and_no_log_flood(
+    instructor: Session, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, token = instructor
+    text = HOSTILE_YAML[name]
+    caplog.clear()
+    replies = {
+        "/author/check": client.post(
+            "/author/check", data={**GOOD_FIELDS, "rest": text, "csrf_token": token}
+        ),
+        "/author/check (htmx)": client.post(
+            "/author/check",
+            data={**GOOD_FIELDS, "rest": text, "csrf_token": token},
+            headers={"HX-Request": "true"},
+        ),
+        "/author/import": client.post(
+            "/author/import",
+            data={"csrf_token": token},
+            files={"file": ("x.yaml", text.encode(), "application/yaml")},
+        ),
+        "/author/api/check": client.post(
+            "/author/api/check", json={"yaml": text}, headers={"X-CSRF-Token": token}
+        ),
+    }
+    for path, reply in replies.items():
+        assert reply.status_code == 422, (path, reply.status_code)
+        found = re.search(r"refused \(line \d+\): ([^<\"]+)", reply.text)
+        assert found and len(found.group(0)) < 100, path
+    assert replies["/author/api/check"].json()["field"] == "yaml"
+    assert len(caplog.records) < 10, [r.getMessage()[:80] for r in caplog.records]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_yaml_typo_is_still_reported_by_the_live_check(instructor: Session) -> None:
+    client, token = instructor
+    reply = client.post(
+        "/author/check",
+        data={**GOOD_FIELDS, "rest": "variables: [W", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert reply.status_code == 200 and "not valid YAML" in reply.text

@@ -33,7 +33,15 @@ from app.store.authored import (
     update_authored,
 )
 from app.web.auth import SignedIn, instructor_router, require_instructor
-from app.web.author_forms import FORM_KEYS, STARTER, ComposeError, compose, dump, split
+from app.web.author_forms import (
+    FORM_KEYS,
+    STARTER,
+    ComposeError,
+    compose,
+    dump,
+    refuse_hostile_yaml,
+    split,
+)
 from app.web.deps import TutorDep
 from app.web.errors import BadInput, NotFound, WebError
 from app.web.preview import read_math, shapes_from_declarations
@@ -340,6 +348,7 @@ async def live_check(request: Request, who: InstructorDep, tutor: TutorDep) -> H
     """The live panel (htmx); without JavaScript, the editor page with the panel filled."""
     form = await request.form()
     values = form_values(form)
+    refuse_hostile_yaml(values["rest"], field="rest")
     mode = str(form.get("mode") or "new")
     panel = await check_form(tutor, values)
     exercise_id = str(form.get("exercise_id") or "") or None
@@ -375,6 +384,7 @@ async def import_yaml(request: Request, who: InstructorDep, tutor: TutorDep) -> 
         await form.close()
     if not text.strip():
         raise BadInput("choose a YAML file (or paste its text) to import", field="file")
+    refuse_hostile_yaml(text, field="file")
     try:
         values = split(text)
     except yaml.YAMLError as exc:

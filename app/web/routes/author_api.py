@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from app.web.auth import SignedIn, instructor_router, require_instructor
+from app.web.author_forms import refuse_hostile_yaml
 from app.web.deps import TutorDep
 
 router = instructor_router()
@@ -36,5 +37,6 @@ def api_exercises(who: InstructorDep, tutor: TutorDep) -> dict[str, Any]:
 
 @router.post("/author/api/check")
 async def api_check(body: CheckRequest, who: InstructorDep, tutor: TutorDep) -> Any:
+    refuse_hostile_yaml(body.yaml, field="yaml")
     report = await run_in_threadpool(tutor.check, body.yaml)
     return report.to_dict()
