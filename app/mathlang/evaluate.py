@@ -224,17 +224,29 @@ class _Run:
         """Gather ``x[k]`` / ``W[i, k]`` with one broadcast index array per position."""
         if isinstance(node.base, Name):
             raw = self.raw[node.base.name]
-        else:  # an expression: its value with the index axes (all of size 1) taken out
-            raw = base.reshape(*base.shape[: base.ndim - 2 - self.axes], *base.shape[-2:])
-            if base.ndim < 2 + self.axes:
-                raw = base
-        cols = raw.shape[-1]
+            cols = raw.shape[-1]
+            picks = self._picks(node, cols)
+            gathered = raw[..., picks[0], picks[1]]
+            return np.asarray(gathered, dtype=np.float64)[..., None, None]
+        # An expression: its value carries the index axes (of size 1 unless what is
+        # indexed uses index names itself), and the entry is taken along them.
+        if base.ndim < 2 + self.axes:
+            base = base.reshape(*([1] * (2 + self.axes - base.ndim)), *base.shape)
+        rows, cols = base.shape[-2:]
+        picks = self._picks(node, cols)
+        flat = np.broadcast_arrays(picks[0] * cols + picks[1])[0]
+        lead = base.ndim - 2
+        where = flat.reshape(*([1] * (lead - self.axes)), *flat.shape, 1)
+        values = base.reshape(*base.shape[:-2], rows * cols)
+        gathered = np.take_along_axis(values, where, axis=-1)
+        return np.asarray(gathered, dtype=np.float64)[..., None]
+
+    def _picks(self, node: Index, cols: int) -> list[npt.NDArray[np.intp]]:
         picks = [self._positions(index) for index in node.indices]
         if len(picks) == 1:
             zero = np.zeros([1] * self.axes, dtype=np.intp)
             picks = [picks[0], zero] if cols == 1 else [zero, picks[0]]
-        gathered = raw[..., picks[0], picks[1]]
-        return np.asarray(gathered, dtype=np.float64)[..., None, None]
+        return picks
 
     def _positions(self, index: Node) -> npt.NDArray[np.intp]:
         if isinstance(index, Number):

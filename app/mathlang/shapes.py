@@ -301,49 +301,39 @@ def _index(ctx: Ctx, node: Index) -> Shape:
     if name not in ctx.variables:
         raise MathError("shape", f"only declared variables can be indexed, not {name}", node.pos)
     rows, cols = ctx.variables[name]
-    if len(node.indices) == 1:
-        if rows != 1 and cols != 1:
-            raise MathError(
-                "shape",
-                f"{node_text(node)}: {name} is a {rows}x{cols} matrix and needs two indices, "
-                f"as in {name}[i, j]",
-                node.pos,
-            )
-        sizes = [max(rows, cols)]
-    elif len(node.indices) == 2:
-        sizes = [rows, cols]
-    else:
-        raise MathError(
-            "shape", f"{node_text(node)}: give one index for a vector, two for a matrix", node.pos
-        )
-    for index, size in zip(node.indices, sizes, strict=True):
-        _check_index(ctx, node, index, size)
+    _check_positions(ctx, node, rows, cols, f"{name} is a {rows}x{cols} matrix", f"{name}[i, j]")
     return ctx.scalar()
 
 
 def _index_expression(ctx: Ctx, node: Index) -> Shape:
-    """``(W x + b)[i]``, ``tanh(W x)[i]``: one entry of an expression's value."""
-    for inner in postorder(node.base):
-        indices = ctx.indices or {}
-        if isinstance(inner, Name) and inner.name in indices and inner.name not in ctx.variables:
-            raise MathError(
-                "shape",
-                f"{node_text(node)}: an index name cannot appear inside what is indexed",
-                inner.pos,
-            )
+    """``(W x + b)[i]``, ``tanh(W x)[i]``: one entry of an expression's value.
+
+    What is indexed may itself use index names: ``(A [delta(k,1), delta(k,2)])[i]`` is
+    entry i of A e_k, the matrix A times the k-th unit vector, for every k. The engine
+    writes a derivative by one entry of a variable this way (a directional derivative
+    along that entry); the entry limit already counts every node once per index
+    combination (:meth:`Ctx.check_entries`).
+    """
     known = ctx.known(ctx.of(node.base))
     if known is None:
         raise MathError(
             "shape", f"{node_text(node)}: the size of what is indexed is not known", node.pos
         )
     rows, cols = known
-    if len(node.indices) == 1 and rows != 1 and cols != 1:
-        raise MathError(
-            "shape",
-            f"{node_text(node)}: this is a {rows}x{cols} matrix and needs two indices",
-            node.pos,
-        )
+    _check_positions(ctx, node, rows, cols, f"this is a {rows}x{cols} matrix", None)
+    return ctx.scalar()
+
+
+def _check_positions(
+    ctx: Ctx, node: Index, rows: int, cols: int, what: str, example: str | None
+) -> None:
+    """One index for a vector, two for a matrix, each running over its position's range."""
     if len(node.indices) == 1:
+        if rows != 1 and cols != 1:
+            hint = f", as in {example}" if example else ""
+            raise MathError(
+                "shape", f"{node_text(node)}: {what} and needs two indices{hint}", node.pos
+            )
         sizes = [max(rows, cols)]
     elif len(node.indices) == 2:
         sizes = [rows, cols]
@@ -353,7 +343,6 @@ def _index_expression(ctx: Ctx, node: Index) -> Shape:
         )
     for index, size in zip(node.indices, sizes, strict=True):
         _check_index(ctx, node, index, size)
-    return ctx.scalar()
 
 
 def _check_index(ctx: Ctx, node: Index, index: Node, size: int) -> None:

@@ -10,7 +10,9 @@ import json
 
 import pytest
 
+from app.calculus.derivation import NoRule
 from app.cli import main
+from app.commands import derive as derive_command
 
 CASES = [
     (["W=3x4", "x=4"], "W x", "x"),
@@ -84,26 +86,18 @@ def test_json_error_has_kind_message_position(capsys: pytest.CaptureFixture[str]
     assert error["kind"] == "syntax" and isinstance(error["position"], int)
 
 
-def test_unknown_wrt_and_missing_rule_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_wrt_and_missing_rule_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert main(["derive", "--var", "x=4", "--function", "x", "--wrt", "y", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["kind"] == "unknown_name"
-    assert (
-        main(
-            [
-                "derive",
-                "--var",
-                "A=3x3",
-                "--var",
-                "x=3",
-                "--function",
-                "det(A) x",
-                "--wrt",
-                "A",
-                "--json",
-            ]
-        )
-        == 1
-    )
+
+    def no_rule(*args: object, **kwargs: object) -> None:
+        raise NoRule("no view of the engine covers this function and variable")
+
+    monkeypatch.setattr(derive_command, "derive", no_rule)
+    argv = ["derive", "--var", "A=3x3", "--var", "x=3", "--function", "det(A) x", "--wrt", "A"]
+    assert main([*argv, "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["error"]["kind"] == "no_rule"
 
 

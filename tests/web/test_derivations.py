@@ -35,7 +35,6 @@ def test_api_derive_index_form_for_a_matrix_variable(client: TestClient) -> None
         ({"variables": {"x": "4"}, "function": "x +", "wrt": "x"}, "function"),
         ({"variables": {"x": "4"}, "function": "x", "wrt": "y"}, "function"),
         ({"variables": {"x": "400"}, "function": "x", "wrt": "x"}, "variables.x"),
-        ({"variables": {"A": "3x3", "x": "3"}, "function": "det(A) x", "wrt": "A"}, "function"),
     ],
 )
 def test_api_derive_rejects_bad_problems_with_422(

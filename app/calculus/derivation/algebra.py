@@ -138,7 +138,7 @@ def transpose(a: Node) -> Node:
         return a
     if isinstance(a, Transpose):
         return a.operand
-    if is_call(a, "eye") or is_call(a, "diag") or _is_scalar_call(a):
+    if is_call(a, "eye") or _is_scalar_call(a) or _is_diagonal_matrix(a):
         return a
     if isinstance(a, Call) and a.func in ("ones", "zeros") and len(a.args) == 2:
         return Call(a.func, (a.args[1], a.args[0]))
@@ -151,6 +151,17 @@ def transpose(a: Node) -> Node:
     if isinstance(a, Binary) and a.op == "/" and isinstance(a.right, Number):
         return div(transpose(a.left), a.right)
     return Transpose(a)
+
+
+def _is_diagonal_matrix(a: Node) -> bool:
+    """``diag(v)`` built by :func:`diag` from a vector: a diagonal matrix, its own transpose.
+
+    ``diag(A)`` of a square matrix is a column (its transpose a row), and the tree alone
+    does not say which of the two a ``diag`` call is; :func:`diag` marks the calls it
+    builds from vectors with the position ``VECTOR_DIAG`` (positions take no part in
+    equality or printing).
+    """
+    return is_call(a, "diag") and a.pos == VECTOR_DIAG
 
 
 def _is_scalar_call(a: Node) -> bool:
@@ -178,11 +189,15 @@ def eye(n: int) -> Node:
     return num(1) if n == 1 else Call("eye", (num(n),))
 
 
+VECTOR_DIAG = -1
+"""The position that marks a ``diag`` call built from a vector (see :func:`transpose`)."""
+
+
 def diag(v: Node) -> Node:
     """``diag(v)`` of a column vector; ``diag(1) = I`` (Parr & Howard §4.2)."""
     if is_call(v, "ones") and len(v.args) == 1:  # type: ignore[attr-defined]
         return Call("eye", v.args)  # type: ignore[attr-defined]
-    return Call("diag", (v,))
+    return Call("diag", (v,), pos=VECTOR_DIAG)
 
 
 def name(text: str) -> Name:

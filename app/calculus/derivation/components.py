@@ -87,6 +87,10 @@ def entry(
 ) -> list[Term]:
     """Entry ``(r, c)`` of ``node`` as a sum of terms; raises :class:`NoRule` if not multilinear."""
     shape = shapes[id(node)]
+    if isinstance(node, Name) and node.name == "ones":  # the context-sized all-ones
+        return [Term(1.0)]
+    if isinstance(node, Name) and node.name == "I":  # the context-sized identity
+        return [Term(1.0, (), ((r, c),) if r is not None and c is not None else ())]
     if isinstance(node, Name):
         return [
             Term(

@@ -24,6 +24,7 @@ from app.calculus.derivation import verify
 from app.calculus.derivation.chain_steps import chain_steps
 from app.calculus.derivation.component_steps import ComponentResult, component_steps
 from app.calculus.derivation.context import Problem
+from app.calculus.derivation.differential_steps import differential_steps
 from app.calculus.derivation.forward import depends_on
 from app.calculus.derivation.gradient_steps import gradient_steps
 from app.calculus.derivation.inverse_steps import inverse_steps
@@ -92,9 +93,31 @@ def derive(
         out_shape=out_shape,
         taken=set(shapes),
     )
-    if len(wrt_list) > 1:
-        return _stacked(problem)
-    return _single(problem, wrt_list[0])
+    try:
+        structured = _stacked(problem) if len(wrt_list) > 1 else _single(problem, wrt_list[0])
+    except NoRule:
+        return _by_differentials(problem)
+    if structured.verified:
+        return structured
+    fallback = _by_differentials(problem)
+    return fallback if fallback.verified else structured
+
+
+def _by_differentials(problem: Problem) -> Derivation:
+    """The general view: one entry of the variable moved at a time (:mod:`differential`)."""
+    problem.operations.clear()
+    result = differential_steps(problem)
+    steps = list(result.steps)
+    if result.indices is None:
+        expr = result.expression
+        if problem.layout == "denominator":
+            expr = al.transpose(expr)
+        steps.append(_result_step(problem, expr, None))
+        return _derivation(problem, steps, expr, None)
+    steps.append(_result_step(problem, result.expression, result.sizes))
+    deriv = _derivation(problem, steps, result.expression, result.indices)
+    deriv.index_sizes = result.sizes
+    return deriv
 
 
 def reassociate(node: Node, wrt: str, shapes: Mapping[int, tuple[int, ...]]) -> Node:

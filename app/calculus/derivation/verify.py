@@ -120,8 +120,11 @@ def derivative_holds(
             and len(indices) == len(canonical)
             and (len(canonical) >= 3 or layout == "numerator")
         ):
+            n_in = len(layouts.input_axes(in_shapes))
             return _close(
-                answer, _arranged(fd_t, canonical, layout), _arranged(err_t, canonical, layout)
+                answer,
+                _arranged(fd_t, canonical, layout, n_in),
+                _arranged(err_t, canonical, layout, n_in),
             )
         expected = layouts.to_layout(fd_t, out_shape, in_shapes, layout)
         error = layouts.to_layout(err_t, out_shape, in_shapes, layout)
@@ -134,10 +137,10 @@ def derivative_holds(
         return False
 
 
-def _arranged(tensor: Array, canonical: tuple[int, ...], layout: str) -> Array:
+def _arranged(tensor: Array, canonical: tuple[int, ...], layout: str, n_in: int) -> Array:
+    """The canonical tensor with the input's ``n_in`` axes moved first (denominator)."""
     if layout == "numerator":
         return tensor
-    n_in = len(canonical) - 1 if len(canonical) == 3 else len(canonical) // 2
     n_out = len(canonical) - n_in
     return np.transpose(tensor, tuple(range(n_out, len(canonical))) + tuple(range(n_out)))
 
