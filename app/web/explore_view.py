@@ -121,21 +121,45 @@ def result_reading(layout: str, wrt_count: int) -> str:
     return "row = entry of the output, column = entry of the variable"
 
 
-def explored(outcome: dict[str, Any]) -> Explored:
-    """The page's model of a successful worker answer."""
+def one_step_graph(names: Sequence[str], wrt: Sequence[str], label: str) -> pictures.Graph:
+    """The graph of a derivation without intermediates (the component view alone): every
+    variable feeds the output, drawn as one node holding the whole function."""
+    col_w, row_h, pad = 80.0, 62.0, 16.0
+    label_w = len(label) * 7.4 + 18
+    width = max(pad * 2 + len(names) * col_w, label_w + pad * 2)
+    offset = (width - len(names) * col_w) / 2
+    inputs = [
+        pictures.GraphNode(
+            name, name, "input" if name in wrt else "constant", offset + k * col_w + col_w / 2, 36
+        )
+        for k, name in enumerate(names)
+    ]
+    out = pictures.GraphNode("=output", label, "output", width / 2, 36 + row_h)
+    return pictures.Graph([*inputs, out], [(i, out) for i in inputs], width, pad * 2 + 2 * row_h)
+
+
+def explored(outcome: dict[str, Any], names: Sequence[str] = (), function: str = "") -> Explored:
+    """The page's model of a successful worker answer; ``names`` are the variables and
+    ``function`` the function's text, for the graph of a derivation with no intermediates."""
     d = outcome["derivation"]
     output = str(outcome.get("output") or "y")
     operations: Sequence[Any] = outcome.get("operations") or []
-    graph = (
-        pictures.dataflow([(n, label, list(ops)) for n, label, ops in operations], d["wrt"], output)
-        if operations
-        else None
-    )
+    graph: pictures.Graph | None = None
+    if operations:
+        graph = pictures.dataflow(
+            [(n, label, list(ops)) for n, label, ops in operations], d["wrt"], output
+        )
+    elif names and function:
+        graph = one_step_graph(list(names), d["wrt"], f"{output} = {function}")
+    out_id = output if operations else "=output"
     per_step = outcome.get("steps") or [{} for _ in d["steps"]]
     steps: list[StepView] = []
     sections: list[Section] = []
     for number, (step, pic) in enumerate(zip(d["steps"], per_step, strict=False), 1):
-        view = StepView(number, step, list(pic.get("lit") or []), _heat(pic.get("heatmap")))
+        lit = [out_id if n == output else n for n in pic.get("lit") or []]
+        if step.get("view") == "component" and not lit:
+            lit = [out_id]  # the component view works on one entry of the output
+        view = StepView(number, step, lit, _heat(pic.get("heatmap")))
         steps.append(view)
         kind = str(step.get("view") or "result")
         if not sections or sections[-1].view != kind:

@@ -176,3 +176,11 @@ def test_home_and_every_lesson_link_to_explore(client: TestClient) -> None:
     assert 'href="/explore"' in client.get("/").text
     for lesson in LESSONS:
         assert 'href="/explore"' in client.get(f"/lessons/{lesson.slug}").text, lesson.slug
+
+
+def test_the_function_preview_does_not_wait_for_the_variable_to_differentiate_by(
+    client: TestClient,
+) -> None:
+    page = client.get("/explore/preview?var=W=3x4&var=x&function=tanh(W%20x%20%2B%20b)", headers=HX)
+    assert page.status_code == 200
+    assert "unknown name" in page.text.lower() and "add it to the variables" in page.text

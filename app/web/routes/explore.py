@@ -95,15 +95,18 @@ def _plain_error(kind: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"kind": kind, "message": message, "position": None}}
 
 
-def _resolve(tutor: Tutor, query: ExploreQuery) -> tuple[Variables | None, dict[str, Any] | None]:
-    """The variables with every shape known, or the error to show (as the preview does)."""
+def _resolve(
+    tutor: Tutor, query: ExploreQuery, *, need_wrt: bool = True
+) -> tuple[Variables | None, dict[str, Any] | None]:
+    """The variables with every shape known, or the error to show (as the preview does);
+    the live preview reads the function before the variable to differentiate by is given."""
     if query.layout not in LAYOUTS:
         return None, _plain_error("syntax", "the layout is numerator or denominator")
     limit = tutor.settings.max_answer_chars
     if len(query.function) > limit:
         return None, _plain_error("limit", f"the function is longer than {limit} characters")
     wrt = _wrt(query)
-    if not wrt:
+    if not wrt and need_wrt:
         return None, _plain_error("unknown_name", "say which variable to differentiate by")
     try:
         declared = read_declarations(query.var)
@@ -150,7 +153,7 @@ def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
         "q": query,
         "examples": EXAMPLES,
         "max_dim": tutor.settings.explore_max_dim,
-        "var_inputs": [*query.var, "", ""][: max(3, len(query.var) + 1)],
+        "var_inputs": [*query.var, "", "", "", ""][: max(4, len(query.var) + 2)],
     }
     status = 200
     if query.function:
@@ -158,7 +161,7 @@ def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
         if variables is not None:
             outcome = _derive(tutor, query, variables)
             if "derivation" in outcome:
-                model = explored(outcome)
+                model = explored(outcome, list(variables.specs), query.function)
                 model.function_latex = mathlang.to_latex(mathlang.parse(query.function))
                 total = len(model.steps)
                 shown = min(_whole_number(request.query_params.get("shown"), 1), total)
@@ -188,7 +191,7 @@ def explore_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
     query = _query(request)
     reading: dict[str, Any] | None = None
     if query.function:
-        variables, error = _resolve(tutor, query)
+        variables, error = _resolve(tutor, query, need_wrt=False)
         if error is not None:
             reading = error
         elif variables is not None:
