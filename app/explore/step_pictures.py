@@ -32,6 +32,8 @@ MAX_SIDE = 48
 """A heat map with more rows or columns than this is not drawn (a 12x12 matrix by a
 12x12 matrix would be 144 x 144 cells)."""
 NAMING_RULE = "Introduce intermediate variables"
+LOCAL_VIEWS = ("chain", "differential")
+"""Views whose step about an intermediate u takes u's local derivative by its operand."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def step_pictures(d: Derivation, output: str) -> list[dict[str, Any]]:
         heat: dict[str, Any] | None = None
         if step.rule == NAMING_RULE:
             pass
-        elif len(lit) == 1 and step.view == "chain" and lit[0] in index:
+        elif len(lit) == 1 and step.view in LOCAL_VIEWS and lit[0] in index:
             op = ops[index[lit[0]]]
             path = [o for o in op.operands if o in index or o in d.wrt]
             if path:

@@ -21,6 +21,7 @@ VIEW_TITLES = {
     "component": "Component view: one entry, written as a sum (Learned-Miller)",
     "chain": "Chain-rule view: intermediate variables and local Jacobians (Parr & Howard)",
     "gradient": "Gradient view: the gradient carried back from the output (Wu; MIT 6.390)",
+    "differential": "Differential view: move one entry of the variable and follow the change",
     "result": "Result",
 }
 
@@ -163,7 +164,7 @@ def explored(outcome: dict[str, Any], names: Sequence[str] = (), function: str =
         steps.append(view)
         kind = str(step.get("view") or "result")
         if not sections or sections[-1].view != kind:
-            sections.append(Section(kind, VIEW_TITLES.get(kind, kind)))
+            sections.append(Section(kind, VIEW_TITLES.get(kind, f"{kind.capitalize()} view")))
         sections[-1].steps.append(view)
     result = outcome.get("result")
     reading = result_reading(d["layout"], len(d["wrt"]))

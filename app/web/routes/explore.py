@@ -125,7 +125,8 @@ def _resolve(
 
 
 def _derive(tutor: Tutor, query: ExploreQuery, variables: Variables) -> dict[str, Any]:
-    key = (query.function, tuple(variables.specs.items()), tuple(_wrt(query)), query.layout)
+    limits = (tutor.settings.grading_timeout, tutor.settings.grading_memory_mb)
+    key = (query.function, tuple(variables.specs.items()), tuple(_wrt(query)), query.layout, limits)
     found = _CACHE.get(key)
     if found is not None:
         return found
