@@ -52,3 +52,12 @@ def test_the_worker_task_sends_plain_json() -> None:
     assert len(out["steps"]) == len(out["derivation"]["steps"])
     error = explore("x +", {"x": "4"}, ["x"], "numerator", 1)
     assert error["error"]["kind"] == "syntax"
+
+
+def test_a_differential_step_about_an_intermediate_draws_its_local_jacobian() -> None:
+    out = explore("kron(W, x)", {"W": "2x3", "x": "2"}, ["x"], "numerator", 1)
+    steps = list(zip(out["derivation"]["steps"], out["steps"], strict=True))
+    about_u1 = [p for s, p in steps if s["view"] == "differential" and p["lit"] == ["u1"]]
+    assert about_u1, "kron(W, x) by x is derived in the differential view"
+    heat = about_u1[0]["heatmap"]
+    assert (heat["rows"], heat["cols"]) == (12, 2)  # the 4x3 product by the 2 entries of x
