@@ -382,8 +382,13 @@ def _name_misconception(
         # A sign or a constant factor is a slip the diagnosis names with a hint that fits the
         # function; a buggy rule that also gives c times the derivative (stopping the chain
         # at y - x) cannot be told from that slip, so only the author's own list names it.
-        slip = result.diagnosis in ("sign", "scaled")
-        found = None if slip else misconceptions.match(setup, measured, layouts, runner.count)
+        # A power-rule slip (x for x .* x) is that factor's own cause: it is still named.
+        only = misconceptions.SCALED_IDS if result.diagnosis == "scaled" else None
+        found = (
+            None
+            if result.diagnosis == "sign"
+            else misconceptions.match(setup, measured, layouts, runner.count, only)
+        )
         mistakes = _mistake_functions(setup, runner.count)
         own = misconceptions.listed(setup, mistakes, measured, layouts)
         if own is not None:  # the author's feedback first; the engine's step when it agrees
@@ -467,6 +472,11 @@ def _transposed(
         first = comparisons[0][asked]
         result.heatmap = heatmap(first.answer, first.expected)
     result.message = messages.transposed(setup.problem.layout, setup.other)
+    try:  # for a linear map the other layout is the matrix read off the formula as it stands
+        result.misconception = misconceptions.named(setup, misconceptions.linear_map(setup))
+    except Exception:  # an explanation must never cost the grade
+        log.exception("naming a misconception failed")
+        result.misconception = None
     return result
 
 

@@ -40,6 +40,26 @@ def answer_function(typed: mathlang.Typed) -> AnswerFn:
     return run
 
 
+def expand_compact(
+    setup: ProblemSetup, matrix: Array, instance: Instance, count: int | None
+) -> Array:
+    """The full derivative that the compact matrix ``matrix`` stands for at ``instance``."""
+    compact = setup.problem.compact
+    indices = setup.problem.indices
+    assert compact is not None and indices is not None and setup.compact_shape is not None
+    full = setup.form_shape(setup.layouts[0], count or len(indices))
+    assert full is not None
+    shapes = dict(setup.shapes)
+    shapes[compact["name"]] = setup.compact_shape
+    expand = mathlang.check(
+        mathlang.parse(compact["expand"]), shapes, indices=dict(zip(indices, full, strict=True))
+    )
+    values = dict(instance)
+    values[compact["name"]] = matrix
+    with np.errstate(all="ignore"):
+        return np.asarray(mathlang.evaluate(expand, values, finite=False), dtype=np.float64)
+
+
 def compact_answer_function(
     setup: ProblemSetup, typed: mathlang.Typed, full: tuple[int, ...]
 ) -> AnswerFn:

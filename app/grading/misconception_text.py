@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app import mathlang
-from app.mathlang.ast import Call, Name, Node, walk
+from app.mathlang.ast import Binary, Call, Name, Node, walk
 
 if TYPE_CHECKING:
     from app.calculus.buggy.candidates import Candidate
@@ -106,7 +106,75 @@ def message(cand: Candidate, setup: ProblemSetup) -> str:
             f"shape of each factor (axes(dY/dX) = axes(Y) + axes(X)) rather than transposing "
             f"one to make the sizes fit."
         )
+    if cand.id == "power_rule":
+        return _power(cand, site)
+    if cand.id == "dropped_kronecker_delta":
+        return _delta(cand, setup)
+    if cand.id == "constant_treated_as_variable":
+        f = _text(setup.typed.node)
+        return (
+            f"You differentiated {f} with respect to {site}, not {x}: what you wrote is "
+            f"∂({f})/∂{site}. Here {site} is a constant and {x} is the variable; the "
+            f"derivative with respect to {x} keeps {site} as the coefficient of {x}."
+        )
     return cand.id
+
+
+def _power(cand: Candidate, site: str) -> str:
+    node = cand.node
+    assert isinstance(node, Binary)
+    base = _text(node.left)
+    k = "2" if node.op in (".*", "*") else _text(node.right)
+    rule = f"the power rule gives d({base})^{k} = {k} ({base})^({k}−1) d({base})"
+    kind = cand.slip.kind
+    if kind.endswith("no_factor"):
+        return (
+            f"You differentiated {site} without bringing the exponent down: {rule}, so "
+            f"the factor {k} is missing from your answer."
+        )
+    if kind.endswith("not_lowered"):
+        return (
+            f"You brought the exponent {k} of {site} down but kept the power as it was: "
+            f"{rule} — the power goes down by one."
+        )
+    return (
+        f"You kept {site} itself where its derivative belongs: {rule}, times the "
+        f"derivative of {base}."
+    )
+
+
+def _delta(cand: Candidate, setup: ProblemSetup) -> str:
+    name = _text(cand.node)
+    rows = cand.slip.kind == "drop_row_delta"
+    moved = "column" if rows else "row"
+    kept = "row" if rows else "column"
+    return (
+        f"You dropped a Kronecker delta. Moving one entry {name}_jl moves only that entry: "
+        f"∂{name}_ik/∂{name}_jl = δ_ij δ_kl. Your answer treats it as "
+        f"{'δ_kl' if rows else 'δ_ij'}, as if the whole {moved} of {name} moved with it, "
+        f"so every output gets a derivative. An output that uses only one {kept} of "
+        f"{name} does not depend on the others: keep the delta that ties the output's "
+        f"{kept} index to that of {name}."
+    )
+
+
+def linear_map(setup: ProblemSetup) -> str:
+    """The other layout, for a function linear in the variable: why the matrix is not
+    copied from the formula as it stands."""
+    f = _text(setup.typed.node)
+    x = ", ".join(setup.problem.wrt)
+    if setup.problem.layout == "numerator":
+        rule = f"row i holds the derivatives of output entry i with respect to {x}"
+        other = "denominator"
+    else:
+        rule = f"row j holds the derivatives of every output entry with respect to {x}_j"
+        other = "numerator"
+    return (
+        f"{f} is linear in {x}, so its derivative is a constant matrix — but it is not "
+        f"read off the formula as it stands. In {setup.problem.layout} layout {rule}; "
+        f"write one output entry as a sum over the entries of {x} to see which matrix "
+        f"that is. Your answer is the {other}-layout arrangement, the transpose."
+    )
 
 
 def _depends(node: Node, wrt: list[str]) -> bool:

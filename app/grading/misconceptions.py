@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.calculus.buggy.candidates import Analysis, Candidate, analyse
+from app.calculus.buggy.candidates import Analysis, Candidate, analyse, linear_in
 from app.calculus.buggy.steps import diverging_step
 from app.calculus.buggy.tangents import Forward
 from app.calculus.buggy.values import NoTangent
@@ -26,8 +26,10 @@ from app.calculus.layouts import Layout, other_layout, to_layout, value_axes
 from app.calculus.reference import reference_derivative
 from app.grading import misconception_text
 from app.grading.compare import Comparison
+from app.grading.measure import expand_compact
 from app.grading.setup import ProblemSetup
 from app.mathlang import MathError
+from app.mathlang.ast import Name
 
 Array = npt.NDArray[np.float64]
 Instance = dict[str, Array]
@@ -59,13 +61,20 @@ def _agrees(comp: Comparison, answer: Array, expected: Array) -> bool:
     return Comparison(answer, expected, comp.error, comp.checked, comp.scale).passed
 
 
+SCALED_IDS = frozenset({"power_rule"})
+"""Misconceptions named even when the answer is a constant times the derivative: the
+exponent not brought down (``x`` for ``x .* x``) is that slip's own cause."""
+
+
 def match(
     setup: ProblemSetup,
     measured: Sequence[tuple[Instance, dict[Layout, Comparison]]],
     layouts: Sequence[Layout],
     count: int | None,
+    only: frozenset[str] | None = None,
 ) -> Found | None:
-    """The first catalogue candidate the answer matches at every measured instance."""
+    """The first catalogue candidate the answer matches at every measured instance
+    (among the ids in ``only``, when given)."""
     found = analysis(setup)
     if found is None or not found.candidates or not measured:
         return None
@@ -82,6 +91,8 @@ def match(
     for cand in found.candidates:
         if cand.slip.kind == "stop_chain_resized":
             continue  # another shape than the derivative's: see stopped_chain
+        if only is not None and cand.id not in only:
+            continue
         if _matches(setup, cand, forwards, rights, measured, layouts, count):
             return Found(cand.id, misconception_text.message(cand, setup), cand)
     return None
@@ -106,10 +117,9 @@ def _matches(
                 break
             try:
                 with np.errstate(all="ignore"):
-                    flat = fw.jacobian(cand.slip)
-            except (NoTangent, ValueError, np.linalg.LinAlgError):
+                    form = _candidate_form(setup, cand, fw, layout, count)
+            except (NoTangent, MathError, ValueError, np.linalg.LinAlgError):
                 return False
-            form = _form(setup, flat, layout, count)
             if form is None or form.shape != comp.expected.shape or not np.all(np.isfinite(form)):
                 ok = False
                 break
@@ -125,6 +135,30 @@ def _matches(
     return False
 
 
+def _candidate_form(
+    setup: ProblemSetup, cand: Candidate, fw: Forward, layout: Layout, count: int | None
+) -> Array | None:
+    """The candidate's derivative at ``fw``'s instance in the form the answer is compared
+    in (``None`` when it has no such form)."""
+    if cand.slip.kind != "swap_variable":
+        return _form(setup, fw.jacobian(cand.slip), layout, count)
+    assert isinstance(cand.node, Name)
+    name = cand.node.name
+    shape = setup.shapes[name]
+    flat = Forward(fw.typed, fw.values, [name], [shape]).jacobian(None)
+    if setup.compact_shape is None:
+        if shape != setup.wrt_shapes[0]:
+            return None
+        return _form(setup, flat, layout, count)
+    # A compact answer: the derivative by the other variable is read as the compact
+    # matrix and expanded as the learner's would be (G = W for d(Wx)/dW: that is d(Wx)/dx).
+    canonical = flat.reshape(value_axes(setup.out_shape) + value_axes(shape))
+    matrix = to_layout(canonical, setup.out_shape, [shape], layout)
+    if tuple(matrix.shape) != setup.compact_shape:
+        return None
+    return expand_compact(setup, matrix, dict(fw.values), count)
+
+
 def _whole_transpose(
     setup: ProblemSetup,
     form: Array,
@@ -138,6 +172,20 @@ def _whole_transpose(
     if other is None or other.shape != form.shape:
         return False
     return _agrees(comp, form, other)
+
+
+def linear_map(setup: ProblemSetup) -> Found | None:
+    """An answer in the other layout, for a function linear in the variable: the
+    Jacobian's matrix read off the formula the other way round (``W`` for ``x W`` in
+    numerator layout, where the Jacobian is ``Wᵀ``)."""
+    found = analysis(setup)
+    if (
+        found is None
+        or len(setup.problem.wrt) != 1
+        or not linear_in(found.typed, setup.problem.wrt)
+    ):
+        return None
+    return Found("linear_map_transposed", misconception_text.linear_map(setup))
 
 
 def diagonal_as_vector(

@@ -147,6 +147,10 @@ MISCONCEPTION_SKILLS: dict[str, str] = {
     "product_order": "chain_rule",
     "transposed_factor": "layout",
     "diagonal_as_vector": "elementwise",
+    "power_rule": "partials",
+    "dropped_kronecker_delta": "tensor_index",
+    "constant_treated_as_variable": "partials",
+    "linear_map_transposed": "layout",
 }
 """The skill each misconception of the catalogue (DESIGN §11) reveals. A misconception is
 more specific than a diagnosis, so when a result names one it decides the skill."""
@@ -165,6 +169,10 @@ MISTAKE_PHRASES: dict[str, str] = {
     "product_order": "You multiplied the chain rule's factors in the other order",
     "transposed_factor": "You transposed one factor",
     "diagonal_as_vector": "You wrote a diagonal Jacobian as a vector",
+    "power_rule": "You misapplied the power rule",
+    "dropped_kronecker_delta": "You dropped a Kronecker delta",
+    "constant_treated_as_variable": "You differentiated with respect to a constant",
+    "linear_map_transposed": "You read a linear map's Jacobian off the formula the other way round",
 }
 """How the reason for a drill names the mistake it answers (one phrase per kind)."""
 

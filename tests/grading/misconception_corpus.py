@@ -19,6 +19,7 @@ class Case:
     right: list[str]
     wrong: dict[str, list[str]]
     controls: list[str] = field(default_factory=list)
+    indices: list[str] | None = None
 
 
 CORPUS: list[Case] = [
@@ -121,8 +122,10 @@ CORPUS: list[Case] = [
         {
             "activation_not_derivative": ["relu(a^T x + c) a^T"],
             "missing_activation_derivative": ["a^T"],
+            # the derivative by the weights a, not the input x
+            "constant_treated_as_variable": ["step(a^T x + c) x^T"],
         },
-        ["2 a^T", "step(a^T x + c) x^T", "(a^T x + c) a^T"],
+        ["2 a^T", "step(a^T x + c) (a^T + x^T)", "(a^T x + c) a^T"],
     ),
     Case(
         {"x": "4:positive"},
@@ -298,8 +301,8 @@ CORPUS: list[Case] = [
         "x",
         "numerator",
         ["-2 (y - x)^T"],
-        {},
-        ["2 (y - x)^T", "-(y - x)^T", "-4 (y - x)^T"],
+        {"power_rule": ["-(y - x)^T"]},  # the exponent of the square not brought down
+        ["2 (y - x)^T", "-3 (y - x)^T", "-4 (y - x)^T"],
     ),
     Case(
         {"v": "3"},
@@ -337,5 +340,164 @@ CORPUS: list[Case] = [
         ["diag(sigmoid(W x) .* (1 - sigmoid(W x))) W"],
         {"missing_inner_derivative": ["diag(sigmoid(W x) .* (1 - sigmoid(W x)))"]},
         ["diag(sigmoid(W x))", "sigmoid(W x) .* (1 - sigmoid(W x))"],
+    ),
+    # power_rule
+    Case(
+        {"A": "4x3", "x": "3", "b": "4"},
+        "sum((A x - b).^3)",
+        "x",
+        "numerator",
+        ["3 ((A x - b).^2)^T A"],
+        {"power_rule": ["((A x - b).^2)^T A", "3 ((A x - b).^3)^T A"]},
+        ["3 ((A x + b).^2)^T A", "2 ((A x - b).^2)^T A", "3 ((A x - b).^2)^T A A^T A"],
+    ),
+    Case(
+        {"s": "scalar", "M": "2x3"},
+        "s^3 M",
+        "s",
+        "numerator",
+        ["3 s^2 M"],
+        {"power_rule": ["s^2 M", "3 s^3 M", "s^3 M"]},
+        ["3 s M", "s M", "2 s^2 M"],
+    ),
+    Case(
+        {"x": "4"},
+        "x .* x",
+        "x",
+        "numerator",
+        ["2 diag(x)"],
+        {"power_rule": ["diag(x)", "2 diag(x .* x)"]},
+        ["2 I", "diag(x) + I", "diag(x + 2)"],
+    ),
+    # dropped_kronecker_delta (index form)
+    Case(
+        {"W": "3x4", "v": "4"},
+        "W v",
+        "W",
+        "numerator",
+        ["delta(i,j) * v[k]"],
+        {"dropped_kronecker_delta": ["v[k]"]},
+        ["W[i,k]", "delta(i,j)", "delta(i,j) * v[k] + v[k]"],
+        ["i", "j", "k"],
+    ),
+    Case(
+        {"A": "2x3", "X": "3x4"},
+        "A X",
+        "X",
+        "numerator",
+        ["A[a,c] * delta(b,d)"],
+        {"dropped_kronecker_delta": ["A[a,c]"]},
+        ["delta(b,d)", "A[a,c] * delta(a,b)", "X[c,d] * delta(b,d)"],
+        ["a", "b", "c", "d"],
+    ),
+    Case(
+        {"X": "3x2", "u": "3"},
+        "X^T u",
+        "X",
+        "numerator",
+        ["u[b] * delta(a,c)"],
+        {"dropped_kronecker_delta": ["u[b]"]},
+        ["delta(a,c)", "u[a] * delta(a,c)", "X[b,c] * u[b]"],
+        ["a", "b", "c"],
+    ),
+    # constant_treated_as_variable
+    Case(
+        {"w": "5", "x": "5"},
+        "sigmoid(w^T x)",
+        "x",
+        "numerator",
+        ["sigmoid(w^T x) (1 - sigmoid(w^T x)) w^T"],
+        {"constant_treated_as_variable": ["sigmoid(w^T x) (1 - sigmoid(w^T x)) x^T"]},
+        ["(1 - sigmoid(w^T x)) w^T", "sigmoid(w^T x) (1 - sigmoid(w^T x)) (w^T + x^T)"],
+    ),
+    Case(
+        {"X": "3x2", "Y": "3x2"},
+        "trace(X^T Y)",
+        "X",
+        "denominator",
+        ["Y"],
+        {"constant_treated_as_variable": ["X"]},
+        ["X + Y", "2 Y", "Y - X"],
+    ),
+    Case(
+        {"u": "3", "M": "3x3", "v": "3"},
+        "u^T M v",
+        "v",
+        "numerator",
+        ["u^T M"],
+        {"constant_treated_as_variable": ["v^T M^T"], "missing_inner_derivative": ["u^T"]},
+        ["v^T M", "u^T M M", "u^T M + v^T"],
+    ),
+    # linear_map_transposed (the other layout of a linear map)
+    Case(
+        {"B": "4x2", "z": "4"},
+        "B^T z",
+        "z",
+        "numerator",
+        ["B^T"],
+        {"linear_map_transposed": ["B"]},
+        ["-B^T", "2 B^T", "B^T + 1"],
+    ),
+    Case(
+        {"P": "3x5", "x": "5"},
+        "sum(P x)",
+        "x",
+        "numerator",
+        ["ones(3)^T P"],
+        {"linear_map_transposed": ["P^T ones(3)"]},
+        ["ones(5)^T", "2 ones(3)^T P", "ones(3)^T P + x^T"],
+    ),
+    Case(
+        {"A": "2x3", "B": "2x3", "x": "3"},
+        "(A + B) x",
+        "x",
+        "denominator",
+        ["(A + B)^T"],
+        {"linear_map_transposed": ["A + B"]},
+        ["A^T", "(A - B)^T", "A^T + B^T + 1"],
+    ),
+    # compositions and shapes unlike the bank's
+    Case(
+        {"W": "2x4", "x": "4"},
+        "exp(W x)",
+        "x",
+        "numerator",
+        ["diag(exp(W x)) W"],
+        {
+            "missing_activation_derivative": ["W"],
+            "missing_inner_derivative": ["diag(exp(W x))"],
+        },
+        ["diag(exp(x))", "exp(W x) ones(4)^T", "diag(W x) W"],
+    ),
+    Case(
+        {"x": "4"},
+        "sin(x) .* cos(x)",
+        "x",
+        "numerator",
+        ["diag(cos(x) .* cos(x) - sin(x) .* sin(x))"],
+        {"product_rule_one_term": ["diag(cos(x) .* cos(x))", "-diag(sin(x) .* sin(x))"]},
+        ["diag(cos(x) .* sin(x))", "diag(cos(x) - sin(x))"],
+    ),
+    Case(
+        {"W": "2x5", "x": "5", "b": "2"},
+        "tanh(W x + b)",
+        "x",
+        "numerator",
+        ["diag(1 - tanh(W x + b).^2) W"],
+        {
+            "missing_activation_derivative": ["W"],
+            "activation_not_derivative": ["diag(tanh(W x + b)) W"],
+            "missing_inner_derivative": ["diag(1 - tanh(W x + b).^2)"],
+        },
+        ["diag(1 + tanh(W x + b).^2) W", "diag(1 - tanh(W x).^2) W"],
+    ),
+    Case(
+        {"V": "3x2", "W": "2x4", "x": "4"},
+        "V W x",
+        "x",
+        "numerator",
+        ["V W"],
+        {"missing_inner_derivative": ["V"], "linear_map_transposed": ["W^T V^T"]},
+        ["W", "V W + ones(3, 4)", "2 V W"],
     ),
 ]

@@ -19,6 +19,8 @@ def _grade(case, answer: str, seed: int) -> dict:  # type: ignore[no-untyped-def
         "wrt": case.wrt,
         "layout": case.layout,
     }
+    if case.indices is not None:
+        problem["indices"] = case.indices
     return grade_dict(problem, answer, seed=seed)
 
 

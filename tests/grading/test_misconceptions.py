@@ -83,21 +83,44 @@ def test_symmetric_matrix_names_nothing() -> None:
     ("problem", "answer"),
     [
         ({"variables": {"x": "4", "y": "4"}, "function": "sum((y - x).^2)"}, "2 (y - x)^T"),
-        ({"variables": {"x": "3"}, "function": "sum(x .* x)"}, "x^T"),
+        ({"variables": {"x": "3"}, "function": "sum(x .* x)"}, "3 x^T"),
+        ({"variables": {"x": "3", "A": "3x3:spd"}, "function": "x^T A x"}, "x^T A"),
     ],
 )
 def test_a_sign_or_a_factor_is_not_named_as_a_buggy_rule(problem, answer) -> None:  # type: ignore[no-untyped-def]
-    """Stopping the chain at y - x gives the negative, one term of x .* x gives half: the
-    answer cannot be told from a slip of sign or factor, so nothing is named."""
+    """Stopping the chain at y - x gives the negative, one product-rule term of a symmetric
+    form gives half: the answer cannot be told from a slip of sign or factor, so nothing is
+    named."""
     result = grade_dict({**problem, "wrt": "x", "layout": "numerator"}, answer, seed=3)
     assert result["diagnosis"] in ("sign", "scaled")
     assert result["misconception"] is None
 
 
+@pytest.mark.parametrize(
+    ("function", "answer"),
+    [("sum(x .* x)", "x^T"), ("sum(x.^3)", "(x.^2)^T"), ("sum((x - 1).^2)", "(x - 1)^T")],
+)
+def test_the_exponent_not_brought_down_is_named_though_the_answer_is_scaled(
+    function: str, answer: str
+) -> None:
+    """The factor missing is the exponent of a power: the power rule's own slip."""
+    problem = {"variables": {"x": "3"}, "function": function, "wrt": "x", "layout": "numerator"}
+    result = grade_dict(problem, answer, seed=3)
+    assert result["diagnosis"] == "scaled"
+    assert (result["misconception"] or {}).get("id") == "power_rule"
+    assert "exponent" in result["misconception"]["message"]
+
+
 def test_transposed_whole_answer_is_a_layout_not_a_factor() -> None:
+    """For a linear map the other layout is the matrix read off the formula the other way
+    round (named); for a nonlinear function it is only the layout (nothing named)."""
     result = grade_dict({**VWX, "layout": "numerator"}, "W^T V^T", seed=4)
     assert result["diagnosis"] == "transposed"
-    assert result["misconception"] is None
+    assert result["misconception"]["id"] == "linear_map_transposed"
+    problem = {"variables": {"W": "2x3", "x": "3"}, "function": "tanh(W x)", "wrt": "x"}
+    nonlinear = grade_dict({**problem, "layout": "numerator"}, "W^T diag(1 - tanh(W x).^2)", seed=4)
+    assert nonlinear["diagnosis"] == "transposed"
+    assert nonlinear["misconception"] is None
 
 
 def test_a_failure_while_naming_never_costs_the_grade(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,3 +160,35 @@ def test_chain_stopped_at_an_inside_of_another_size(
     assert result["diagnosis"] == "wrong_shape"
     found = result["misconception"]
     assert (found is not None and found["id"] == "missing_inner_derivative") == named
+
+
+def test_a_dropped_kronecker_delta_is_named_in_index_form() -> None:
+    problem = {
+        "variables": {"W": "3x4", "x": "4"},
+        "function": "W x",
+        "wrt": "W",
+        "layout": "numerator",
+        "indices": ["i", "j", "k"],
+    }
+    result = grade_dict(problem, "x[k]", seed=1)
+    assert result["verdict"] == "incorrect"
+    assert result["misconception"]["id"] == "dropped_kronecker_delta"
+    assert "δ_ij δ_kl" in result["misconception"]["message"]
+    assert grade_dict(problem, "x[j]", seed=1)["misconception"] is None
+
+
+def test_the_derivative_by_a_constant_of_the_same_shape_is_named() -> None:
+    problem = {"variables": {"a": "4", "x": "4"}, "function": "a^T x", "wrt": "x"}
+    result = grade_dict({**problem, "layout": "denominator"}, "x", seed=2)
+    assert result["misconception"]["id"] == "constant_treated_as_variable"
+    assert "with respect to a, not x" in result["misconception"]["message"]
+    other = {"variables": {"a": "4", "x": "4", "b": "4"}, "function": "a^T x", "wrt": "x"}
+    assert grade_dict({**other, "layout": "denominator"}, "b", seed=2)["misconception"] is None
+
+
+def test_the_chain_stopped_before_a_constant_non_square_matrix_is_named() -> None:
+    problem = {"variables": {"V": "2x3", "W": "3x5", "x": "5"}, "function": "V W x", "wrt": "x"}
+    result = grade_dict({**problem, "layout": "numerator"}, "V", seed=3)
+    assert result["diagnosis"] == "wrong_shape"
+    assert result["misconception"]["id"] == "missing_inner_derivative"
+    assert grade_dict({**problem, "layout": "numerator"}, "W", seed=3)["misconception"] is None

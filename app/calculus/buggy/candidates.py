@@ -20,8 +20,8 @@ from functools import lru_cache
 from app import mathlang
 from app.calculus.buggy.tangents import ACTIVATIONS, Slip, depends, nodes
 from app.calculus.derivation.engine import reassociate
-from app.mathlang.ast import Binary, Call, Name, Node, Transpose, Unary
-from app.mathlang.shapes import Typed
+from app.mathlang.ast import Binary, Call, Matrix, Name, Node, Transpose, Unary, Vector
+from app.mathlang.shapes import Typed, integer_exponent
 
 CATALOGUE: dict[str, str] = {
     "assumed_symmetric": "treated a matrix as symmetric",
@@ -32,6 +32,12 @@ CATALOGUE: dict[str, str] = {
     "product_order": "multiplied the chain-rule factors in the wrong order",
     "transposed_factor": "transposed one factor of a product (not the whole answer)",
     "diagonal_as_vector": "gave the diagonal of a diagonal Jacobian as a vector",
+    "power_rule": "misapplied the power rule: d(uⁿ) as uⁿ⁻¹ du, n uⁿ du or uⁿ du",
+    "dropped_kronecker_delta": "dropped the Kronecker delta of ∂W_ik/∂W_jl = δ_ij δ_kl",
+    "constant_treated_as_variable": "differentiated with respect to a constant of the "
+    "variable's shape, as if it were the variable",
+    "linear_map_transposed": "read the Jacobian of a linear map off the formula the other "
+    "way round",
 }
 """Catalogue ids (a public contract: DESIGN §11) and what each means."""
 
@@ -47,6 +53,15 @@ KINDS: dict[str, str] = {
     "reverse": "product_order",
     "transpose_local": "transposed_factor",
     "transpose_inner": "transposed_factor",
+    "power_no_factor": "power_rule",
+    "power_not_lowered": "power_rule",
+    "power_unchanged": "power_rule",
+    "square_no_factor": "power_rule",
+    "square_not_lowered": "power_rule",
+    "square_unchanged": "power_rule",
+    "drop_row_delta": "dropped_kronecker_delta",
+    "drop_col_delta": "dropped_kronecker_delta",
+    "swap_variable": "constant_treated_as_variable",
 }
 ORDER = list(CATALOGUE)
 
@@ -81,6 +96,27 @@ def _product(node: Node) -> bool:
     return isinstance(node, Binary) and node.op in ("*", "@", ".*")
 
 
+def _square(node: Node, shapes: Mapping[int, tuple[int, int]]) -> bool:
+    """``u .* u`` (or ``t * t`` of scalars): a square written as a product."""
+    if not isinstance(node, Binary):
+        return False
+    elementwise = node.op == ".*" or (
+        node.op == "*" and (1, 1) in (shapes[id(node.left)], shapes[id(node.right)])
+    )
+    return elementwise and mathlang.to_text(node.left) == mathlang.to_text(node.right)
+
+
+def _power(node: Node, shapes: Mapping[int, tuple[int, int]], dependent: set[int]) -> bool:
+    """``u.^k`` (or a scalar ``t^k``) with a constant exponent other than 0 and 1."""
+    if not isinstance(node, Binary) or node.op not in ("^", ".^"):
+        return False
+    if node.op == "^" and shapes[id(node.left)] != (1, 1):
+        return False  # a matrix power
+    if id(node.left) not in dependent or id(node.right) in dependent:
+        return False
+    return integer_exponent(node.right) not in (0, 1)
+
+
 def _activation(node: Node, live: int) -> bool:
     if not isinstance(node, Call):
         return False
@@ -90,10 +126,15 @@ def _activation(node: Node, live: int) -> bool:
 LINEAR_CALLS = frozenset({"sum", "mean", "trace", "tr", "transpose", "diag"})
 
 
-def _nonlinear(parent: Node | None, dependent: set[int]) -> bool:
-    """An outer operation whose derivative depends on its input: where stopping the chain
-    rule is a misconception, not a change of variable (a learner who answers for ``u`` in
-    ``u + b`` has not stopped the chain, only renamed)."""
+def _nonlinear(
+    parent: Node | None, dependent: set[int], shapes: Mapping[int, tuple[int, int]]
+) -> bool:
+    """An outer operation whose derivative depends on its input, or a constant matrix
+    applied to it (``V`` of ``V (W x)``): where stopping the chain rule is a misconception,
+    not a change of variable (a learner who answers for ``u`` in ``u + b`` has not stopped
+    the chain, only renamed)."""
+    if parent is not None and _matrix_product(parent, shapes):
+        return True
     if isinstance(parent, Call):
         return parent.func not in LINEAR_CALLS and parent.func not in ("ones", "zeros", "eye")
     if isinstance(parent, Binary) and parent.op in ("^", ".^"):
@@ -140,12 +181,18 @@ def _analyse(
         if id(node) not in dependent or isinstance(node, Name):
             continue
         live = sum(id(child) in dependent for child in node.children())
-        if _product(node) and live == 2:
+        if _square(node, node_shapes) and live == 2:
+            for kind in ("square_no_factor", "square_not_lowered", "square_unchanged"):
+                add(kind, index, node)
+        elif _product(node) and live == 2:
             if _matrix_product(node, node_shapes):
                 add("twice_left", index, node)
                 add("twice_right", index, node)
             add("left_only", index, node)
             add("right_only", index, node)
+        if _power(node, node_shapes, dependent):
+            for kind in ("power_no_factor", "power_not_lowered", "power_unchanged"):
+                add(kind, index, node)
         if _activation(node, live):
             add("f_for_fprime", index, node)
             add("drop_fprime", index, node)
@@ -155,12 +202,28 @@ def _analyse(
         )
         if inner_of_something and len(wrt) == 1 and rows * cols == dirs:
             add("stop_chain", index, node)
-        elif inner_of_something and len(wrt) == 1 and _nonlinear(parents.get(id(node)), dependent):
+        elif (
+            inner_of_something
+            and len(wrt) == 1
+            and _nonlinear(parents.get(id(node)), dependent, node_shapes)
+        ):
             add("stop_chain_resized", index, node)
         if live == 1 and (_product(node) or isinstance(node, Call)):
             add("reverse", index, node)
             add("transpose_local", index, node)
             add("transpose_inner", index, node)
+    if len(wrt) == 1 and min(shapes[wrt[0]]) >= 2:
+        var = next((n for n in order if isinstance(n, Name) and n.name == wrt[0]), None)
+        if var is not None:
+            add("drop_row_delta", order.index(var), var)
+            add("drop_col_delta", order.index(var), var)
+    if len(wrt) == 1:  # another declared variable differentiated in the variable's place
+        swapped: set[str] = set()
+        for index, node in enumerate(order):
+            named = isinstance(node, Name) and node.name in shapes and node.name not in wrt
+            if named and isinstance(node, Name) and node.name not in swapped:
+                swapped.add(node.name)
+                add("swap_variable", index, node)
     # A chain stopped at the outermost inside (the whole Wx - y of ||Wx - y||^2) reads best.
     found.sort(
         key=lambda c: (
@@ -169,3 +232,31 @@ def _analyse(
         )
     )
     return Analysis(typed, tuple(found))
+
+
+LINEAR_BINARY = frozenset({"+", "-", "*", "@", ".*"})
+
+
+def linear_in(typed: Typed, wrt: Sequence[str]) -> bool:
+    """Whether the function is affine in ``wrt``: every operation on the variable is a
+    sum, a transpose, a product with one constant factor or a linear call (sum, trace,
+    mean, diag), so its Jacobian is a constant matrix read off the formula."""
+    dependent = depends(typed.node, wrt)
+    for node in nodes(typed):
+        if id(node) not in dependent or isinstance(node, Name):
+            continue
+        live = sum(id(child) in dependent for child in node.children())
+        if isinstance(node, Transpose | Unary | Vector | Matrix):
+            continue
+        if isinstance(node, Binary) and node.op in ("+", "-"):
+            continue
+        if isinstance(node, Binary) and node.op in LINEAR_BINARY and live == 1:
+            continue
+        if isinstance(node, Binary) and node.op in ("/", "./") and id(node.right) not in dependent:
+            continue
+        if isinstance(node, Call) and (
+            node.func in LINEAR_CALLS or (node.func in ("dot", "outer", "kron") and live == 1)
+        ):
+            continue
+        return False
+    return True

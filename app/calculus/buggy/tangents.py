@@ -42,6 +42,22 @@ ACTIVATIONS = frozenset(
 """Element-wise functions whose local derivative ``f'`` a learner may drop or replace by f."""
 
 
+SEED_KINDS = frozenset({"drop_row_delta", "drop_col_delta"})
+"""Slips in the variable's own seed: they apply at every occurrence of the variable."""
+
+POWER_KINDS = frozenset({"power_no_factor", "power_not_lowered", "power_unchanged"})
+SQUARE_KINDS = frozenset({"square_no_factor", "square_not_lowered", "square_unchanged"})
+
+
+def _misapplied_power(kind: str, a: Array, k: Array, ta: Array) -> Array:
+    """d(a^k) by a slip of the power rule: a^(k-1) da, k a^k da, or a^k da."""
+    if kind.endswith("no_factor"):
+        return np.power(a, k - 1.0) * ta
+    if kind.endswith("not_lowered"):
+        return k * np.power(a, k) * ta
+    return np.power(a, k) * ta
+
+
 @dataclass(frozen=True)
 class Slip:
     """A buggy rule at one node (its place in the post-order walk).
@@ -51,7 +67,11 @@ class Slip:
     ``f_for_fprime``/``drop_fprime`` (the activation's derivative), ``stop_chain`` (the
     inner derivative replaced by the identity), ``reverse`` (local Jacobian and inner
     Jacobian multiplied the other way round), ``transpose_local``/``transpose_inner``
-    (one factor of that product transposed)."""
+    (one factor of that product transposed), ``power_*``/``square_*`` (the power rule
+    misapplied to ``u.^k`` or ``u .* u``: the exponent not brought down, the power not
+    lowered, or the power left as it is), ``drop_row_delta``/``drop_col_delta`` (the
+    variable's own seed without its Kronecker delta: ∂W_ik/∂W_jl taken as δ_kl or δ_ij,
+    as if every row, or every column, were the entry differentiated by)."""
 
     site: int
     kind: str
@@ -110,12 +130,17 @@ class Forward:
         self.dependent = depends(typed.node, wrt)
         self.vals: dict[int, Array] = node_values(typed, values)
 
-    def _seed(self, name: str) -> Array:
+    def _seed(self, name: str, kind: str | None = None) -> Array:
         start = 0
         for w, (r, c) in zip(self.wrt, self.wrt_shapes, strict=True):
             if w == name:
                 t = np.zeros((self.dirs, r, c))
-                t[start : start + r * c] = identity_tangent((r, c))
+                block = identity_tangent((r, c))
+                if kind == "drop_row_delta":  # direction (j, l) moves all of column l
+                    block = np.repeat(block.sum(axis=1, keepdims=True), r, axis=1)
+                elif kind == "drop_col_delta":  # direction (j, l) moves all of row j
+                    block = np.repeat(block.sum(axis=2, keepdims=True), c, axis=2)
+                t[start : start + r * c] = block
                 return t
             start += r * c
         raise KeyError(name)
@@ -128,7 +153,8 @@ class Forward:
                 tans[id(node)] = None
                 continue
             if isinstance(node, Name):
-                tans[id(node)] = self._seed(node.name)
+                seeded = slip.kind if slip is not None and slip.kind in SEED_KINDS else None
+                tans[id(node)] = self._seed(node.name, seeded)
                 continue
             here = slip if slip is not None and slip.site == index else None
             tans[id(node)] = self._tangent(node, [tans[id(c)] for c in node.children()], here)
@@ -274,6 +300,8 @@ class Forward:
             return ta + tb
         if op == "-":
             return ta - tb
+        if kind in SQUARE_KINDS and op in (".*", "*"):
+            return _misapplied_power(kind, a, np.full_like(a, 2.0), ta)
         if op == ".*" or (op == "*" and scaling):
             return self._products(ta * b, a * tb, tans, kind)
         if op in ("*", "@"):
@@ -282,6 +310,8 @@ class Forward:
             return ta / b - a * tb / (b * b)
         if op == ".^" or self.shapes[id(node.left)] == (1, 1):
             k = integer_exponent(node.right)
+            if tans[1] is None and kind in POWER_KINDS:
+                return _misapplied_power(kind, a, b, ta)
             if tans[1] is None:
                 return b * np.power(a, b - 1.0) * ta if k is None or k != 0 else 0.0 * ta
             return np.power(a, b) * (tb * np.log(a) + b * ta / a)
