@@ -172,7 +172,7 @@ MISTAKE_PHRASES: dict[str, str] = {
     "power_rule": "You misapplied the power rule",
     "dropped_kronecker_delta": "You dropped a Kronecker delta",
     "constant_treated_as_variable": "You differentiated with respect to a constant",
-    "linear_map_transposed": "You read a linear map's Jacobian off the formula the other way round",
+    "linear_map_transposed": "You gave the transpose",  # always with ``transposed``
 }
 """How the reason for a drill names the mistake it answers (one phrase per kind)."""
 
