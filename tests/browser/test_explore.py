@@ -39,12 +39,17 @@ def test_typing_a_function_and_reading_its_steps_from_the_keyboard(page: Any, se
     page.locator("#next-step").focus()
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('#explore-result li.step').length == 2")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'next-step'")
+    page.keyboard.press("Enter")  # the focus stayed on "Next step": Enter reveals step 3
+    page.wait_for_function("document.querySelectorAll('#explore-result li.step').length == 3")
     page.wait_for_selector("#picture svg.dataflow .node.lit")
     assert page.locator("#picture svg.jac-heatmap").count() == 1
-    assert "∂u1/∂x" in page.locator("#picture").inner_text()
+    assert "∂u2/∂u1" in page.locator("#picture").inner_text()
     assert page.locator(".katex-error").count() == 0
-    page.locator("text=show all steps").click()
+    page.locator("text=show all steps").focus()
+    page.keyboard.press("Enter")
     page.wait_for_selector(".explore-answer code.answer-text")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'the-result'")
     answer = page.locator(".explore-answer code.answer-text").inner_text()
     assert "tanh" in answer
     page.screenshot(path=str(SHOTS / "explore-tanh-by-x.png"), full_page=True)

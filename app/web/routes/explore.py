@@ -30,7 +30,7 @@ from app.web.deps import TutorDep
 from app.web.explore_view import ExploreQuery, explored
 from app.web.plain import problem_from_dict
 from app.web.preview import read_math
-from app.web.rendering import render
+from app.web.rendering import is_htmx, render
 from app.web.tutor import Tutor
 
 router = APIRouter(include_in_schema=False)
@@ -168,6 +168,12 @@ def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
                 shown = min(_whole_number(request.query_params.get("shown"), 1), total)
                 pic = min(_whole_number(request.query_params.get("pic"), shown), shown)
                 context.update(model=model, shown=shown, pic=pic, variables=variables)
+                # after a swap the focus goes to the result once every step is shown, or
+                # to the picture just asked for ("Next step" keeps it by its id)
+                swapped = is_htmx(request) and "shown" in request.query_params
+                context["focus"] = (
+                    ("picture" if "pic" in request.query_params else "next") if swapped else None
+                )
             else:
                 raw = outcome.get("error") or {}
                 position = raw.get("position")
