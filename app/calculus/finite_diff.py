@@ -63,6 +63,13 @@ MIN_GROUPED = 48
 MAX_ENTRIES = 2_000_000
 """At most this many numbers (inputs plus outputs) are built per call of f."""
 STENCIL = (-1.0, -0.5, 0.5, 1.0)
+DROWNED = 0.25
+"""An output whose rounding noise is at least this fraction of the most its values move
+over the outer stencils is *drowned* in noise: its entries get an unknown error."""
+AMPLIFIED = 1e3
+"""Rounding noise this many times a few eps of an output's values marks it amplified."""
+UNKNOWN = 1e300
+"""The error estimate of an entry nothing can bound: it neither verifies nor fails."""
 Moves = tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Array]
 """Sparse displacements of a chunk of points: (point, stacked entry, amount)."""
 
@@ -98,6 +105,7 @@ def jacobian(
     grouping: bool = True,
     min_grouped: int = MIN_GROUPED,
     max_entries: int = MAX_ENTRIES,
+    rounding: npt.ArrayLike | None = None,
 ) -> Derivative:
     """The derivative of ``f`` at ``instance`` with respect to ``wrt`` (one name or several,
     stacked in order). Every value of ``instance`` is a 2-D array (a scalar is 1x1).
@@ -105,6 +113,11 @@ def jacobian(
     Column grouping is tried (``grouping``) when there are at least ``min_grouped`` input
     entries; below that, one call with every entry perturbed alone costs less than the
     probes that find the groups.
+
+    ``rounding`` (one number per output entry, optional) bounds the rounding error of f
+    at the instance, intermediates included (:func:`app.mathlang.rounding.rounding_noise`):
+    a floor under the noise the error estimates assume, which neither |f| nor the terms
+    of f's condition see when an intermediate is far larger than the output.
     """
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     point = _Point(instance, names, max_entries)
@@ -132,7 +145,17 @@ def jacobian(
         evaluations = 1
     evaluations += len(STENCIL) * groups.count
     floor = _condition_noise(stencil, steps, groups.column, point)
+    drowned = np.zeros(stencil.shape[0], dtype=bool)
+    if rounding is not None:
+        given = np.asarray(rounding, dtype=np.float64).reshape(-1, 1)
+        given = np.where(np.isfinite(given), given, 0.0)
+        floor = np.maximum(floor, given)
+        drowned = _drowned(stencil, given[:, 0])
+        amplified = _amplified(stencil, given[:, 0]) & ~drowned
     best = richardson.Estimate.from_stencil(stencil, steps, groups.column, floor)
+    best.done[drowned] = True
+    if rounding is not None:  # a second level checks every direction of these outputs
+        best.check[amplified] = best.depends[amplified]
     outer_jumps = best.jumps.copy()  # the outer stencil covers every finer one
     for level in range(1, LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
@@ -152,6 +175,7 @@ def jacobian(
         best.improve(finer, todo)
         evaluations += len(STENCIL) * todo.size
     value, error, aside, jumps = _scatter(best, outer_jumps, groups, steps.size)
+    error[drowned] = np.where(value[drowned] == 0.0, error[drowned], UNKNOWN)
     shape = canonical_shape(point.out_shape, point.shapes)
     return Derivative(
         value=value.reshape(shape),
@@ -308,6 +332,31 @@ def _condition_noise(
         total = np.sum(np.where(np.isfinite(terms), terms, 0.0), axis=1, keepdims=True)
     floor: Array = richardson.ROUNDING_SAFETY * EPS * total
     return floor
+
+
+def _amplified(stencil: Array, rounding: Array) -> BoolArray:
+    """Outputs whose rounding noise is far above a few eps of their values, (M,): some
+    intermediate is far larger than the output (cos of a^T y with y ~ 1e8), so a step
+    relative to the inputs may span many periods of what the output does with it, and
+    a stencil that samples whole periods apart looks smooth and converged. Their
+    estimates are checked against the next finer level (see ``Estimate.improve``)."""
+    with np.errstate(invalid="ignore"):
+        size = np.max(np.where(np.isfinite(stencil), np.abs(stencil), 0.0), axis=(1, 2))
+    amplified: BoolArray = rounding > AMPLIFIED * richardson.ROUNDING_SAFETY * EPS * size
+    return amplified
+
+
+def _drowned(stencil: Array, rounding: Array) -> BoolArray:
+    """Outputs whose rounding noise is not small against all they move over the outer
+    stencils, (M,): their values there are mostly rounding, so nothing can say how well
+    the differences approximate the slope. (logdet of N N^T with N of condition 1e8
+    carries a noise of several units; its sine then differs from step to step by noise
+    alone, and a derivative of 1e7 reads as 1e3 with an error estimate of 1e6.)"""
+    with np.errstate(invalid="ignore"):
+        moved = np.abs(stencil - stencil[..., 2:3])
+        variation = np.max(np.where(np.isfinite(moved), moved, 0.0), axis=(1, 2))
+    drowned: BoolArray = (rounding > 0.0) & (rounding >= DROWNED * variation)
+    return drowned
 
 
 def _scatter(

@@ -39,11 +39,15 @@ def reference_derivative(
     sites: Sequence[SiteFunction],
     instance: Mapping[str, Array],
     wrt: Sequence[str],
+    rounding: Callable[[Mapping[str, Array]], Array] | None = None,
 ) -> Reference:
     """The derivative of the batched ``func`` at ``instance`` with respect to the stacked
-    ``wrt`` variables, with the entries near a kink of any of ``sites`` set aside."""
+    ``wrt`` variables, with the entries near a kink of any of ``sites`` set aside.
+    ``rounding(instance)`` bounds func's rounding error per output entry (see
+    :func:`app.calculus.finite_diff.jacobian`)."""
     with np.errstate(all="ignore"):
-        deriv = jacobian(func, instance, list(wrt))
+        noise = None if rounding is None else rounding(instance)
+        deriv = jacobian(func, instance, list(wrt), rounding=noise)
     n_in = sum(int(np.size(instance[name])) for name in wrt)
     values = np.asarray(deriv.value, dtype=np.float64).reshape(-1, n_in)
     error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)

@@ -69,6 +69,9 @@ class Estimate:
         self.done = np.zeros_like(aside)
         """Entries a smaller step cannot improve: a finer level was already ruled by
         rounding noise, which only grows as the step shrinks."""
+        self.check = np.zeros_like(aside)
+        """Entries to compare with the next finer level once, however settled they look
+        (the engine marks the outputs whose intermediates dwarf them)."""
         self.jumps = np.zeros_like(aside) if jumps is None else jumps
         """Any slope jump above the rounding noise (``kinks.FAINT_JUMP``): too faint to set
         the entry aside by itself, but enough to say that this output feels a kink the
@@ -111,7 +114,10 @@ class Estimate:
         scale = float(np.max(usable)) if usable.size else 0.0
         with np.errstate(invalid="ignore"):
             loose = self.error > REFINE_REL * np.abs(self.value) + REFINE_ABS * scale
-        return self.depends & ~self.done & (self.aside | (loose & self.truncating))
+        unsettled: BoolArray = (
+            self.depends & ~self.done & (self.aside | (loose & self.truncating) | self.check)
+        )
+        return unsettled
 
     def improve(self, finer: Estimate, selected: npt.NDArray[np.intp]) -> None:
         """Keep, per entry, the finer estimate when it is usable and better, or when the old
@@ -142,13 +148,16 @@ class Estimate:
         ):
             mine[:, selected] = np.where(better, theirs, mine[:, selected])
         self.aside[:, selected] = old_aside & ~better
+        self.check[:, selected] = False
         self.done[:, selected] |= ~finer.aside & ~finer.truncating
         # Two usable estimates that disagree beyond both their errors: one of them is
         # wrong by more than it claims (a step that aliases an oscillation, sin of 1e8
         # sampled a whole number of periods apart, looks smooth and converged). The kept
-        # estimate's error then covers the disagreement, so the entry is not trusted.
+        # estimate's error then covers the disagreement, so the entry is not trusted. So
+        # does the error of one set aside that a usable finer one, too blurred to replace
+        # it, contradicts: where the function has no kink, the grader uses it after all.
         with np.errstate(invalid="ignore"):
-            clash = ~old_aside & ~finer.aside & ~better & ~agree & np.isfinite(finer.value)
+            clash = ~finer.aside & ~better & ~agree & np.isfinite(finer.value)
             gap = np.abs(finer.value - old_value)
         current = self.error[:, selected]
         self.error[:, selected] = np.where(clash, np.maximum(current, gap), current)

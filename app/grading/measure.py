@@ -107,7 +107,9 @@ class Instances:
 
     def measure(self, instance: Instance, layouts: list[Layout]) -> dict[Layout, Comparison] | None:
         setup = self.setup
-        deriv = reference_derivative(setup.func, setup.sites, instance, setup.problem.wrt)
+        deriv = reference_derivative(
+            setup.func, setup.sites, instance, setup.problem.wrt, setup.rounding
+        )
         if not deriv.finite:
             return None
         value = self.answer(instance)

@@ -202,7 +202,9 @@ def diagonal_as_vector(
     rng = np.random.default_rng(seed)
     instances = setup.sampler.sample(k, rng) if not setup.all_pinned else [setup.sampler.draw(rng)]
     for instance in instances:
-        deriv = reference_derivative(setup.func, setup.sites, instance, setup.problem.wrt)
+        deriv = reference_derivative(
+            setup.func, setup.sites, instance, setup.problem.wrt, setup.rounding
+        )
         if not deriv.finite:
             return None
         parts = [deriv.values, deriv.error, (~deriv.set_aside).astype(np.float64)]

@@ -25,6 +25,7 @@ from app.grading.problem import Problem, ProblemError
 from app.mathlang import MathError
 from app.mathlang.ast import Index, Name, walk
 from app.mathlang.declarations import parse_declaration
+from app.mathlang.rounding import rounding_noise
 
 Array = npt.NDArray[np.float64]
 
@@ -83,6 +84,11 @@ class ProblemSetup:
 
     def func(self, values: Mapping[str, Array]) -> Array:
         return np.asarray(mathlang.evaluate(self.typed, values, finite=False), dtype=np.float64)
+
+    def rounding(self, values: Mapping[str, Array]) -> Array:
+        """A bound on the rounding error of :meth:`func` at ``values`` that varies with the
+        ``wrt`` variables, per output entry."""
+        return rounding_noise(self.typed, values, self.problem.wrt)
 
     def canonical(self, flat: Array) -> Array:
         return flat.reshape(self.out_axes + self.in_axes)

@@ -428,3 +428,104 @@ def _answers(
 
 def literal_of(problem: dict[str, object]) -> str:
     return json.dumps(problem)
+
+
+def matrix_forms(
+    jac: np.ndarray, out: tuple[int, int], ins: list[tuple[int, int]]
+) -> dict[str, np.ndarray]:
+    """DESIGN §4's two matrix forms from the Jacobian as (outputs, stacked inputs), for every
+    case with at most two axes: an input that is one matrix only under a scalar output,
+    a matrix output only under one scalar input."""
+    m = out[0] * out[1]
+    if len(ins) == 1 and 1 not in ins[0]:  # a scalar by a matrix X: den has X's shape
+        grad = jac.reshape(ins[0])
+        return {"numerator": grad.T, "denominator": grad}
+    if 1 not in out:  # a matrix by a scalar: num has Y's shape
+        grid = jac.reshape(out)
+        return {"numerator": grid, "denominator": grid.T}
+    n = jac.shape[1]
+    numerator = jac.reshape(m, n)
+    return {"numerator": numerator, "denominator": numerator.T}
+
+
+def answers_for(
+    rng: np.random.Generator,
+    text: str,
+    program: Program,
+    vals: dict[str, np.ndarray],
+    wrt: list[str],
+    declared: dict[str, str],
+    shapes: dict[str, tuple[int, int]],
+    out_shape: tuple[int, int],
+) -> Iterator[Case]:
+    """Exact answers in every accepted layout and wrong ones, for a problem with several
+    ``wrt`` variables and any output of at most two derivative axes."""
+
+    def output(env: Env) -> Any:
+        return anp.reshape(program(env), (-1,))
+
+    blocks = []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            out = np.asarray(output(dict(vals)), dtype=float)
+            for name in wrt:
+
+                def part(w: Any, name: str = name) -> Any:
+                    env: Env = dict(vals)
+                    env[name] = w
+                    return output(env)
+
+                block = np.asarray(jacobian(part)(vals[name]), dtype=float)
+                blocks.append(block.reshape(out.size, -1))
+        except (ValueError, np.linalg.LinAlgError, TypeError):
+            return
+    jac = np.hstack(blocks)
+    if not (np.all(np.isfinite(out)) and np.all(np.isfinite(jac))):
+        return
+    if np.max(np.abs(jac), initial=0.0) > 1e12 or np.max(np.abs(out), initial=0.0) > 1e15:
+        return
+    forms = matrix_forms(jac, out_shape, [shapes[n] for n in wrt])
+    layout = str(rng.choice(["numerator", "denominator", "any"]))
+    problem = {
+        "variables": declared,
+        "function": text,
+        "wrt": ",".join(wrt) if rng.random() < 0.5 else list(wrt),
+        "layout": layout,
+        "values": {k: v.tolist() for k, v in vals.items()},
+    }
+    accepted = ["numerator", "denominator"] if layout == "any" else [layout]
+    for name in accepted:
+        yield Case(problem, _literal(forms[name]), False, f"exact {name}")
+    exact = forms[accepted[0]]
+    scale = float(np.max(np.abs(exact), initial=0.0))
+    if scale == 0.0 or not np.isfinite(scale):
+        return
+    big = np.flatnonzero(np.abs(exact) >= 1e-2 * scale)
+    one = exact.copy().ravel()
+    entry = int(rng.choice(big))
+    relative = 10.0 ** rng.uniform(-5.0, -2.0)
+    one[entry] *= 1.0 + relative * rng.choice([-1.0, 1.0])
+    yield Case(problem, _literal(one.reshape(exact.shape)), True, f"one entry x(1+{relative:.1e})")
+    small = np.flatnonzero(np.abs(exact.ravel()) < 1e-3 * scale)
+    if small.size:
+        bumped = exact.copy().ravel()
+        bumped[int(rng.choice(small))] += 1e-4 * scale * rng.choice([-1.0, 1.0])
+        yield Case(problem, _literal(bumped.reshape(exact.shape)), True, "small entry + 1e-4 scale")
+    yield Case(problem, _literal(-exact), True, "negation")
+    yield Case(problem, _literal(0.999 * exact), True, "x0.999")
+    yield Case(problem, _literal(np.zeros_like(exact)), True, "all zero")
+    if exact.size > 1 and len(big) > 1:
+        i, j = rng.choice(big, size=2, replace=False)
+        swapped = exact.copy().ravel()
+        if not np.isclose(swapped[i], swapped[j], rtol=1e-4, atol=0.0):
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            yield Case(problem, _literal(swapped.reshape(exact.shape)), True, "two entries swapped")
+    transposed = exact.T
+    fits = any(
+        forms[name].shape == transposed.shape
+        and np.allclose(forms[name], transposed, rtol=1e-4, atol=1e-4 * scale)
+        for name in accepted
+    )
+    if not fits:
+        yield Case(problem, _literal(transposed), True, "transposed")

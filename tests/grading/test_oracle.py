@@ -1,24 +1,28 @@
 """The grader against an independent oracle (autograd): no false verdict.
 
-Random pinned problems over every construct of the language (``tests/grading/oracle.py``)
-with the exact Jacobian as a numeric literal in every layout the problem accepts, and
-wrong answers made from it: one entry off by 1e-5..1e-2 relative, the negation, 1.01
-times it, all zeros and (where the layout does not accept it) the transpose. An exact
-answer must be ``correct`` or ``undecided``; a wrong one ``incorrect`` or ``undecided``.
+Random pinned problems over every construct of the language, from two generators of
+their own (``tests/grading/oracle.py``: 3-vectors and 3x3 matrices; ``oracle_wide.py``:
+rectangular shapes, row vectors, several ``wrt`` variables, mixed 1e-8/1e+8 scales), with
+the exact Jacobian as a numeric literal in every layout the problem accepts, and wrong
+answers made from it: one entry off by 1e-5..1e-2 relative, the negation, 1.01 times it,
+all zeros and (where the layout does not accept it) the transpose. An exact answer must
+be ``correct`` or ``undecided``; a wrong one ``incorrect`` or ``undecided``.
 
-CI grades at least 2,000 lines from a fixed seed. ``JTUTOR_ORACLE_LINES=100000`` (see the
-README) runs a longer hunt, from a fresh seed unless ``JTUTOR_ORACLE_SEED`` is given.
+CI grades at least 2,000 lines of each from a fixed seed. ``JTUTOR_ORACLE_LINES=100000``
+(see the README) runs a longer hunt, from a fresh seed unless ``JTUTOR_ORACLE_SEED`` is
+given.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from types import ModuleType
 
 import pytest
 
 from app.grading.grader import grade_dict
-from tests.grading.oracle import cases
+from tests.grading import oracle, oracle_wide
 from tests.randomness import IN_CI
 
 LINES = 2_000 if IN_CI else int(os.environ.get("JTUTOR_ORACLE_LINES", "2000"))
@@ -30,12 +34,13 @@ SEED = int(
 
 
 @pytest.mark.timeout(0)
-def test_no_false_verdict_against_autograd() -> None:
+@pytest.mark.parametrize("generator", [oracle, oracle_wide], ids=["oracle", "wide"])
+def test_no_false_verdict_against_autograd(generator: ModuleType) -> None:
     graded = 0
     undecided = 0
     false: list[str] = []
     problems = max(1, LINES // 5)
-    for number, case in enumerate(cases(SEED, problems * 4)):
+    for number, case in enumerate(generator.cases(SEED, problems * 4)):
         if graded >= LINES:
             break
         result = grade_dict(case.problem, case.answer, seed=number)
