@@ -156,11 +156,18 @@ class Estimate:
         # estimate's error then covers the disagreement, so the entry is not trusted. So
         # does the error of one set aside that a usable finer one, too blurred to replace
         # it, contradicts: where the function has no kink, the grader uses it after all.
+        # An entry still set aside is not trusted beyond what a usable finer estimate
+        # allows, agreeing or not: its error spans that estimate's whole band (logdet of
+        # a matrix whose determinant a step moves across 0 looks merely kinked).
         with np.errstate(invalid="ignore"):
-            clash = ~finer.aside & ~better & ~agree & np.isfinite(finer.value)
+            usable_finer = ~finer.aside & ~better & np.isfinite(finer.value)
+            clash = usable_finer & ~agree
             gap = np.abs(finer.value - old_value)
+            spans = usable_finer & old_aside
         current = self.error[:, selected]
-        self.error[:, selected] = np.where(clash, np.maximum(current, gap), current)
+        widened = np.where(clash, np.maximum(current, gap), current)
+        widened = np.where(spans, np.maximum(widened, gap + finer.error), widened)
+        self.error[:, selected] = widened
 
 
 def row_noise(fourth: Array, depends: BoolArray) -> Array:
