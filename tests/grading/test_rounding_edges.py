@@ -20,7 +20,7 @@ from autograd import jacobian
 
 from app.grading import Problem, grade
 
-DATA = Path(__file__).parent / "data" / "rounding_reproducers.jsonl"
+DATA = Path(__file__).parent / "rounding_reproducers.jsonl"
 REPRODUCERS = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
 
 
