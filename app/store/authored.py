@@ -62,13 +62,14 @@ def create_authored(
 def update_authored(
     session: Session, *, exercise_id: str, yaml_text: str, author_email: str
 ) -> AuthoredExercise | None:
-    """Replace the YAML of an existing row (its id stays); None when there is no such row."""
+    """Replace the YAML of an existing row (its id and its author, the exercise's owner,
+    stay); None when there is no such row. ``author_email`` is who edited it (the route
+    checks they may, :func:`app.store.courses.may_edit_exercise`)."""
     row = session.get(AuthoredExercise, exercise_id)
     if row is None:
         return None
     row.yaml_text = yaml_text
     row.version += 1
-    row.author_email = author_email
     row.updated_at = utcnow()
     session.flush()
     return row

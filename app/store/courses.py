@@ -392,38 +392,127 @@ def gradebook(
     return assignments, rows
 
 
-def learner_cells(
-    session: Session, *, learner_id: str, assignments: list[Assignment]
-) -> list[Cell]:
-    """One learner's cell of each assignment: the attempts within its window, the first
-    ``attempts_allowed`` of them per exercise."""
-    attempts = list(
+@dataclass(frozen=True)
+class ItemStatus:
+    """One exercise of an assignment for one learner: tries counted, first and final right."""
+
+    exercise_id: str
+    tries: int
+    first_try: bool
+    solved: bool
+
+
+def _counted_attempts(session: Session, learner_id: str) -> list[Attempt]:
+    return list(
         session.scalars(
             select(Attempt)
             .where(Attempt.learner_id == learner_id, Attempt.counted.is_(True))
             .order_by(Attempt.created_at, Attempt.id)
         )
     )
+
+
+def _statuses(
+    assignment: Assignment, items: list[str], attempts: list[Attempt]
+) -> list[ItemStatus]:
+    statuses = []
+    for exercise_id in items:
+        tries = [
+            a
+            for a in attempts
+            if a.exercise_id == exercise_id and _in_window(assignment, a.created_at)
+        ]
+        if assignment.attempts_allowed is not None:
+            tries = tries[: assignment.attempts_allowed]
+        statuses.append(
+            ItemStatus(
+                exercise_id,
+                len(tries),
+                bool(tries) and tries[0].verdict == "correct",
+                any(a.verdict == "correct" for a in tries),
+            )
+        )
+    return statuses
+
+
+def assignment_status(
+    session: Session, *, learner_id: str, assignment: Assignment
+) -> list[ItemStatus]:
+    """Each exercise of the assignment for this learner, in the assignment's order: the
+    attempts within its window, the first ``attempts_allowed`` of them."""
+    items = assignment_exercises(session, assignment_id=assignment.id)
+    return _statuses(assignment, items, _counted_attempts(session, learner_id))
+
+
+def learner_cells(
+    session: Session, *, learner_id: str, assignments: list[Assignment]
+) -> list[Cell]:
+    """One learner's cell of each assignment."""
+    attempts = _counted_attempts(session, learner_id)
     cells = []
     for assignment in assignments:
         items = assignment_exercises(session, assignment_id=assignment.id)
-        first = final = attempted = 0
-        for exercise_id in items:
-            tries = [
-                a
-                for a in attempts
-                if a.exercise_id == exercise_id and _in_window(assignment, a.created_at)
-            ]
-            if assignment.attempts_allowed is not None:
-                tries = tries[: assignment.attempts_allowed]
-            if not tries:
-                continue
-            attempted += 1
-            first += tries[0].verdict == "correct"
-            final += any(a.verdict == "correct" for a in tries)
-        cells.append(Cell(first, final, attempted, len(items)))
+        statuses = _statuses(assignment, items, attempts)
+        cells.append(
+            Cell(
+                first_try=sum(s.first_try for s in statuses),
+                final=sum(s.solved for s in statuses),
+                attempted=sum(s.tries > 0 for s in statuses),
+                total=len(items),
+            )
+        )
     return cells
+
+
+def learner_courses(session: Session, *, account_id: int) -> list[Course]:
+    return list(
+        session.scalars(
+            select(Course)
+            .join(Enrolment, Enrolment.course_id == Course.id)
+            .where(Enrolment.account_id == account_id)
+            .order_by(Course.title, Course.id)
+        )
+    )
 
 
 def _in_window(assignment: Assignment, moment: datetime) -> bool:
     return window(assignment, _utc(moment) or moment).state == "open"
+
+
+def course_staff(session: Session, *, course_id: int) -> list[tuple[str, str]]:
+    """(e-mail, role) of the course's instructors: its owner first, then its staff."""
+    from app.store.instructors import Instructor
+
+    course = session.get(Course, course_id)
+    rows: list[tuple[str, str]] = []
+    if course is not None and course.owner_id is not None:
+        owner = session.get(Instructor, course.owner_id)
+        if owner is not None:
+            rows.append((owner.email, "owner"))
+    staffed = session.scalars(
+        select(Instructor.email)
+        .join(CourseStaff, CourseStaff.instructor_id == Instructor.id)
+        .where(CourseStaff.course_id == course_id)
+        .order_by(Instructor.email)
+    )
+    rows.extend((email, "staff") for email in staffed if (email, "owner") not in rows)
+    return rows
+
+
+def may_edit_exercise(session: Session, *, author_email: str, instructor_id: int) -> bool:
+    """Whether an instructor may edit or delete an exercise authored by ``author_email``:
+    its author, or anyone on the staff of a course the author also teaches."""
+    from app.store.instructors import Instructor, normalise_email
+
+    me = session.get(Instructor, instructor_id)
+    if me is None:
+        return False
+    if normalise_email(me.email) == normalise_email(author_email):
+        return True
+    author = session.scalar(
+        select(Instructor).where(Instructor.email == normalise_email(author_email))
+    )
+    if author is None:
+        return False
+    theirs = {c.id for c in staff_courses(session, instructor_id=author.id)}
+    return any(c.id in theirs for c in staff_courses(session, instructor_id=instructor_id))

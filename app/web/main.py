@@ -25,10 +25,12 @@ from app.web.head import HeadAsGetMiddleware
 from app.web.learner import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
 from app.web.routes import (
+    accounts,
     api_attempts,
     api_exercises,
     api_grade,
     author,
+    courses,
     derivations,
     docs,
     exercises,
@@ -106,6 +108,8 @@ def create_app(
         explore,
         solutions,
         lti,
+        accounts,
+        courses,
         author,
         auth_routes,
     ):

@@ -32,6 +32,7 @@ from app.store.authored import (
     list_authored,
     update_authored,
 )
+from app.store.courses import may_edit_exercise
 from app.web.auth import SignedIn, instructor_router, require_instructor
 from app.web.author_forms import (
     FORM_KEYS,
@@ -259,6 +260,7 @@ async def update(
     _, editable = _source_text(tutor, exercise_id)
     if not editable:
         raise WebError("File-bank exercises are read-only; duplicate one to edit it.", status=403)
+    _check_owner(tutor, exercise_id, who)
     values = form_values(await request.form())
     panel = await check_form(tutor, values)
     report = panel.report
@@ -283,6 +285,20 @@ async def update(
             session, exercise_id=exercise_id, yaml_text=report.yaml_text, author_email=who.email
         )
     return RedirectResponse(f"/author/exercises/{exercise_id}?notice=saved", status_code=303)
+
+
+def _check_owner(tutor: Tutor, exercise_id: str, who: SignedIn) -> None:
+    """Only an exercise's author, or staff of a course the author teaches, may change it."""
+    with tutor.database.read() as session:
+        row = get_authored(session, exercise_id=exercise_id)
+        if row is not None and not may_edit_exercise(
+            session, author_email=row.author_email, instructor_id=who.instructor_id
+        ):
+            raise WebError(
+                f"Only {row.author_email} (its author) or the staff of their courses may "
+                "change this exercise; duplicate it to make a copy of your own.",
+                status=403,
+            )
 
 
 def _copy_id(tutor: Tutor, exercise_id: str) -> str:
@@ -311,6 +327,7 @@ async def duplicate(
 
 @router.post("/author/exercises/{exercise_id}/delete")
 async def delete(exercise_id: str, who: InstructorDep, tutor: TutorDep) -> Response:
+    _check_owner(tutor, exercise_id, who)
     with tutor.database.write() as session:
         removed = delete_authored(session, exercise_id=exercise_id)
     if not removed:
