@@ -56,6 +56,19 @@ def test_htmx_gets_only_the_result(client: TestClient) -> None:
     assert response.status_code == 200
     assert "<html" not in response.text
     assert response.text.count('class="step-title"') == 2
+    assert '<div id="function-preview" class="preview" aria-live="polite" hx-swap-oob="true">' in (
+        response.text
+    )
+    assert "We read your function as" in response.text
+
+
+def test_a_function_error_is_shown_once_under_the_function(client: TestClient) -> None:
+    page = client.get("/explore?var=W=3x4&var=x&function=W%20xx&wrt=x").text
+    assert page.count('class="read-error"') == 1
+    assert "Nothing to derive until the function reads" in page
+    wrt_error = client.get("/explore?var=W=3x4&var=x&function=W%20x&wrt=z").text
+    assert wrt_error.count('class="read-error"') == 1
+    assert "z" in wrt_error
 
 
 def test_left_out_shapes_are_inferred_and_the_page_says_so(client: TestClient) -> None:

@@ -157,6 +157,9 @@ def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
         "var_inputs": [*query.var, "", "", "", ""][: max(4, len(query.var) + 2)],
     }
     status = 200
+    if query.function:  # the preview under the function, refreshed with every result
+        context["reading"] = _function_reading(tutor, query)
+        context["preview_oob"] = is_htmx(request)
     if query.function:
         variables, error = _resolve(tutor, query)
         if variables is not None:
@@ -192,21 +195,23 @@ def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
     )
 
 
+def _function_reading(tutor: Tutor, query: ExploreQuery) -> dict[str, Any] | None:
+    """How the function is read (LaTeX and shape, what was inferred), or its error."""
+    if not query.function:
+        return None
+    variables, error = _resolve(tutor, query, need_wrt=False)
+    if error is not None or variables is None:
+        return error
+    shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()}
+    reading = read_math(query.function, shapes, max_chars=tutor.settings.max_answer_chars)
+    reading["inferred"] = list(variables.inferred.values())
+    return reading
+
+
 @router.get("/explore/preview", response_class=HTMLResponse)
 def explore_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
     """How the function is read, as it is typed (the live preview, for a function)."""
-    query = _query(request)
-    reading: dict[str, Any] | None = None
-    if query.function:
-        variables, error = _resolve(tutor, query, need_wrt=False)
-        if error is not None:
-            reading = error
-        elif variables is not None:
-            shapes = {
-                n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()
-            }
-            reading = read_math(query.function, shapes, max_chars=tutor.settings.max_answer_chars)
-            reading["inferred"] = list(variables.inferred.values())
+    reading = _function_reading(tutor, _query(request))
     return render(
         request,
         "_preview.html",
