@@ -162,8 +162,8 @@ def _infer(
         if name not in shapes:
             raise mathlang.MathError(
                 "unknown_name",
-                f"{name} is declared but the function does not use it; declare its shape "
-                f"({name}=4, {name}=3x4, {name}=scalar) or remove it",
+                f"the function does not use {name}, so its shape cannot be inferred; "
+                f"declare it ({name}=4, {name}=3x4, {name}=scalar) or leave it out",
             )
     return shapes
 

@@ -110,11 +110,16 @@ def _resolve(
         return None, _plain_error("unknown_name", "say which variable to differentiate by")
     try:
         declared = read_declarations(query.var)
-        variables = resolve(query.function, declared, wrt, max_dim=tutor.settings.explore_max_dim)
+        variables = resolve(
+            query.function,
+            declared,
+            wrt if need_wrt else [],
+            max_dim=tutor.settings.explore_max_dim,
+        )
     except DeclarationError as exc:
         return None, _plain_error(exc.kind, exc.message)
     except mathlang.MathError as exc:
-        if exc.kind == "unknown_name" and "did you mean" not in exc.message:
+        if exc.message.startswith("unknown name") and "did you mean" not in exc.message:
             exc = mathlang.MathError(
                 exc.kind,
                 exc.message + " (add it to the variables; its shape may be left out)",
