@@ -1,12 +1,12 @@
 """Security headers on every response: a strict Content-Security-Policy and friends.
 
 Scripts may come only from this server (htmx, KaTeX and our own files are vendored), so an
-injected ``<script>`` or inline handler would not run even if escaping ever failed. Styles
-allow inline attributes because KaTeX positions glyphs with them. ``'unsafe-eval'`` is
-allowed because browser automation (Playwright's ``wait_for_function``, used by our browser
-tests and by anyone checking the site the same way) evaluates its predicates in the page;
-inline and foreign scripts stay refused. ``/docs`` is exempt from
-the policy: FastAPI's Swagger UI page starts itself with an inline script.
+injected ``<script>`` or inline handler would not run even if escaping ever failed. Nor may
+a script turn text into code (no ``'unsafe-eval'``): htmx would otherwise run the code in an
+injected ``hx-on`` attribute. Styles allow inline attributes because KaTeX positions glyphs
+with them. (Browser tests that use Playwright's ``wait_for_function``, which evaluates its
+predicate as text, open their pages with ``bypass_csp``.) ``/docs`` is exempt from the
+policy: FastAPI's Swagger UI page starts itself with an inline script.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )

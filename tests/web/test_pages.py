@@ -160,6 +160,7 @@ def test_pages_carry_a_strict_content_security_policy(client: TestClient) -> Non
     response = client.get("/lessons/y-equals-wx")
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "unsafe-eval" not in policy  # htmx would run an injected hx-on attribute
     assert "frame-ancestors 'none'" in policy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in client.get("/docs").headers
