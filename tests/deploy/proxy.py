@@ -32,15 +32,37 @@ def nginx_binary() -> str:
     return found
 
 
-def site_config(upstreams: list[str], port: int) -> str:
-    """``deploy/nginx.conf`` with these upstream servers, listening on loopback ``port``."""
+def site_config(upstreams: list[str], port: int, tls: tuple[Path, Path] | None = None) -> str:
+    """``deploy/nginx.conf`` with these upstream servers, its https server listening on
+    loopback ``port``: with ``tls`` (certificate, key) over TLS with them, else over plain
+    http with the TLS lines and the port-80 redirect left out (the locations, headers and
+    rate limits are the shipped ones either way)."""
     text = SHIPPED.read_text()
     servers = "".join(f"    server {address};\n" for address in upstreams)
     text, replaced = re.subn(r"(?m)^\s*server\s+app:8000;\n", servers, text)
     assert replaced == 1, "deploy/nginx.conf no longer has `server app:8000;`"
-    text, replaced = re.subn(r"listen\s+80;", f"listen 127.0.0.1:{port};", text)
-    assert replaced == 1, "deploy/nginx.conf no longer has `listen 80;`"
+    text, replaced = re.subn(r"(?ms)^server \{\n    listen 80;.*?^\}\n", "", text)
+    assert replaced == 1, "deploy/nginx.conf no longer has its port-80 redirect server"
+    listen = f"listen 127.0.0.1:{port}{' ssl' if tls else ''};"
+    text, replaced = re.subn(r"listen\s+443\s+ssl;", listen, text)
+    assert replaced == 1, "deploy/nginx.conf no longer has `listen 443 ssl;`"
+    if tls:
+        text = text.replace("/etc/nginx/certs/fullchain.pem", str(tls[0]))
+        text = text.replace("/etc/nginx/certs/privkey.pem", str(tls[1]))
+    else:
+        text = re.sub(r"(?m)^\s*ssl_.*\n", "", text)
     return text
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate and key for 127.0.0.1 (openssl)."""
+    cert, key = folder / "fullchain.pem", folder / "privkey.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
 
 
 @dataclass
@@ -49,10 +71,11 @@ class Proxy:
     workdir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    tls: bool = False
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def access_log(self) -> Path:
@@ -73,12 +96,16 @@ class Proxy:
             f"  log_format upstreams '{LOG_FORMAT}';\n"
             f"  access_log {self.access_log} upstreams;\n"
             f"{temp}\n"
-            f"{site_config(self.upstreams, self.port)}\n"
+            f"{site_config(self.upstreams, self.port, self._certificate)}\n"
             "}\n"
         )
 
+    _certificate: tuple[Path, Path] | None = None
+
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.tls:
+            self._certificate = self_signed(self.workdir)
         path = self.workdir / "nginx.conf"
         path.write_text(self.config())
         command = [nginx_binary(), "-p", str(self.workdir), "-c", str(path)]
@@ -93,7 +120,7 @@ class Proxy:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=2, verify=False).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

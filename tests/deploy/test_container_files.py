@@ -185,3 +185,43 @@ def test_the_database_lives_on_a_named_volume(compose: dict[str, Any]) -> None:
     named = {v.split(":")[0]: v.split(":")[1] for v in db["volumes"]}
     volume = next(k for k, target in named.items() if target == "/var/lib/postgresql/data")
     assert volume in compose["volumes"]
+
+
+def test_every_service_has_cpu_and_memory_limits(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        limits = service.get("deploy", {}).get("resources", {}).get("limits", {})
+        assert float(limits.get("cpus", 0)) > 0, f"{name} has no CPU limit"
+        assert re.fullmatch(r"\d+[mg]", str(limits.get("memory", ""))), f"{name}: no memory limit"
+
+
+def test_forwarded_for_is_believed_from_the_proxy_network_only(compose: dict[str, Any]) -> None:
+    import ipaddress
+
+    (app,) = app_services(compose).values()
+    trusted = ipaddress.ip_network(app["environment"]["JTUTOR_TRUSTED_PROXIES"])
+    (subnet,) = [c["subnet"] for c in compose["networks"]["edge"]["ipam"]["config"]]
+    assert ipaddress.ip_network(subnet) == trusted
+    proxy = next(s for s in compose["services"].values() if "nginx" in str(s.get("image", "")))
+    assert proxy["networks"] == ["edge"] and "edge" in app["networks"]
+    conf = (ROOT / "deploy/nginx.conf").read_text()
+    assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;", conf)
+    assert "proxy_add_x_forwarded_for" not in conf
+
+
+def test_the_proxy_serves_https_with_hsts_and_limits_request_rates(
+    compose: dict[str, Any],
+) -> None:
+    conf = (ROOT / "deploy/nginx.conf").read_text()
+    assert re.search(r"listen\s+443\s+ssl;", conf)
+    assert "ssl_certificate /etc/nginx/certs/fullchain.pem;" in conf
+    assert "ssl_certificate_key /etc/nginx/certs/privkey.pem;" in conf
+    assert re.search(r'Strict-Transport-Security "max-age=\d{8,}[^"]*" always;', conf)
+    assert re.search(r"listen\s+80;\s*\n\s*server_name _;\s*\n\s*return 301 https://", conf)
+    zones = set(re.findall(r"limit_req_zone \S+ zone=(\w+):", conf))
+    used = set(re.findall(r"limit_req zone=(\w+)", conf))
+    assert len(zones) >= 3 and zones == used
+    proxy = next(s for s in compose["services"].values() if "nginx" in str(s.get("image", "")))
+    assert "./deploy/certs:/etc/nginx/certs:ro" in proxy["volumes"]
+    assert any(str(p).endswith(":443") for p in proxy["ports"])
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "deploy/certs" in ignored  # keys never go into the image
