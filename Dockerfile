@@ -17,6 +17,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000 \
     JTUTOR_HOME=/srv/jtutor \
+    JTUTOR_PRODUCTION=true \
     DATABASE_URL=sqlite:////data/jtutor.db
 RUN groupadd --system jtutor && useradd --system --gid jtutor --home-dir /srv/jtutor jtutor \
  && mkdir -p /data /srv/jtutor && chown jtutor:jtutor /data
@@ -34,5 +35,6 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"
-# `jtutor serve` applies the migrations before it listens.
+# Production mode: the container refuses to start without a JTUTOR_SECRET_KEY of its own
+# (the development key is public). `jtutor serve` applies the migrations before it listens.
 CMD ["sh", "-c", "exec jtutor serve --host 0.0.0.0 --port \"${PORT}\""]

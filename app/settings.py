@@ -3,7 +3,8 @@
 One class declares every setting with its help text, so the README section ``## Settings``
 can be checked against it (a test fails when a setting is undocumented). In production
 mode the app refuses to start with the default secret key: a known key would let anyone
-forge a learner's cookie.
+forge a learner's cookie; outside it, ``jtutor serve`` accepts that key only when it
+listens on loopback (:meth:`Settings.listen_refusal`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ def parse_networks(text: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a server listening on ``host`` is reachable from this machine only."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # 0.0.0.0, ::, a host name: assume the network can reach it
+
+
 def _default_home() -> Path:
     """The source checkout when running from one, else the current directory."""
     checkout = Path(__file__).resolve().parent.parent
@@ -54,7 +65,8 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         DEFAULT_SECRET,
-        description="Key that signs the learner cookie. Set a long random value in production.",
+        description="Key that signs the learner cookie. Set a long random value in production; "
+        "the development default is accepted only by a server listening on loopback.",
     )
     production: bool = Field(
         False,
@@ -69,6 +81,12 @@ class Settings(BaseSettings):
         description="Addresses or networks of the reverse proxies whose X-Forwarded-For "
         "header is believed (comma-separated, e.g. 172.30.0.0/24); none by default, so the "
         "client is the address that connected. Independent of JTUTOR_HTTPS.",
+    )
+    exam_mode: bool = Field(
+        False,
+        description="Exam mode: the public grade and derive endpoints (POST /api/v1/grade, "
+        "POST /api/v1/derive) and the /explore pages answer 403, so they cannot answer an "
+        "exam's questions; exercises and their attempts work as usual.",
     )
     grading_timeout: float = Field(
         2.0,
@@ -145,15 +163,29 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Self:
-        if self.production and (
-            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
-        ):
+        if self.production and self.has_weak_secret():
             raise ValueError(
                 "JTUTOR_SECRET_KEY must be set to a non-default value of at least "
                 f"{MIN_SECRET_LENGTH} characters when JTUTOR_PRODUCTION is on "
                 "(e.g. the output of: openssl rand -hex 32)"
             )
         return self
+
+    def has_weak_secret(self) -> bool:
+        return self.secret_key == DEFAULT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+
+    def listen_refusal(self, host: str) -> str | None:
+        """Why a server may not listen on ``host`` with these settings, or None.
+
+        The development key is public (it is in this file), so anyone could sign a learner
+        cookie with it: it is accepted only on loopback, where nobody else can connect."""
+        if self.has_weak_secret() and not is_loopback(host):
+            return (
+                f"refusing to listen on {host} with the development secret key (or one "
+                f"shorter than {MIN_SECRET_LENGTH} characters): set JTUTOR_SECRET_KEY "
+                "(e.g. to the output of: openssl rand -hex 32), or listen on 127.0.0.1"
+            )
+        return None
 
     @classmethod
     def env_names(cls) -> dict[str, str]:

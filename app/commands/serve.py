@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
         for error in exc.errors():
             print(f"jtutor serve: {error['msg']}", file=sys.stderr)
         return 2
+    refusal = settings.listen_refusal(args.host)
+    if refusal is not None:
+        print(f"jtutor serve: {refusal}", file=sys.stderr)
+        return 2
     if settings.migrate_on_start:
         upgrade(settings.database_url)
     app = create_app(settings)

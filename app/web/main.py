@@ -11,7 +11,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
@@ -21,6 +21,7 @@ from app.web import auth_routes
 from app.web.catalogue import ExerciseBank
 from app.web.client_address import ClientAddressMiddleware, TrustedProxies
 from app.web.errors import install_error_handlers
+from app.web.exam import exam_guard
 from app.web.head import HeadAsGetMiddleware
 from app.web.learner import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
@@ -75,6 +76,7 @@ def create_app(
         docs_url=None,  # served by routes.docs with the vendored Swagger UI
         redoc_url=None,
         lifespan=_lifespan(tutor),  # type: ignore[arg-type]
+        dependencies=[Depends(exam_guard)],
     )
     app.state.tutor = tutor
 

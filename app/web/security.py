@@ -7,6 +7,10 @@ injected ``hx-on`` attribute. Styles allow inline attributes because KaTeX posit
 with them. (Browser tests that use Playwright's ``wait_for_function``, which evaluates its
 predicate as text, open their pages with ``bypass_csp``.) ``/docs`` is exempt from the
 policy: FastAPI's Swagger UI page starts itself with an inline script.
+
+Instructor pages, their exports (the attempts CSV, exercise YAML) and the sign-in pages
+are sent with ``Cache-Control: no-store``: learners' answers and session-bound CSRF tokens
+must not stay in a shared computer's browser cache or in a caching proxy.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 EXEMPT_FROM_CSP = ("/docs",)
+NO_STORE_PREFIXES = ("/author", "/login", "/logout", "/lti/deep-link")
+
+
+def no_store(path: str) -> bool:
+    return any(path == p or path.startswith((p + "/", p + ".")) for p in NO_STORE_PREFIXES)
 
 
 class SecurityHeadersMiddleware:
@@ -30,7 +39,9 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with_csp = scope.get("path") not in EXEMPT_FROM_CSP
+        path = str(scope.get("path", ""))
+        with_csp = path not in EXEMPT_FROM_CSP
+        private = no_store(path)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -40,6 +51,8 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 if with_csp:
                     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if private:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -225,3 +225,11 @@ def test_the_proxy_serves_https_with_hsts_and_limits_request_rates(
     assert any(str(p).endswith(":443") for p in proxy["ports"])
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert "deploy/certs" in ignored  # keys never go into the image
+
+
+def test_the_image_runs_in_production_mode_so_it_needs_a_secret(
+    dockerfile: list[tuple[str, str]],
+) -> None:
+    env = " ".join(args for keyword, args in final_stage(dockerfile) if keyword == "ENV")
+    assert re.search(r"\bJTUTOR_PRODUCTION=true\b", env)
+    assert "JTUTOR_SECRET_KEY" not in env  # never baked in: each deployment brings its own

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 import app.web.routes as routes_package
-from app.settings import DEFAULT_SECRET, Settings
+from app.settings import DEFAULT_SECRET, Settings, is_loopback
 from app.web import main
 from app.web.tutor import Tutor
 
@@ -108,3 +108,35 @@ def test_serve_refuses_production_with_the_default_secret(
     assert status == 2
     assert "JTUTOR_SECRET_KEY" in capsys.readouterr().err
     assert not (tmp_path / "p.db").exists()  # refused before touching the database
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.8.0.1", True), ("localhost", True), ("::1", True),
+     ("[::1]", True), ("0.0.0.0", False), ("::", False), ("192.0.2.4", False),
+     ("tutor.example.org", False), ("", False)],
+)  # fmt: skip
+def test_the_development_secret_is_only_for_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+    refusal = Settings(secret_key=DEFAULT_SECRET).listen_refusal(host)
+    assert (refusal is None) is loopback
+    assert Settings(secret_key="s" * 32).listen_refusal(host) is None
+    assert (Settings(secret_key="short").listen_refusal(host) is None) is loopback
+
+
+def test_serve_refuses_the_development_secret_off_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main as jtutor
+
+    for name in ("JTUTOR_SECRET_KEY", "JTUTOR_PRODUCTION"):
+        monkeypatch.delenv(name, raising=False)
+    url = f"sqlite:///{tmp_path / 'never.db'}"
+    assert jtutor(["serve", "--host", "0.0.0.0", "--port", "1", "--db", url]) == 2
+    assert "refusing to listen on 0.0.0.0 with the development secret key" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "never.db").exists()  # refused before migrating or listening
+    monkeypatch.setenv("JTUTOR_PRODUCTION", "true")
+    assert jtutor(["serve", "--host", "127.0.0.1", "--port", "1", "--db", url]) == 2
+    assert "JTUTOR_SECRET_KEY" in capsys.readouterr().err  # production: not even loopback

@@ -269,3 +269,25 @@ def test_passwords_are_never_logged_or_stored(
     text = "\n".join(dump)
     assert EMAIL in text  # the dump is real
     assert PASSWORD not in text and wrong_password not in text
+
+
+def test_instructor_pages_and_exports_are_never_cached(instructor: tuple[TestClient, str]) -> None:
+    client, token = instructor
+    _create(client, token)
+    for path in (
+        "/author",
+        "/author/dashboard",
+        "/author/attempts.csv",
+        "/author/exercises/t-wx",
+        "/author/exercises/t-wx/export.yaml",
+        "/author/no/such/page",
+        "/login",
+        "/logout",
+    ):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code < 500, path
+        assert response.headers.get("cache-control") == "no-store", path
+    stranger = TestClient(client.app)
+    assert stranger.get("/author", follow_redirects=False).headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/lessons").headers.get("cache-control", "")
+    assert "no-store" not in client.get("/authoring-guide").headers.get("cache-control", "")
