@@ -71,9 +71,20 @@ def solution_views(session: Session, *, exercise_id: str | None = None) -> dict[
     return {str(e): int(n) for e, n in session.execute(query)}
 
 
-def learner_views(session: Session, *, learner_id: str) -> list[SolutionView]:
+def learner_views(
+    session: Session, *, learner_id: str, exercise_id: str | None = None, limit: int = 200
+) -> list[SolutionView]:
+    """The learner's own openings of worked solutions, newest first."""
     query = select(SolutionView).where(SolutionView.learner_id == learner_id)
-    return list(session.scalars(query.order_by(SolutionView.id.desc()).limit(200)))
+    if exercise_id is not None:
+        query = query.where(SolutionView.exercise_id == exercise_id)
+    return list(session.scalars(query.order_by(SolutionView.id.desc()).limit(limit)))
+
+
+def recent_views(session: Session, *, exercise_id: str, limit: int = 20) -> list[SolutionView]:
+    """An exercise's latest openings of its worked solution (any learner), newest first."""
+    query = select(SolutionView).where(SolutionView.exercise_id == exercise_id)
+    return list(session.scalars(query.order_by(SolutionView.id.desc()).limit(limit)))
 
 
 @dataclass(frozen=True)

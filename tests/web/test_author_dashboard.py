@@ -141,6 +141,9 @@ def test_exercise_dashboard_charts_misconceptions_with_an_example_and_solutions_
     assert alice.get(f"/api/v1/exercises/{exercise}/solution?seed=4").status_code == 200
     page = client.get(f"/author/dashboard/{exercise}").text
     assert 'data-stat="solutions">1<' in page
+    openings = page[page.index('id="solution-openings"') : page.index("Latest wrong answers")]
+    assert len(re.findall(r"<tr><td><code>[^<]+</code></td><td>4</td>", openings)) == 1
+    assert "<td>4</td><td>–</td>" in openings  # alice's last wrong answer, 3 A x, named none
     section = page[page.index("Most common misconceptions") : page.index("Latest wrong answers")]
     chart = section[section.index("<svg") : section.index("</svg>")]
     assert "assumed symmetric: 2" in chart and "product rule one term: 1" in chart

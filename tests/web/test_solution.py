@@ -97,3 +97,20 @@ def test_misconception_shown_in_the_feedback(real_client: TestClient) -> None:
     )
     assert response.status_code == 200
     assert 'class="misconception"' in response.text and "symmetric" in response.text
+
+
+def test_the_learners_attempts_list_the_solutions_they_opened(real_client: TestClient) -> None:
+    exercise = "u07-sum-of-squares"
+    learner = TestClient(real_client.app)
+    learner.post(f"/api/v1/exercises/{exercise}/attempts", json={"answer": "x^T", "seed": 2})
+    assert learner.get(f"/api/v1/attempts?exercise_id={exercise}").json()["solution_views"] == []
+    assert learner.get(f"/api/v1/exercises/{exercise}/solution?seed=2").status_code == 200
+    data = learner.get(f"/api/v1/attempts?exercise_id={exercise}").json()
+    assert [a["answer"] for a in data["attempts"]] == ["x^T"]
+    (view,) = data["solution_views"]
+    assert view["exercise_id"] == exercise and view["seed"] == 2
+    assert isinstance(view["diverged_step"], int)  # x^T: the power rule, at its step
+    assert view["created_at"].endswith("+00:00")
+    # another exercise's filter, and another learner, see none of it
+    assert learner.get("/api/v1/attempts?exercise_id=u03-core-wx").json()["solution_views"] == []
+    assert TestClient(real_client.app).get("/api/v1/attempts").json()["solution_views"] == []

@@ -1,4 +1,5 @@
-"""``GET /api/v1/attempts``: the calling learner's own attempts, newest first."""
+"""``GET /api/v1/attempts``: the calling learner's own attempts, newest first, and the
+worked solutions they opened (opening one is part of the record of their attempts)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from app.store import list_attempts
 from app.store.models import Attempt
+from app.store.solutions import SolutionView, learner_views
 from app.web.deps import LearnerDep, TutorDep
 
 router = APIRouter(prefix="/api/v1", tags=["attempts"])
@@ -38,7 +40,18 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-@router.get("/attempts", summary="Your own attempts, newest first")
+def solution_view_json(view: SolutionView) -> dict[str, Any]:
+    return {
+        "exercise_id": view.exercise_id,
+        "seed": view.seed,
+        "diverged_step": view.diverged_step,
+        "created_at": _utc(view.created_at).isoformat(),
+    }
+
+
+@router.get(
+    "/attempts", summary="Your own attempts, newest first, and the worked solutions you opened"
+)
 def attempts(
     tutor: TutorDep,
     learner: LearnerDep,
@@ -50,4 +63,13 @@ def attempts(
         rows = list_attempts(
             session, learner_id=learner, exercise_id=exercise_id, limit=limit, offset=offset
         )
-        return {"attempts": [attempt_json(a) for a in rows]}
+        # Openings are few: listed whole with the first page, not paged with the attempts.
+        views = (
+            learner_views(session, learner_id=learner, exercise_id=exercise_id, limit=MAX_LIMIT)
+            if offset == 0
+            else []
+        )
+        return {
+            "attempts": [attempt_json(a) for a in rows],
+            "solution_views": [solution_view_json(v) for v in views],
+        }

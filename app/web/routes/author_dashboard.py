@@ -27,7 +27,7 @@ from app.store.instructors import (
     recent_wrong_attempts,
 )
 from app.store.practice import mastery_grid
-from app.store.solutions import common_misconceptions, solution_views
+from app.store.solutions import common_misconceptions, recent_views, solution_views
 from app.web.auth import SignedIn, instructor_router, require_instructor
 from app.web.charts import bar_chart
 from app.web.deps import TutorDep
@@ -109,6 +109,15 @@ def exercise_dashboard(
         ]
         misconceptions = common_misconceptions(session, exercise_id=exercise_id)
         opened = solution_views(session, exercise_id=exercise_id).get(exercise_id, 0)
+        openings = [
+            {
+                "learner": v.learner_id,
+                "seed": v.seed,
+                "diverged_step": v.diverged_step,
+                "created_at": v.created_at,
+            }
+            for v in recent_views(session, exercise_id=exercise_id)
+        ]
     title = _titles(tutor).get(exercise_id)
     chart = bar_chart(
         [(_label(d), n) for d, n in stats.diagnoses],
@@ -132,6 +141,7 @@ def exercise_dashboard(
         if misconceptions
         else None,
         "solutions_opened": opened,
+        "openings": openings,
     }
     return render(request, "author/exercise_dashboard.html", context)
 
