@@ -19,6 +19,15 @@ from app.grading import messages
 from app.web import formatting
 from app.web.heatmap import heatmap_svg
 from app.web.markdown import render_markdown
+from app.web.mathml import mathml_page
+
+
+class MathTemplate(jinja2.Template):
+    """A template whose output has its formulas as MathML (``app.web.mathml``): every page
+    and partial rendered through the environment reads without JavaScript."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return mathml_page(super().render(*args, **kwargs))
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
@@ -28,6 +37,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.template_class = MathTemplate
     env.filters["markdown"] = render_markdown
     env.filters["shape"] = formatting.shape_text
     env.filters["matrix_latex"] = formatting.matrix_latex

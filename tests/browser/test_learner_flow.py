@@ -59,7 +59,7 @@ def test_preview_feedback_and_progress(page: Any, server: str) -> None:
     page.get_by_role("button", name="Check my answer").click()
     page.locator("#feedback .feedback.correct").wait_for()
     assert "Correct" in page.locator("#feedback").inner_text()
-    assert "solved after" in page.locator("#progress").inner_text().lower()
+    assert "solved on attempt 2" in page.locator("#progress").inner_text().lower()
     page.screenshot(path=str(SHOTS / "exercise-correct.png"), full_page=True)
 
     page.goto(f"{server}/lessons/y-equals-wx")
@@ -88,7 +88,7 @@ def test_phone_width(phone_page: Any, server: str) -> None:
     _answer(page, "W")
     page.get_by_role("button", name="Check my answer").click()
     page.locator("#feedback .feedback.correct").wait_for()
-    assert "solved after" in page.locator("#progress").inner_text().lower()
+    assert "solved on attempt 2" in page.locator("#progress").inner_text().lower()
     page.screenshot(path=str(SHOTS / "phone-correct.png"), full_page=True)
     page.goto(f"{server}/lessons")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -109,7 +109,9 @@ def test_keyboard_only(page: Any, server: str) -> None:
     feedback = page.locator("#feedback .feedback")
     feedback.wait_for()
     assert "sign" in feedback.inner_text().lower()
-    page.keyboard.press("Tab")  # on to the button, then submit with Space
+    # focus moved to the feedback; one step back is the button: submit again with Space
+    assert page.evaluate("!!document.activeElement.closest('#feedback')")
+    page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
     page.evaluate("document.getElementById('answer').value = 'W'")
     page.keyboard.press("Space")

@@ -92,7 +92,7 @@ def test_every_lesson_page_answers(
         page = pages[f"/lessons/{slug}"]
         assert page.status_code == 200, slug
         assert "text/html" in page.headers["content-type"]
-        assert "\\(" in page.text or "\\[" in page.text or "$" in page.text, f"no math on {slug}"
+        assert "<math" in page.text and "data-latex" in page.text, f"no math on {slug}"
 
 
 def test_every_exercise_page_answers(

@@ -71,7 +71,7 @@ def test_live_check_shows_prompt_reference_and_every_verdict(instructor: Session
     html = response.text
     assert "<html" not in html  # the partial only
     assert _status(html) == "true"
-    assert "Let $y = Wx$" in html  # the prompt, rendered for KaTeX
+    assert 'Let <span class="math" data-latex="y = Wx"><math' in html  # the prompt, as MathML
     assert 'data-latex="W"' in html  # the reference in LaTeX, with its shape
     assert re.search(r'class="shape"[^>]*>\d×\d<', html)
     assert len(re.findall(r'<li data-ok="true">', html)) == 3 + 2  # 3 seeds, 2 tests

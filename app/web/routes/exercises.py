@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.datastructures import FormData
 
 from app.bank.curriculum import lesson as find_lesson
+from app.mathlang import parse
 from app.web import answer_help, csrf, practice
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
@@ -22,7 +23,9 @@ from app.web.plain import result_json, to_plain
 from app.web.preview import read_math, shapes_from_declarations
 from app.web.progress import exercise_progress, next_exercise
 from app.web.rendering import render
+from app.web.speech import spoken, spoken_shape
 from app.web.tutor import Tutor
+from app.web.visual_input import from_ascii_math
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,13 +132,16 @@ def _reading(
     target = [int(n) for n in variant.get("expected_shape") or []]
     indices = dict(zip(names, target, strict=False)) if names else None
     expected = (target[0], target[1]) if len(target) == 2 and not names else None
-    return read_math(
+    reading = read_math(
         text,
         shapes,
         indices=indices,
         expected=expected,
         max_chars=tutor.settings.max_answer_chars,
     )
+    if reading["ok"]:
+        reading["spoken"] = f"{spoken(parse(text))}, {spoken_shape(reading['shape'])}"
+    return reading
 
 
 @router.get("/exercises/{exercise_id}", response_class=HTMLResponse)
@@ -176,6 +182,17 @@ async def preview(exercise_id: str, request: Request, tutor: TutorDep) -> HTMLRe
     return render(
         request, "_preview.html", {"reading": reading, "text": text}, partial="_preview.html"
     )
+
+
+@router.post("/exercises/{exercise_id}/from-visual")
+async def from_visual(exercise_id: str, request: Request, tutor: TutorDep) -> JSONResponse:
+    """The visual editor's ASCII-math in the answer language, with the exercise's names."""
+    exercise = tutor.catalogue.exercise(exercise_id)
+    form = await request.form()
+    ascii_math = str(form.get("ascii") or "")[: tutor.settings.max_answer_chars]
+    variant = _variant(exercise, _seed(form.get("seed")))
+    names = [*(variant.get("shapes") or {}), *(_index_names(exercise, variant) or [])]
+    return JSONResponse({"text": from_ascii_math(ascii_math, names)})
 
 
 @router.post("/exercises/{exercise_id}/submit", response_class=HTMLResponse)
