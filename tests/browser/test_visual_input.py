@@ -89,7 +89,7 @@ def test_the_conversion_round_trips_the_languages_constructs(page: Any, server: 
     latex = [to_latex(parse(text)) for text in ROUND_TRIP]
     asciis = page.evaluate(
         """(all) => { const f = document.querySelector('math-field');
-                      return all.map(t => { f.setValue(t); return f.getValue('ascii-math'); }); }""",
+            return all.map(t => { f.setValue(t); return f.getValue('ascii-math'); }); }""",
         latex,
     )
     for text, source, ascii_math in zip(ROUND_TRIP, latex, asciis, strict=True):
