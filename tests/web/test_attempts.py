@@ -117,7 +117,7 @@ def test_the_form_works_without_javascript(client: TestClient) -> None:
     assert response.status_code == 200
     assert "<html" in response.text
     assert "sign" in response.text.lower()
-    assert '>-W</textarea>' in response.text
+    assert ">-W</textarea>" in response.text
 
 
 def test_a_wrong_entry_answer_shows_a_heat_map(client: TestClient) -> None:
