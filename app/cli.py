@@ -14,7 +14,17 @@ from collections.abc import Sequence
 
 from app import __version__
 
-COMMANDS = ("serve", "parse", "grade", "derive", "check", "schema", "instructor", "lti")
+COMMANDS = (
+    "serve",
+    "parse",
+    "grade",
+    "derive",
+    "derive_coverage",
+    "check",
+    "schema",
+    "instructor",
+    "lti",
+)
 
 # Options whose value is math: ``--answer -W`` must read ``-W`` as the answer, not as an option.
 MATH_OPTIONS = frozenset({"--answer", "--function"})

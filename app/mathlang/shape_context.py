@@ -8,7 +8,6 @@ product, element-wise combination with scalar expansion, and the 10^6-entry limi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import prod
 
 from app.mathlang.ast import Node
 from app.mathlang.dims import Dim, Dims
@@ -44,13 +43,12 @@ class Ctx:
     def of(self, node: Node) -> Shape:
         return self.shapes[id(node)]
 
-    def check_entries(self, node: Node, shape: Shape) -> None:
-        """The 10^6-entry limit on one node; in index form each node is broadcast over
-        every index, so the index sizes multiply its entries."""
+    def check_entries(self, node: Node, shape: Shape, spread: int = 1) -> None:
+        """The 10^6-entry limit on one node; in index form a node is computed once for
+        each combination of the index names it uses (``spread`` of them)."""
         known = self.known(shape)
         if known is None:
             return
-        spread = prod(self.indices.values()) if self.indices else 1
         if known[0] * known[1] * spread > MAX_ENTRIES:
             what = f"{node_text(node)} would be {known[0]}x{known[1]}"
             if spread > 1:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from math import prod
 
 from app.mathlang.ast import Binary, Call, Index, Matrix, Name, Node, Number, Transpose, Unary
 from app.mathlang.call_shapes import check_call
@@ -96,6 +97,7 @@ def check(
         or (isinstance(node, Name) and node.name == "ones" and "ones" not in variables)
     )
     positions = {id(i) for n in postorder(node) if isinstance(n, Index) for i in n.indices}
+    uses: dict[int, frozenset[str]] = {}  # the index names each node's value varies with
     for current in postorder(node):
         if zero_root and current is node and expected is not None:
             shape = (ctx.dims.new(expected[0]), ctx.dims.new(expected[1]))
@@ -104,7 +106,7 @@ def check(
         else:
             shape = _visit(ctx, current)
         ctx.shapes[id(current)] = shape
-        ctx.check_entries(current, shape)
+        ctx.check_entries(current, shape, _spread(ctx, current, uses))
     root = ctx.shapes[id(node)]
     if expected is not None and ctx.indices is None:
         for d, size in zip(root, expected, strict=True):
@@ -127,6 +129,18 @@ def check(
         sizes = tuple(ctx.indices.values())
         return Typed(node, sizes, resolved, ctx.indices, variables=ctx.variables)
     return Typed(node, resolved[id(node)], resolved, None, variables=ctx.variables)
+
+
+def _spread(ctx: Ctx, node: Node, uses: dict[int, frozenset[str]]) -> int:
+    """How many index combinations ``node`` is computed for: the product of the sizes of
+    the index names in its sub-tree (the evaluator broadcasts over exactly those)."""
+    if ctx.indices is None:
+        return 1
+    names = frozenset().union(*(uses[id(c)] for c in node.children()))
+    if isinstance(node, Name) and node.name in ctx.indices and node.name not in ctx.variables:
+        names = names | {node.name}
+    uses[id(node)] = names
+    return prod(ctx.indices[n] for n in names)
 
 
 def _size(value: object, what: str) -> int:

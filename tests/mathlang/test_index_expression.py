@@ -65,7 +65,7 @@ def test_what_is_indexed_may_use_index_names() -> None:
     )
     np.testing.assert_allclose(batched, np.stack([W, 2 * W]))
     with pytest.raises(MathError, match="index combinations"):
-        typed(f"(W {unit})[i]", {"i": 3, "k": 4, "a": 400, "b": 300})
+        typed(f"(W {unit})[i] delta(m, n)", {"i": 3, "k": 4, "m": 400, "n": 300})
 
 
 @pytest.mark.parametrize(

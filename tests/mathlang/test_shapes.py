@@ -307,3 +307,13 @@ def test_bad_sizes_are_shape_errors(kw):
         mathlang.check(mathlang.parse("x"), {"x": (3, 1)}, **kw)
     assert info.value.kind == "shape"
     assert "positive whole sizes" in info.value.message
+
+
+def test_a_node_without_index_names_counts_once():
+    """sum(A) does not vary with i, so it is computed once, not once per value of i;
+    what varies with i is counted once per value."""
+    shapes = {"x": (100, 1), "A": (500, 500)}
+    typed = mathlang.check(mathlang.parse("x[i] + sum(A)"), shapes, indices={"i": 100})
+    assert typed.shape == (100,)
+    err = error("x[i] + 0 A", shapes, indices={"i": 100})
+    assert err.kind == "limit" and "index combinations" in err.message

@@ -99,7 +99,7 @@ def component_steps(problem: Problem, wrt: str) -> ComponentResult:
     index_sizes = {i: sizes[i] for i in both}
     if index_form is not None:
         ok = verify.derivative_holds(
-            problem.tree, shapes, values, [wrt], index_form, indices=index_sizes
+            problem.tree, shapes, values, [wrt], index_form, indices=index_sizes, canonical=True
         )
     else:
         ok = verify.tensor_holds(
@@ -225,7 +225,7 @@ def _compact_holds(
 
     try:
         typed = mathlang.check(problem.tree, problem.shapes)
-        fd, err = verify._fd(typed, problem.values, [wrt])
+        fd, err = verify.finite_differences(typed, problem.values, [wrt])
         canonical = canonical_shape(problem.out_shape, [problem.shapes[wrt]])
         letters = {i: "abcdefgh"[n] for n, i in enumerate(both)}
         spec = "".join(letters[pair[0]] if i == pair[1] else letters[i] for i in both)

@@ -109,7 +109,7 @@ def entry_derivative(
                 else float(np.asarray(values[v]).reshape(-1)[0])
             )
         value += term
-    fd, err = verify._fd(typed, values, [wrt])
+    fd, err = verify.finite_differences(typed, values, [wrt])
     fd_entry = float(np.asarray(fd).reshape(rows, cols)[i - 1, j - 1])
     error = float(np.asarray(err).reshape(rows, cols)[i - 1, j - 1])
     y = tex.entry("y", [str(i)] if rows > 1 else [])

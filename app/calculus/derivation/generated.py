@@ -17,9 +17,14 @@ positive definite one, and ``tan`` an argument kept well inside (-π/2, π/2).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from app import mathlang
+from app.calculus.derivation import verify
+from app.mathlang.declarations import parse_declaration
 
 Shape = tuple[int, int]
 
@@ -49,6 +54,7 @@ class _Var:
 @dataclass
 class _Builder:
     rng: np.random.Generator
+    max_size: int = 4
     variables: dict[str, _Var] = field(default_factory=dict)
     wrt: list[str] = field(default_factory=list)
 
@@ -60,7 +66,7 @@ class _Builder:
         return items[int(self.rng.integers(len(items)))]
 
     def size(self) -> int:
-        return int(self.rng.integers(2, 5))
+        return int(self.rng.integers(2, self.max_size + 1))
 
     # -- variables -----------------------------------------------------------------
     def declare(self, shape: Shape, domain: str = "real", *, wrt: bool = False) -> str:
@@ -138,7 +144,9 @@ class _Builder:
         if op == "+s":  # a scalar added to every entry
             return f"({left} + {self.expr((1, 1), depth)})"
         if op == "+c":  # a context-sized constant
-            constant = "I" if shape[0] == shape[1] and shape != (1, 1) else "ones"
+            if shape == (1, 1):
+                return f"({left} + 0)"
+            constant = "I" if shape[0] == shape[1] else "ones"
             return f"({left} + {self.pick((constant, '0'))})"
         scale = self.expr((1, 1), depth)
         return f"({scale} * {left})" if self.chance(0.5) else f"({left} {scale})"
@@ -329,24 +337,46 @@ def _output_shape(b: _Builder) -> Shape:
     return (int(b.pick(sizes)), int(b.pick(sizes)))
 
 
-def generate(rng: np.random.Generator, *, depth: int = 3) -> GeneratedProblem:
-    """One problem whose function involves (at least one of) the ``wrt`` variables."""
+def generate(rng: np.random.Generator, *, depth: int = 3, max_size: int = 4) -> GeneratedProblem:
+    """One problem whose function involves the ``wrt`` variables and moves with them.
+
+    A draw is kept only when the function has finite values and a derivative that is not
+    zero everywhere at a random instance: ``x - x^T^T`` or ``sum(softmax(x))`` leave
+    nothing to derive, and the grader rightly cannot decide an answer of 0 for them.
+    """
     attempt = 0
     while True:
         attempt += 1
-        b = _Builder(rng)
+        b = _Builder(rng, max_size)
         _wrt_shapes(b)
         function = b.expr(_output_shape(b), int(rng.integers(1, depth + 1)))
         mentioned = [w for w in b.wrt if _mentions(function, w)]
-        if mentioned and (len(mentioned) == len(b.wrt) or attempt > 20):
+        if not mentioned or (len(mentioned) < len(b.wrt) and attempt <= 20):
+            continue
+        variables = {
+            v.name: ("scalar" if v.shape == (1, 1) else _spell(v.shape))
+            + ("" if v.domain == "real" else f":{v.domain}")
+            for v in b.variables.values()
+        }
+        if _moves(function, variables, b.wrt, int(rng.integers(2**31))):
             break
-    variables = {
-        v.name: ("scalar" if v.shape == (1, 1) else _spell(v.shape))
-        + ("" if v.domain == "real" else f":{v.domain}")
-        for v in b.variables.values()
-    }
     layout = "denominator" if rng.random() < 0.4 else "numerator"
     return GeneratedProblem(variables, function, list(b.wrt), layout)
+
+
+def _moves(function: str, variables: dict[str, str], wrt: list[str], seed: int) -> bool:
+    """Finite values, and a derivative with an entry clearly away from 0."""
+    declarations = {n: parse_declaration(n, spec) for n, spec in variables.items()}
+    shapes = {n: d.shape() for n, d in declarations.items()}
+    try:
+        typed = mathlang.check(mathlang.parse(function), shapes)
+        values = verify.instance(typed.node, declarations, shapes, seed)
+        mathlang.evaluate(typed, values)
+        fd, error = verify.finite_differences(typed, values, wrt)
+    except (mathlang.MathError, ValueError, FloatingPointError):
+        return False
+    finite = np.isfinite(error)
+    return bool(np.any(finite & (np.abs(fd) > 1e-6 + 100 * np.where(finite, error, 0.0))))
 
 
 def _spell(shape: Shape) -> str:
@@ -355,11 +385,9 @@ def _spell(shape: Shape) -> str:
 
 
 def _mentions(function: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", function) is not None
 
 
-def problems(count: int, seed: int) -> list[GeneratedProblem]:
+def problems(count: int, seed: int, *, depth: int = 3, max_size: int = 4) -> list[GeneratedProblem]:
     rng = np.random.default_rng(seed)
-    return [generate(rng) for _ in range(count)]
+    return [generate(rng, depth=depth, max_size=max_size) for _ in range(count)]

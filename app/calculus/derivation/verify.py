@@ -68,7 +68,7 @@ def instance(
     return best
 
 
-def _fd(
+def finite_differences(
     function: mathlang.Typed, values: Mapping[str, Array], wrt: Sequence[str]
 ) -> tuple[Array, Array]:
     """Canonical finite-difference tensor and its error estimate (entries the kink test
@@ -98,51 +98,41 @@ def derivative_holds(
     derivative: Node,
     layout: layouts.Layout = "numerator",
     indices: Mapping[str, int] | None = None,
+    *,
+    canonical: bool = False,
 ) -> bool:
     """Does ``derivative`` equal d function / d wrt?
 
-    ``derivative`` is a matrix in ``layout``, or (with ``indices``) an index form whose
-    indices run over the canonical axes ``D[out..., in...]``, moved to ``D[in..., out...]``
-    for a denominator-layout tensor of three or more axes.
+    ``derivative`` is a matrix in ``layout``, or (with ``indices``) an index form read as
+    the grader reads one (:func:`app.calculus.layouts.index_layout`): the matrix form when
+    it has as many axes as there are indices, otherwise the canonical axes
+    ``D[out..., in...]``, moved to ``D[in..., out...]`` in denominator layout. With
+    ``canonical`` the indices run over the canonical axes whatever the layout (the
+    component view's pattern of one entry, before it is arranged).
     """
     try:
         typed = mathlang.check(function, variables)
-        fd, err = _fd(typed, values, wrt)
+        fd, err = finite_differences(typed, values, wrt)
         out_shape = typed.shape
         in_shapes = [variables[w] for w in wrt]
-        canonical = layouts.canonical_shape(out_shape, in_shapes)
-        fd_t = fd.reshape(canonical)
-        err_t = err.reshape(canonical)
+        axes = layouts.canonical_shape(out_shape, in_shapes)
+        fd_t = fd.reshape(axes)
+        err_t = err.reshape(axes)
         answer_t = mathlang.check(derivative, variables, indices=indices)
         answer = np.asarray(mathlang.evaluate(answer_t, values), dtype=np.float64)
-        if (
-            indices is not None
-            and len(indices) == len(canonical)
-            and (len(canonical) >= 3 or layout == "numerator")
-        ):
-            n_in = len(layouts.input_axes(in_shapes))
-            return _close(
-                answer,
-                _arranged(fd_t, canonical, layout, n_in),
-                _arranged(err_t, canonical, layout, n_in),
-            )
+        if indices is not None and canonical:
+            return answer.size == fd_t.size and _close(answer.reshape(fd_t.shape), fd_t, err_t)
+        if indices is not None:  # arranged exactly as the grader reads an index form
+            expected_t = layouts.index_layout(fd_t, out_shape, in_shapes, layout, len(indices))
+            error_t = layouts.index_layout(err_t, out_shape, in_shapes, layout, len(indices))
+            if expected_t is None or error_t is None or answer.size != expected_t.size:
+                return False
+            return _close(answer.reshape(expected_t.shape), expected_t, error_t)
         expected = layouts.to_layout(fd_t, out_shape, in_shapes, layout)
         error = layouts.to_layout(err_t, out_shape, in_shapes, layout)
-        return _close(
-            answer.reshape(expected.shape) if answer.size == expected.size and indices else answer,
-            expected,
-            error,
-        )
+        return _close(answer, expected, error)
     except (mathlang.MathError, ValueError):
         return False
-
-
-def _arranged(tensor: Array, canonical: tuple[int, ...], layout: str, n_in: int) -> Array:
-    """The canonical tensor with the input's ``n_in`` axes moved first (denominator)."""
-    if layout == "numerator":
-        return tensor
-    n_out = len(canonical) - n_in
-    return np.transpose(tensor, tuple(range(n_out, len(canonical))) + tuple(range(n_out)))
 
 
 def tensor_holds(
@@ -155,7 +145,7 @@ def tensor_holds(
     """Does a tensor computed from the step's sums equal the canonical finite-difference tensor?"""
     try:
         typed = mathlang.check(function, variables)
-        fd, err = _fd(typed, values, wrt)
+        fd, err = finite_differences(typed, values, wrt)
         canonical = layouts.canonical_shape(typed.shape, [variables[w] for w in wrt])
         return _close(
             np.asarray(tensor(), dtype=np.float64).reshape(canonical),
