@@ -268,7 +268,10 @@ class InstanceSampler:
         fallback: list[tuple[Instance, list[npt.NDArray[np.int8]]]] = []
         for _ in range(ROUNDS):
             batch = self._pool(rng)
-            pool = [{n: batch[n][c].copy() for n in self.shapes} for c in range(POOL)]
+
+            def pool(c: int, batch: dict[str, Array] = batch) -> Instance:
+                return {n: batch[n][c].copy() for n in self.shapes}
+
             usable = _finite(self.typed, batch)
             calm = self._calm(batch)
             signs = [program.signs(batch) for program in programs]  # (POOL, entries)
@@ -279,13 +282,13 @@ class InstanceSampler:
                     continue
                 own = [s[c] for s in signs]
                 if not calm[c]:  # a last resort only
-                    fallback.append((pool[c], own))
+                    fallback.append((pool(c), own))
                     continue
                 if _fit(start + len(chosen), own) == len(programs):
-                    chosen.append(pool[c])
+                    chosen.append(pool(c))
                     seen |= _sides(own)
                 else:
-                    fallback.append((pool[c], own))
+                    fallback.append((pool(c), own))
             if len(chosen) == k:
                 return chosen
         while len(chosen) < k and fallback:  # targets out of reach: cover what is left

@@ -15,6 +15,7 @@ layout forms) come from :mod:`app.calculus`; this package compares, decides and 
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -160,9 +161,7 @@ def _partial_index_form(
     fewer positions than they index; None when it cannot be read so."""
     sizes = dict(zip(setup.problem.indices or [], expected, strict=True))
     try:
-        return mathlang.check(
-            mathlang.parse(answer), setup.shapes, indices=sizes, partial_indices=True
-        )
+        return mathlang.check(_parsed(answer), setup.shapes, indices=sizes, partial_indices=True)
     except MathError:
         return None
 
@@ -178,16 +177,31 @@ def _guarded(result: GradeResult, numeric: Callable[[], GradeResult]) -> GradeRe
 def _check_answer(
     setup: ProblemSetup, answer: str, expected: tuple[int, ...], count: int | None
 ) -> mathlang.Typed:
-    tree = mathlang.parse(answer)
     if count is not None and setup.problem.indices:
-        return _check_index_form(setup, tree, expected, count)
+        return _check_index_form(setup, _parsed(answer), expected, count)
     hint = (int(expected[0]), int(expected[1])) if len(expected) == 2 else None
+    return _checked(answer, tuple(sorted(setup.shapes.items())), hint)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed(answer: str) -> mathlang.Node:
+    """The answer's tree, kept: a class submits the same few answers again and again, and
+    trees are never changed once built. (A syntax error is raised again each time.)"""
+    return mathlang.parse(answer)
+
+
+@functools.lru_cache(maxsize=2048)
+def _checked(
+    answer: str, shapes: tuple[tuple[str, tuple[int, int]], ...], hint: tuple[int, int] | None
+) -> mathlang.Typed:
+    """The typed answer for these declarations, kept like :func:`_parsed`."""
+    tree = _parsed(answer)
     try:
-        return mathlang.check(tree, setup.shapes, expected=hint)
+        return mathlang.check(tree, dict(shapes), expected=hint)
     except MathError as exc:
         if exc.kind != "shape" or hint is None:
             raise
-        return mathlang.check(tree, setup.shapes)
+        return mathlang.check(tree, dict(shapes))
 
 
 def _check_index_form(

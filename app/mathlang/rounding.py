@@ -59,7 +59,7 @@ def rounding_noise(
         for name, value in values.items()
     }
     run = _Run(typed, samples)  # the samples are a batch axis of the evaluation
-    rng = np.random.default_rng(SEED)
+    factors = _Factors()
     results: dict[int, Array] = {}
     moving: set[int] = set()
     with np.errstate(all="ignore"):
@@ -71,7 +71,7 @@ def rounding_noise(
                 or (isinstance(node, Name) and (varying is None or node.name in varying))
             ):
                 moving.add(id(node))
-                value = value * _roundings(rng, value.shape)
+                value = value * factors.take(value.shape)
             results[id(node)] = value
     out = results[id(typed.node)]
     if typed.indices is not None:
@@ -82,12 +82,34 @@ def rounding_noise(
     return np.asarray(noise, dtype=np.float64)
 
 
-def _roundings(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
-    """Factors 1 + delta, eps <= |delta| <= 2 eps with random signs; 1 for sample 0."""
-    delta: Array = EPS * (1.0 + rng.random(shape)) * rng.choice([-1.0, 1.0], shape)
-    delta[0] = 0.0
-    factors: Array = 1.0 + delta
-    return factors
+_TABLE_SIZE = 1 << 16
+_rng = np.random.default_rng(SEED)
+_TABLE: Array = 1.0 + EPS * (1.0 + _rng.random(_TABLE_SIZE)) * _rng.choice([-1.0, 1.0], _TABLE_SIZE)
+"""Rounding factors 1 + delta, eps <= |delta| <= 2 eps with random signs, drawn once: each
+evaluation reads them in order from the start, so it is repeatable and costs no draws."""
+
+
+class _Factors:
+    """Hands out consecutive runs of the table (wrapping around), sample 0 left exact."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+
+    def take(self, shape: tuple[int, ...]) -> Array:
+        size = int(np.prod(shape))
+        if size > _TABLE_SIZE:
+            picks = np.arange(self.offset, self.offset + size) % _TABLE_SIZE
+            flat = _TABLE[picks]
+        elif self.offset + size <= _TABLE_SIZE:
+            flat = _TABLE[self.offset : self.offset + size]
+        else:
+            flat = np.concatenate(
+                [_TABLE[self.offset :], _TABLE[: size - (_TABLE_SIZE - self.offset)]]
+            )
+        self.offset = (self.offset + size) % _TABLE_SIZE
+        factors = flat.reshape(shape).copy()
+        factors[0] = 1.0
+        return factors
 
 
 __all__ = ["rounding_noise"]
