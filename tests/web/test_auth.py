@@ -355,10 +355,40 @@ def test_hashes_with_old_parameters_are_upgraded_at_sign_in(
     assert auth.verify_password(upgraded, PASSWORD)
 
 
-def test_overlong_passwords_are_refused_without_hashing(anon: TestClient) -> None:
-    assert _post_login(anon, PASSWORD + "x" * auth.MAX_PASSWORD_CHARS) == 401
-    with pytest.raises(ValueError):
+class _CountingHasher:
+    """The real argon2 hasher, counting every hash and verify it is asked for."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self.real = real
+        self.calls: list[tuple[str, int]] = []
+
+    def hash(self, password: str) -> str:
+        self.calls.append(("hash", len(password)))
+        return self.real.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.calls.append(("verify", len(password)))
+        return self.real.verify(password_hash, password)
+
+    def check_needs_rehash(self, password_hash: str) -> bool:
+        return self.real.check_needs_rehash(password_hash)
+
+
+def test_overlong_passwords_are_refused_without_hashing(
+    anon: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hasher = _CountingHasher(auth._hasher)
+    monkeypatch.setattr(auth, "_hasher", hasher)
+    overlong = PASSWORD + "x" * auth.MAX_PASSWORD_CHARS
+    assert _post_login(anon, "x" * auth.MAX_PASSWORD_CHARS) == 401  # at the limit: checked
+    assert hasher.calls == [("verify", auth.MAX_PASSWORD_CHARS)]  # the counter sees argon2
+    hasher.calls.clear()
+    assert _post_login(anon, overlong) == 401
+    assert _post_login(anon, "y" * 60_000, email="x@y.org") == 401
+    assert hasher.calls == []  # refused before argon2 ever saw them
+    with pytest.raises(ValueError, match="longer than"):
         auth.hash_password("x" * (auth.MAX_PASSWORD_CHARS + 1))
+    assert hasher.calls == []
 
 
 def test_production_refuses_the_default_secret() -> None:

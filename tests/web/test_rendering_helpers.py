@@ -33,6 +33,43 @@ def test_markdown_strips_active_content() -> None:
     assert 'href="https://example.org"' in html
 
 
+def test_the_sanitiser_removes_what_markdown_itself_lets_through() -> None:
+    """markdown-it (with raw HTML off) still emits images and data: links; only nh3 stands
+    between them and the page: no tracking image, no data: URL, links marked rel=noopener."""
+    html = str(
+        render_markdown(
+            "![t](https://tracker.example/p.png) [x](data:image/png;base64,AAAA) "
+            "[y](https://example.org)"
+        )
+    )
+    assert "<img" not in html and "tracker.example" not in html
+    assert "data:" not in html
+    assert '<a href="https://example.org" rel="noopener noreferrer nofollow">y</a>' in html
+
+
+def test_the_sanitiser_holds_even_if_markdown_passed_raw_html(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second line of defence: were raw HTML ever switched on in the Markdown renderer,
+    nh3 would still drop scripts, handlers, frames and styles."""
+    from markdown_it import MarkdownIt
+
+    from app.web import markdown
+
+    monkeypatch.setattr(markdown, "_md", MarkdownIt("commonmark", {"html": True}))
+    html = str(
+        render_markdown(
+            "<script>alert(1)</script>\n\n"
+            '<p onclick="x()" style="position:fixed">d</p> <iframe src="https://evil"></iframe> '
+            '<a href="javascript:alert(2)">j</a> <em>kept</em>'
+        )
+    )
+    assert "<script" not in html and "alert(1)" not in html
+    assert "onclick" not in html and "style=" not in html and "<iframe" not in html
+    assert "javascript:" not in html
+    assert "<em>kept</em>" in html and ">d</p>" in html
+
+
 def test_math_with_html_inside_is_escaped() -> None:
     html = str(render_markdown("$<img src=x onerror=alert(1)>$"))
     assert "<img" not in html

@@ -6,18 +6,21 @@ Each test runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
+from app.settings import DEFAULT_SECRET
 from app.store.authored import AuthoredExercise
 from app.store.instructors import Instructor, InstructorSession
 from app.store.models import Attempt, Base
+from app.web.learner import SALT
 from tests.web import test_author_support as support
 from tests.web.test_author_support import (
     EMAIL,
@@ -196,10 +199,40 @@ def test_a_learner_cannot_read_another_learners_attempts(anon: TestClient) -> No
     ):
         response = bob.get(probe, follow_redirects=False)
         assert "W^T + 0 W" not in response.text, probe
-    forged = TestClient(anon.app)
-    raw_id = str(alice.cookies.get("jtutor_learner")).split(".")[0]
-    forged.cookies.set("jtutor_learner", raw_id)  # the id without its signature
-    assert forged.get("/api/v1/attempts").json()["attempts"] == []
+
+
+def _learner_ids(client: TestClient) -> list[str]:
+    with database_of(client).read() as session:
+        return list(session.scalars(select(Attempt.learner_id).distinct()))
+
+
+def test_a_cookie_forged_from_a_learner_id_reads_nothing(
+    make_app_client: Callable[..., TestClient],
+) -> None:
+    """The id is what an instructor's CSV shows; knowing it must not make one that learner.
+    Neither the bare id nor the id signed with the (public) development key is accepted
+    by a server with a key of its own."""
+    client = make_app_client(secret_key="a-key-of-this-deployment-only-0123456789")
+    alice = TestClient(client.app)
+    alice.post("/api/v1/exercises/u03-core-wx/attempts", json={"answer": "W^T + 0 W", "seed": 3})
+    assert len(alice.get("/api/v1/attempts").json()["attempts"]) == 1
+    (learner_id,) = _learner_ids(client)
+    cookie = str(alice.cookies.get("jtutor_learner"))
+    assert learner_id not in cookie.split(".")[0]  # the cookie does not just carry the id...
+    forgeries = {
+        "bare id": learner_id,
+        "signed with the development key": URLSafeSerializer(DEFAULT_SECRET, salt=SALT).dumps(
+            learner_id
+        ),
+        "payload without signature": cookie.rsplit(".", 1)[0],
+    }
+    for name, forged in forgeries.items():
+        forger = TestClient(client.app)
+        forger.cookies.set("jtutor_learner", forged)
+        reply = forger.get("/api/v1/attempts")
+        assert reply.json()["attempts"] == [], name
+        assert "jtutor_learner=" in reply.headers.get("set-cookie", ""), name  # a new learner
+    assert _learner_ids(client) == [learner_id]
 
 
 def test_hostile_prompt_is_served_inert(instructor: tuple[TestClient, str]) -> None:
