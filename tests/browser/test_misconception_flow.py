@@ -37,13 +37,21 @@ def _flow(tab: Any, server: str, name: str) -> None:
     assert highlighted.count() == 1
     assert tab.locator("#solution-slot .solution-step").count() >= 3
     assert "left the path here" in highlighted.inner_text().lower()
-    assert "2 x^T A" in tab.locator("#diverged-note").inner_text()
+    note_text = tab.locator("#diverged-note").inner_text()
+    assert "2 x^T A" in note_text
+    # the note names the step by its number and title, as the step's heading shows them
+    number = highlighted.locator(".step-number").inner_text().rstrip(".").lower()
+    title = highlighted.locator(".step-title").inner_text()
+    assert number in note_text.lower() and title.split(". ", 1)[1].split("\n")[0][:12] in note_text
     tab.wait_for_function("document.querySelectorAll('#solution-slot .katex').length > 0")
     assert tab.locator("#solution-slot .katex-error").count() == 0
     highlighted.scroll_into_view_if_needed()
     box_ = highlighted.bounding_box()
     width = tab.viewport_size["width"]
     assert box_ is not None and box_["x"] >= 0 and box_["x"] + box_["width"] <= width + 1
+    # the highlighted step's formulas fit its box: nothing hidden behind a scroll
+    tab.wait_for_function("document.querySelectorAll('#diverged-step .katex').length > 0")
+    assert highlighted.locator(".step-math").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     # no horizontal scrolling of the whole page at this width
     assert tab.evaluate("document.documentElement.scrollWidth") <= width + 1
     tab.screenshot(path=str(SHOTS / f"solution-{name}-step.png"))  # the highlighted step in view
