@@ -90,7 +90,7 @@ class Explored:
         return [s.view for s in self.sections if s.view != "result"]
 
 
-def _heat(data: dict[str, Any] | None, title: str = "", reading: str = "") -> Heat | None:
+def heat_of(data: dict[str, Any] | None, title: str = "", reading: str = "") -> Heat | None:
     if not data or "matrix" not in data:
         return None
     m = np.array(
@@ -160,7 +160,7 @@ def explored(outcome: dict[str, Any], names: Sequence[str] = (), function: str =
         lit = [out_id if n == output else n for n in pic.get("lit") or []]
         if step.get("view") == "component" and not lit:
             lit = [out_id]  # the component view works on one entry of the output
-        view = StepView(number, step, lit, _heat(pic.get("heatmap")))
+        view = StepView(number, step, lit, heat_of(pic.get("heatmap")))
         steps.append(view)
         kind = str(step.get("view") or "result")
         if not sections or sections[-1].view != kind:
@@ -179,6 +179,6 @@ def explored(outcome: dict[str, Any], names: Sequence[str] = (), function: str =
         steps=steps,
         graph=graph,
         output=output,
-        result_heat=_heat(result, "the derivative", reading),
+        result_heat=heat_of(result, "the derivative", reading),
         result_slices=_slices(result),
     )

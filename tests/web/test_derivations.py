@@ -108,3 +108,17 @@ def test_pictures_are_drawn(client: TestClient) -> None:
 
 def test_unknown_example_is_404(client: TestClient) -> None:
     assert client.get("/derivations/nope", headers=HX).status_code == 404
+
+
+def test_revealing_a_step_swaps_in_its_picture_with_its_node_lit(client: TestClient) -> None:
+    html = client.get("/derivations/neuron-w/steps/2", headers=HX).text
+    panel = html[html.index('id="step-picture-neuron-w"') :]
+    assert 'hx-swap-oob="true"' in html[html.index("step-picture-panel") :][:200]
+    assert re.search(r'class="node op lit"', panel)
+    assert "jac-heatmap" in panel and "∂u1/∂w" in panel
+
+
+def test_a_component_step_lights_the_output_of_the_graph(client: TestClient) -> None:
+    html = client.get("/derivations/wx?shown=1", headers=HX).text
+    panel = html[html.index('id="step-picture-wx"') :]
+    assert re.search(r'class="node output lit"', panel)

@@ -23,9 +23,11 @@ from app import mathlang
 from app.calculus.derivation import Derivation, NoRule, derive, pictures
 from app.calculus.derivation.entry import entry_derivative
 from app.calculus.derivation.examples import EXAMPLES, Example
+from app.explore.step_pictures import step_pictures
 from app.mathlang.declarations import parse_declaration
 from app.web.deps import TutorDep
 from app.web.errors import BadInput, NotFound
+from app.web.explore_view import Heat, heat_of
 from app.web.rendering import render
 
 router = APIRouter()
@@ -114,6 +116,14 @@ def derive_api(body: DeriveRequest, tutor: TutorDep) -> dict[str, Any]:
 ENTRY_EXAMPLES = ("wx", "xw", "chain", "gradient")
 
 
+@dataclass(frozen=True)
+class StepPicture:
+    number: int
+    title: str
+    lit: list[str]
+    heat: Heat | None
+
+
 @dataclass
 class Widget:
     key: str
@@ -132,6 +142,20 @@ class Widget:
     def entry_ok(self) -> bool:
         """The component picker is offered for linear vector functions of a vector."""
         return self.key in ENTRY_EXAMPLES
+
+    def step_picture(self, number: int) -> StepPicture | None:
+        """What step ``number`` draws: the graph's node it is about, its local Jacobian."""
+        drawn = self.pictures.get("steps") or []
+        if not 1 <= number <= len(drawn):
+            return None
+        lit = list(drawn[number - 1].get("lit") or [])
+        step = self.derivation.steps[number - 1]
+        if not lit and step.view == "component":
+            lit = [_out_name(self.derivation)]  # it works on one entry of the output
+        heat = heat_of(drawn[number - 1].get("heatmap"))
+        if heat is None and not (lit and "graph" in self.pictures):
+            return None
+        return StepPicture(number, step.title, lit, heat)
 
     def query(self, **extra: Any) -> str:
         params: dict[str, Any] = dict(self.sizes) | {"layout": self.layout} | extra
@@ -183,7 +207,9 @@ def _worked(
     chosen = dict(sizes)
     variables = {name: _spec(dims, chosen) for name, dims in example.variables.items()}
     derivation = _derive(variables, example.function, example.wrt, layout)
-    return derivation, _pictures(derivation)
+    drawn = _pictures(derivation)
+    drawn["steps"] = step_pictures(derivation, _out_name(derivation))
+    return derivation, drawn
 
 
 def _pictures(d: Derivation) -> dict[str, Any]:
