@@ -14,6 +14,8 @@ import argparse
 import sys
 from typing import Any
 
+from app.commands.database_args import add_db_argument, open_database
+
 MIN_PASSWORD_CHARS = 8
 
 
@@ -23,9 +25,7 @@ def register(subparsers: Any) -> None:
         help="manage instructor accounts",
         description="Add, list or remove the instructor accounts that sign in at /login.",
     )
-    parser.add_argument(
-        "--db", help="database URL (default: DATABASE_URL or sqlite:///./data/jtutor.db)"
-    )
+    add_db_argument(parser)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="create an account")
     add.add_argument("email", metavar="EMAIL")
@@ -65,16 +65,6 @@ def register(subparsers: Any) -> None:
     unlock.set_defaults(func=run_unlock)
 
 
-def _database(args: argparse.Namespace) -> Any:
-    from app.settings import Settings
-    from app.store import Database
-    from app.store.migrate import upgrade
-
-    url = args.db or Settings().database_url
-    upgrade(url)
-    return Database(url)
-
-
 def _valid_email(email: str) -> bool:
     local, _, domain = email.partition("@")
     return bool(local) and "." in domain and " " not in email and len(email) <= 254
@@ -91,7 +81,7 @@ def run_add(args: argparse.Namespace) -> int:
     password = _read_password(from_stdin=True)
     if password is None:
         return 2
-    database = _database(args)
+    database = open_database(args)
     try:
         with database.write() as session:
             add_instructor(session, email=email, password_hash=hash_password(password))
@@ -147,7 +137,7 @@ def run_password(args: argparse.Namespace) -> int:
     from app.web.auth import hash_password
 
     email = normalise_email(args.email)
-    database = _database(args)
+    database = open_database(args)
     try:
         with database.read() as session:
             known = find_instructor(session, email=email) is not None
@@ -180,7 +170,7 @@ def run_unlock(args: argparse.Namespace) -> int:
     )
 
     email = normalise_email(args.email)
-    database = _database(args)
+    database = open_database(args)
     try:
         with database.write() as session:
             known = find_instructor(session, email=email) is not None
@@ -197,7 +187,7 @@ def run_unlock(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from app.store.instructors import list_instructors
 
-    database = _database(args)
+    database = open_database(args)
     try:
         with database.read() as session:
             accounts = [(i.email, i.created_at) for i in list_instructors(session)]
@@ -213,7 +203,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     from app.store.instructors import remove_instructor
 
-    database = _database(args)
+    database = open_database(args)
     try:
         with database.write() as session:
             removed = remove_instructor(session, email=args.email)

@@ -14,6 +14,8 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.commands.database_args import add_db_argument, migrated_database
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -21,9 +23,7 @@ def register(subparsers: Any) -> None:
         help="register LTI 1.3 platforms and rotate the tool's key",
         description="Register LTI 1.3 platforms (LMSs) and manage the tool's signing key.",
     )
-    parser.add_argument(
-        "--db", help="database URL (default: DATABASE_URL or sqlite:///./data/jtutor.db)"
-    )
+    add_db_argument(parser)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add-platform", help="register a platform (or add deployments)")
     add.add_argument("--issuer", required=True, help="the platform's issuer (iss) URL")
@@ -42,16 +42,6 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=run_list)
     rotate = actions.add_parser("rotate-key", help="make a new signing key")
     rotate.set_defaults(func=run_rotate)
-
-
-def _database(args: argparse.Namespace) -> Any:
-    from app.settings import Settings
-    from app.store import Database
-    from app.store.migrate import upgrade
-
-    url = args.db or Settings().database_url
-    upgrade(url)
-    return Database(url)
 
 
 def _url_problem(name: str, url: str) -> str | None:
@@ -74,21 +64,17 @@ def run_add(args: argparse.Namespace) -> int:
         if problem:
             print(f"jtutor lti: {problem}", file=sys.stderr)
             return 2
-    database = _database(args)
-    try:
-        with database.write() as session:
-            platform = add_platform(
-                session,
-                issuer=args.issuer,
-                client_id=args.client_id,
-                deployment_ids=[d for d in args.deployment_id if d],
-                auth_url=args.auth_url,
-                token_url=args.token_url,
-                jwks_url=args.jwks_url,
-            )
-            print(f"platform {platform.id}: {platform.issuer} (client id {platform.client_id})")
-    finally:
-        database.dispose()
+    with migrated_database(args) as database, database.write() as session:
+        platform = add_platform(
+            session,
+            issuer=args.issuer,
+            client_id=args.client_id,
+            deployment_ids=[d for d in args.deployment_id if d],
+            auth_url=args.auth_url,
+            token_url=args.token_url,
+            jwks_url=args.jwks_url,
+        )
+        print(f"platform {platform.id}: {platform.issuer} (client id {platform.client_id})")
     return 0
 
 
@@ -97,26 +83,18 @@ def run_list(args: argparse.Namespace) -> int:
 
     from app.store.lti import LtiDeployment, list_platforms
 
-    database = _database(args)
-    try:
-        with database.read() as session:
-            for p in list_platforms(session):
-                deployments = session.scalars(
-                    select(LtiDeployment.deployment_id).where(LtiDeployment.platform_id == p.id)
-                )
-                print(f"{p.id}\t{p.issuer}\t{p.client_id}\t{','.join(deployments)}")
-    finally:
-        database.dispose()
+    with migrated_database(args) as database, database.read() as session:
+        for p in list_platforms(session):
+            deployments = session.scalars(
+                select(LtiDeployment.deployment_id).where(LtiDeployment.platform_id == p.id)
+            )
+            print(f"{p.id}\t{p.issuer}\t{p.client_id}\t{','.join(deployments)}")
     return 0
 
 
 def run_rotate(args: argparse.Namespace) -> int:
     from app.lti.keys import rotate_key
 
-    database = _database(args)
-    try:
-        with database.write() as session:
-            print(f"new signing key {rotate_key(session).kid}")
-    finally:
-        database.dispose()
+    with migrated_database(args) as database, database.write() as session:
+        print(f"new signing key {rotate_key(session).kid}")
     return 0
