@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import app.store.lti  # noqa: F401  (the lti_platforms table the accounts refer to)
 from app.store.attempts import ensure_learner
+from app.store.instructors import Instructor, normalise_email
 from app.store.models import Attempt, Base, Learner, utcnow
 from app.store.rows import find_or_add
 
@@ -481,8 +482,6 @@ def _in_window(assignment: Assignment, moment: datetime) -> bool:
 
 def course_staff(session: Session, *, course_id: int) -> list[tuple[str, str]]:
     """(e-mail, role) of the course's instructors: its owner first, then its staff."""
-    from app.store.instructors import Instructor
-
     course = session.get(Course, course_id)
     rows: list[tuple[str, str]] = []
     if course is not None and course.owner_id is not None:
@@ -502,8 +501,6 @@ def course_staff(session: Session, *, course_id: int) -> list[tuple[str, str]]:
 def may_edit_exercise(session: Session, *, author_email: str, instructor_id: int) -> bool:
     """Whether an instructor may edit or delete an exercise authored by ``author_email``:
     its author, or anyone on the staff of a course the author also teaches."""
-    from app.store.instructors import Instructor, normalise_email
-
     me = session.get(Instructor, instructor_id)
     if me is None:
         return False

@@ -212,3 +212,39 @@ def test_a_wrong_deployment_or_unknown_platform_is_refused(platform: Platform) -
         params={"iss": "https://nobody.example", "login_hint": "x", "target_link_uri": "/"},
     )
     assert unknown.status_code == 403 and "not registered" in unknown.text
+
+
+def test_an_assignment_link_posts_the_exercises_solved_of_the_assignment(
+    platform: Platform, lti_database: str
+) -> None:
+    from app.store import Database
+    from app.store import courses as course_store
+
+    database = Database(lti_database)
+    try:
+        with database.write() as session:
+            course = course_store.create_course(session, title="Placed", owner_id=None)
+            assignment = course_store.create_assignment(
+                session,
+                course_id=course.id,
+                title="Two Jacobians",
+                exercise_ids=[EXERCISE, "u03-wx-plus-b"],
+            )
+            assignment_id = assignment.id
+    finally:
+        database.dispose()
+    subject = _subject()
+    lineitem = platform.lineitem(50_000 + assignment_id)
+    claims = platform.resource_link(
+        subject=subject, target_path=f"/assignments/{assignment_id}", lineitem=lineitem
+    )
+    browser = Browser()
+    landed = browser.launch(platform, Message(claims))[0]
+    assert landed.headers["location"] == f"/assignments/{assignment_id}"
+    page = browser.client.get(platform.tool_url + landed.headers["location"])
+    assert "Two Jacobians" in page.text and page.text.count("Not started") == 2
+    _answer(browser, platform.tool_url, RIGHT)
+    _wait_for(lambda: any(s["userId"] == subject for s in platform.scores))
+    (score,) = [s for s in platform.scores if s["userId"] == subject]
+    assert (score["scoreGiven"], score["scoreMaximum"]) == (1.0, 2.0)
+    assert score["activityProgress"] == "InProgress"

@@ -62,7 +62,12 @@ class Refused(WebError):
 
 
 def _public_base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The tool's address as the LMS knows it: the request's Host, and https whenever
+    ``JTUTOR_HTTPS`` is on (behind a TLS-terminating proxy the app itself sees http)."""
+    base = str(request.base_url).rstrip("/")
+    if request.app.state.tutor.settings.https and base.startswith("http://"):
+        base = "https://" + base.removeprefix("http://")
+    return base
 
 
 @router.get("/lti/jwks", summary="The tool's public keys (JWKS, RFC 7517)")
