@@ -8,9 +8,10 @@ with them. (Browser tests that use Playwright's ``wait_for_function``, which eva
 predicate as text, open their pages with ``bypass_csp``.) ``/docs`` is exempt from the
 policy: FastAPI's Swagger UI page starts itself with an inline script.
 
-Instructor pages, their exports (the attempts CSV, exercise YAML) and the sign-in pages
-are sent with ``Cache-Control: no-store``: learners' answers and session-bound CSRF tokens
-must not stay in a shared computer's browser cache or in a caching proxy.
+Instructor pages, their exports (the attempts CSV, exercise YAML, course gradebooks),
+learners' account pages and the sign-in pages are sent with ``Cache-Control: no-store``:
+learners' answers and session-bound CSRF tokens must not stay in a shared computer's
+browser cache or in a caching proxy.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 EXEMPT_FROM_CSP = ("/docs",)
-NO_STORE_PREFIXES = ("/author", "/login", "/logout", "/lti/deep-link")
+NO_STORE_PREFIXES = ("/author", "/courses", "/account", "/login", "/logout", "/lti/deep-link")
 
 
 def no_store(path: str) -> bool:

@@ -322,5 +322,9 @@ def test_instructor_pages_and_exports_are_never_cached(instructor: tuple[TestCli
         assert response.headers.get("cache-control") == "no-store", path
     stranger = TestClient(client.app)
     assert stranger.get("/author", follow_redirects=False).headers["cache-control"] == "no-store"
+    for private in ("/courses", "/courses/1/gradebook.csv", "/account", "/account/signin"):
+        assert stranger.get(private, follow_redirects=False).headers["cache-control"] == (
+            "no-store"
+        ), private
     assert "no-store" not in client.get("/lessons").headers.get("cache-control", "")
     assert "no-store" not in client.get("/authoring-guide").headers.get("cache-control", "")
