@@ -144,7 +144,7 @@ def jacobian(
         groups = column_groups.ungrouped(center.size, n_in)
         evaluations = 1
     evaluations += len(STENCIL) * groups.count
-    floor = _condition_noise(stencil, steps, groups.column, point)
+    floor = _condition_noise(stencil, steps, groups.column, point.stacked())
     drowned = np.zeros(stencil.shape[0], dtype=bool)
     if rounding is not None:
         given = np.asarray(rounding, dtype=np.float64).reshape(-1, 1)
@@ -167,7 +167,7 @@ def jacobian(
         # around many periods): each level's slopes raise the floor for it and every finer
         # level, where values may be so quantised that their slopes read exactly 0.
         floor = np.maximum(
-            floor, _condition_noise(stencil, finer_steps, groups.column[:, todo], point)
+            floor, _condition_noise(stencil, finer_steps, groups.column[:, todo], point.stacked())
         )
         finer = richardson.Estimate.from_stencil(
             stencil, finer_steps, groups.column[:, todo], floor
@@ -311,7 +311,7 @@ def _stencil_values(
 
 
 def _condition_noise(
-    stencil: Array, steps: Array, column: npt.NDArray[np.int64], point: _Point
+    stencil: Array, steps: Array, column: npt.NDArray[np.int64], stacked: Array
 ) -> Array:
     """A floor under each output's rounding noise from the size of its terms, (M, 1).
 
@@ -327,7 +327,7 @@ def _condition_noise(
     entry = np.where(depends, column, 0)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         slope = np.abs(stencil[..., 4] - stencil[..., 0]) / 2.0
-        ratio = np.abs(point.stacked())[entry] / steps[entry]
+        ratio = np.abs(stacked)[entry] / steps[entry]
         terms = np.where(depends, slope * ratio, 0.0)
         total = np.sum(np.where(np.isfinite(terms), terms, 0.0), axis=1, keepdims=True)
     floor: Array = richardson.ROUNDING_SAFETY * EPS * total

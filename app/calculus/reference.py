@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.calculus.finite_diff import jacobian
+from app.calculus.finite_diff import Derivative, jacobian
+from app.calculus.finite_diff_batch import jacobians
 from app.calculus.kinks import SiteFunction, structural_set_aside
 
 Array = npt.NDArray[np.float64]
@@ -48,6 +49,34 @@ def reference_derivative(
     with np.errstate(all="ignore"):
         noise = None if rounding is None else rounding(instance)
         deriv = jacobian(func, instance, list(wrt), rounding=noise)
+    return _reference(deriv, sites, instance, wrt)
+
+
+def reference_derivatives(
+    func: Callable[[Mapping[str, Array]], Array],
+    sites: Sequence[SiteFunction],
+    instances: Sequence[Mapping[str, Array]],
+    wrt: Sequence[str],
+    rounding: Callable[[Sequence[Mapping[str, Array]]], list[Array]] | None = None,
+) -> list[Reference]:
+    """:func:`reference_derivative` at each of ``instances``, their finite differences
+    evaluated together (:func:`app.calculus.finite_diff_batch.jacobians`);
+    ``rounding(instances)`` gives each one's noise bound."""
+    with np.errstate(all="ignore"):
+        noise = None if rounding is None else rounding(instances)
+        derivs = jacobians(func, instances, list(wrt), rounding=noise)
+    return [
+        _reference(deriv, sites, instance, wrt)
+        for deriv, instance in zip(derivs, instances, strict=True)
+    ]
+
+
+def _reference(
+    deriv: Derivative,
+    sites: Sequence[SiteFunction],
+    instance: Mapping[str, Array],
+    wrt: Sequence[str],
+) -> Reference:
     n_in = sum(int(np.size(instance[name])) for name in wrt)
     values = np.asarray(deriv.value, dtype=np.float64).reshape(-1, n_in)
     error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)

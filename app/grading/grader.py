@@ -250,8 +250,7 @@ def _numeric(
     runner = Instances(setup, typed, seed, count)
     instances = runner.draw(K)
     comparisons: list[dict[Layout, Comparison]] = []
-    for instance in instances:
-        comps = runner.measure(instance, layouts)
+    for comps in runner.measure_all(instances, layouts):
         if comps is None:
             comps = runner.fresh(layouts)
         if comps is not None:

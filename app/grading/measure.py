@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from app import mathlang
 from app.calculus.layouts import Layout
-from app.calculus.reference import Reference, reference_derivative
+from app.calculus.reference import Reference, reference_derivative, reference_derivatives
 from app.grading.compare import Comparison
 from app.grading.setup import ProblemSetup
 
@@ -110,6 +110,26 @@ class Instances:
         deriv = reference_derivative(
             setup.func, setup.sites, instance, setup.problem.wrt, setup.rounding
         )
+        return self._compare(instance, deriv, layouts)
+
+    def measure_all(
+        self, instances: list[Instance], layouts: list[Layout]
+    ) -> list[dict[Layout, Comparison] | None]:
+        """:meth:`measure` at each instance, the finite differences of all of them in one
+        batched evaluation."""
+        setup = self.setup
+        derivs = reference_derivatives(
+            setup.func, setup.sites, instances, setup.problem.wrt, setup.rounding_many
+        )
+        return [
+            self._compare(instance, deriv, layouts)
+            for instance, deriv in zip(instances, derivs, strict=True)
+        ]
+
+    def _compare(
+        self, instance: Instance, deriv: Reference, layouts: list[Layout]
+    ) -> dict[Layout, Comparison] | None:
+        setup = self.setup
         if not deriv.finite:
             return None
         value = self.answer(instance)

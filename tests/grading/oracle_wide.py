@@ -120,6 +120,8 @@ class Wide:
             lambda: self.power(shape, d),
             lambda: self.minmax(shape, d),
         ]
+        if shape in POSITIVE:
+            options += [lambda: self.pole(shape, d)]
         if shape == (1, 1):
             options += [lambda: self.reduction(d), lambda: self.reduction(d)]
         if shape[1] == 1 and shape[0] > 1:
@@ -183,6 +185,16 @@ class Wide:
         programs: list[Callable[[Any], Any]] = [anp.exp, lambda z: z**2 + 1.0, _sig]
         prog = programs[["exp({})", "({}) .^ 2 + 1", "sigmoid({})"].index(inside)]
         return E(f"{name}({inside.format(inner.text)})", lambda e: fn(prog(inner.run(e))), shape)
+
+    def pole(self, shape: Shape, d: int) -> E:
+        """Division by, or a fractional power of, a positive variable (near 0 in the
+        ``near_zero`` scenario)."""
+        var = POSITIVE[shape]
+        if self.coin():
+            x = self.expr(shape, d)
+            return E(f"({x.text}) ./ {var}", lambda e: x.run(e) / e[var], shape)
+        k = float(self.rng.choice([0.5, 1.5, -0.5]))
+        return E(f"{var} .^ ({k:g})", lambda e: e[var] ** k, shape)
 
     def power(self, shape: Shape, d: int) -> E:
         x = self.expr(shape, d)
