@@ -93,9 +93,14 @@ def unknown_name_error(
     parts = set(split or ())
     for close in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6):
         for candidate in lowered[close]:
+            if len(name) == 1 and candidate not in pool:
+                continue  # one letter is a variable: 'N' is not a misspelt 'ln'
+
             if candidate not in suggestions and candidate != name and candidate not in parts:
                 suggestions.append(candidate)
     message = f"unknown {what} '{name}'"
     if suggestions:
         message += f"; did you mean {_or_list(suggestions[:3])}?"
+    elif pool and what == "name":
+        message += f"; the names here are {', '.join(pool[:8])}"
     return MathError("unknown_name", message, position)

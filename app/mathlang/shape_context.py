@@ -40,6 +40,16 @@ class Ctx:
     def text(self, shape: Shape) -> str:
         return shape_text([self.dims.size(d) for d in shape])
 
+    def _described(self, node: Node, shape: Shape) -> str:
+        """A shape for a message; one whose sizes only context can fix is said so, since
+        "?x?" tells a learner nothing (``I`` is square, sized by what is around it)."""
+        sizes = [self.dims.size(d) for d in shape]
+        if None not in sizes:
+            return self.text(shape)
+        if getattr(node, "name", None) == "I":
+            return "the identity, square, with its size taken from what is around it"
+        return "sized by what is around it"
+
     def of(self, node: Node) -> Shape:
         return self.shapes[id(node)]
 
@@ -85,6 +95,13 @@ class Ctx:
         (a, b), (c, d) = self.of(left), self.of(right)
         if not self.dims.unify(b, c):
             inner = f"the inner sizes {self.dims.size(b)} and {self.dims.size(c)} differ"
+            sizes = [self.dims.size(d) for d in (a, b, c, d)]
+            if sizes[1] == sizes[3] == 1 and sizes[0] == sizes[2] is not None:
+                l_text, r_text = node_text(left), node_text(right)
+                inner += (
+                    f"; for the dot product of the two columns write {l_text}^T {r_text} "
+                    f"or dot({l_text}, {r_text})"
+                )
             raise self.pair_error(node, inner, left, right)
         return (a, d)
 
@@ -95,11 +112,16 @@ class Ctx:
             return rs
         if self.is_scalar(rs):
             return ls
-        before = self.text(ls), self.text(rs)
+        before = self._described(left, ls), self._described(right, rs)
         if not (self.dims.unify(ls[0], rs[0]) and self.dims.unify(ls[1], rs[1])):
             message = (
                 f"{node_text(node)}: {node_text(left)} is {before[0]} and {node_text(right)} "
                 f"is {before[1]}; {op} needs equal shapes (or a scalar on one side)"
             )
+            identity = {"I"} & {getattr(left, "name", None), getattr(right, "name", None)}
+            other = right if getattr(left, "name", None) == "I" else left
+            if identity and op in (".*", "./"):
+                named = node_text(other)
+                message += f"; for the diagonal matrix of {named} write diag({named})"
             raise MathError("shape", message, node.pos)
         return ls

@@ -1,5 +1,6 @@
 """Syntax errors a learner can act on: Lark's reports turned into messages about the
-character that was typed, with its 0-based position (DESIGN §3).
+character that was typed, with its 0-based position (DESIGN §3). Positions inside a message
+are for the learner and count from 1 ("the '(' at character 3").
 
 Kept apart from the parser so that the grammar's callbacks and the explanations of what
 went wrong can each be read on their own.
@@ -40,6 +41,18 @@ class BareFunction(MathError):
         "min": "min(a, b)",
     }
 
+    DERIVATIVES: ClassVar[dict[str, str]] = {
+        "relu": "step(z)",
+        "sigmoid": "sigmoid(z) .* (1 - sigmoid(z))",
+        "tanh": "1 - tanh(z).^2",
+        "exp": "exp(z)",
+        "log": "1 ./ z",
+        "ln": "1 ./ z",
+        "sin": "cos(z)",
+        "cos": "-sin(z)",
+        "sqrt": "0.5 ./ sqrt(z)",
+    }
+
     def __init__(self, func: str, position: int) -> None:
         super().__init__("syntax", f"`{func}` needs parentheses", position)
         self.func = func
@@ -48,7 +61,17 @@ class BareFunction(MathError):
         position = self.position or 0
         rest = text[position + len(self.func) :].lstrip()
         power = re.match(r"\^\s*([0-9]+)\s*\(", rest)
-        if power:
+        if rest.startswith("'"):
+            written = self.DERIVATIVES.get(self.func)
+            message = (
+                f"{self.func}' (a derivative written with a prime) is not part of the language: "
+                + (
+                    f"write it out, {self.func}'(z) is {written}"
+                    if written
+                    else f"write the derivative of {self.func} as a formula"
+                )
+            )
+        elif power:
             message = (
                 f"write {self.func}(x)^{power.group(1)} for the power of {self.func}, "
                 f"not {self.func}^{power.group(1)}(x)"
@@ -66,7 +89,10 @@ _CHARACTER_HINTS = {
     '"': "quotes have no meaning here: there are no strings in the language",
     "{": "use ( ) for grouping, not { }",
     "}": "use ( ) for grouping, not { }",
-    "=": "'=' is not an operator; for equal indices write [i==j]",
+    "=": (
+        "'=' is not an operator: write only the answer, not an equation (W, not dy/dx = W); "
+        "to compare indices write [i==j]"
+    ),
     "|": "write abs(x) or norm(x) instead of bars",
     "\\": "LaTeX commands are not understood: write sqrt(x), x^T, A^-1, ...",
     "²": "write x^2 instead of x²",
@@ -109,7 +135,9 @@ def _describe_token(token: Token, text: str, lex: Lexer) -> MathError:
             char, where = opened[-1]
             closer = ")" if char == "(" else "]"
             return MathError(
-                "syntax", f"missing closing '{closer}' for the '{char}' at {where}", len(text)
+                "syntax",
+                f"missing closing '{closer}' for the '{char}' at character {where + 1}",
+                len(text),
             )
         return MathError(
             "syntax",
@@ -122,7 +150,10 @@ def _describe_token(token: Token, text: str, lex: Lexer) -> MathError:
         if opened and opened[-1][0] != opener:
             char, where = opened[-1]
             other = ")" if char == "(" else "]"
-            message = f"unexpected {shown}: close the '{char}' at {where} with '{other}' first"
+            message = (
+                f"unexpected {shown}: close the '{char}' at character {where + 1} "
+                f"with '{other}' first"
+            )
         elif not opened:
             message = f"unexpected {shown}: there is no '{opener}' before it for it to close"
         elif before is not None and before.type in ("LPAR", "LBRACK"):

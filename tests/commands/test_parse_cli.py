@@ -119,7 +119,7 @@ def test_readable_error_has_a_caret_under_the_offending_character(
     status = main(["parse", "--var", "x=4", "x + (x"])
     lines = capsys.readouterr().out.splitlines()
     assert status == 1
-    assert lines[0] == "error (syntax): missing closing ')' for the '(' at 4"
+    assert lines[0] == "error (syntax): missing closing ')' for the '(' at character 5"
     assert lines[1:] == ["  x + (x", "        ^"]
 
 

@@ -223,3 +223,24 @@ def test_a_seed_outside_its_range_is_a_4xx_everywhere(client: TestClient, seed: 
     body: Any = {"answer": "W", "seed": seed}
     posted = client.post("/api/v1/exercises/wx-jacobian/attempts", json=body)
     assert posted.status_code == 422
+
+
+def test_a_comma_decimal_in_a_grid_cell_is_one_number(client: TestClient) -> None:
+    """0,5 in a cell is the learner's decimal comma, not two entries of a longer row."""
+    cells = {f"cell-{i}-{j}": "0" for i in (1, 2) for j in (1, 2, 3)}
+    response = submit(
+        client,
+        "xw-numeric",
+        data={**cells, "cell-1-1": "0,5", "seed": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "same number of entries" not in response.text
+    assert "[[0.5, 0, 0], [0, 0, 0]]" in client.get("/api/v1/attempts").text
+    other = submit(
+        client,
+        "xw-numeric",
+        data={**cells, "cell-2-3": "1,2,3", "seed": "3"},
+        headers={"HX-Request": "true"},
+    )
+    assert other.status_code == 422 and "row 2, column 3" in other.text

@@ -6,6 +6,7 @@ return only the partial that changes (``_preview.html``, ``_feedback.html``, ``_
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from app.web.visual_input import from_ascii_math
 router = APIRouter(include_in_schema=False)
 
 MAX_SEED = 2**31 - 1
+_COMMA_DECIMAL = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
 
 
 def _seed(raw: Any) -> int:
@@ -73,6 +75,14 @@ def answer_from_form(form: FormData, exercise: Any, variant: dict[str, Any]) -> 
             value = str(form.get(f"cell-{i}-{j}") or "").strip()
             if not value:
                 raise BadInput(f"the cell in row {i}, column {j} is empty", field=f"cell-{i}-{j}")
+            if _COMMA_DECIMAL.fullmatch(value):
+                value = value.replace(",", ".")  # 0,5 is a decimal comma: one entry, 0.5
+            elif "," in value:
+                raise BadInput(
+                    f"the cell in row {i}, column {j} holds {value!r}: one number per cell, "
+                    "with a decimal point (0.5)",
+                    field=f"cell-{i}-{j}",
+                )
             cells.append(value)
         lines.append("[" + ", ".join(cells) + "]")
     return "[" + ", ".join(lines) + "]"
