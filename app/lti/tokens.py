@@ -180,7 +180,7 @@ def deep_linking_response(
     moment = int(time.time() if now is None else now)
     claims: dict[str, Any] = {
         "iss": client_id,
-        "aud": [issuer],
+        "aud": issuer,  # a single audience, as a string: the simplest form for any verifier
         "iat": moment,
         "exp": moment + 600,
         "nonce": secrets.token_urlsafe(16),

@@ -247,7 +247,7 @@ class Platform:
             f'<form method="post" action="{html.escape(got["redirect_uri"])}">'
             f'<input type="hidden" name="id_token" value="{token}">'
             f'<input type="hidden" name="state" value="{html.escape(got["state"])}">'
-            "</form>"
+            "</form><script>document.forms[0].submit()</script>"
         )
         return 200, form
 

@@ -130,7 +130,7 @@ def test_deep_linking_returns_a_signed_response_with_the_chosen_exercise(
     returned = httpx.post(action, data={"JWT": jwt_value}, timeout=30)
     assert returned.status_code == 200
     claims = platform.deep_link_returns[-1]
-    assert claims["iss"] == platform.client_id
+    assert claims["iss"] == platform.client_id and claims["aud"] == platform.issuer
     assert claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] == (
         "LtiDeepLinkingResponse"
     )
