@@ -228,6 +228,7 @@ def _pictures(d: Derivation) -> dict[str, Any]:
             "cols": value.shape[1],
             "reading": _reading(d),
         }
+        out["beside"] = _matrices_beside(d)
     elif value is not None and value.ndim == 3:
         out["slices"] = {
             "grids": pictures.slices(value),
@@ -251,6 +252,21 @@ def _pictures(d: Derivation) -> dict[str, Any]:
     if d.operations:
         out["graph"] = pictures.dataflow(d.operations, d.wrt, _out_name(d))
     return out
+
+
+def _matrices_beside(d: Derivation) -> list[dict[str, Any]]:
+    """The matrices of the function (W, V, X, ...) at the same instance, drawn beside the
+    result: that the Jacobian of Wx *is* W, or holds Wᵀ, is then seen cell by cell."""
+    out = []
+    for name, shape in d.variables.items():
+        value = d.values.get(name)
+        if value is None or len(shape) != 2 or min(shape) < 2:
+            continue
+        m = np.asarray(value, dtype=np.float64)
+        out.append(
+            {"name": name, "cells": pictures.grid(m), "rows": m.shape[0], "cols": m.shape[1]}
+        )
+    return out[:2]
 
 
 def _reading(d: Derivation) -> str:
