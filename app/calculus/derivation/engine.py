@@ -30,6 +30,7 @@ from app.calculus.derivation.gradient_steps import gradient_steps
 from app.calculus.derivation.inverse_steps import inverse_steps
 from app.calculus.derivation.outer_steps import outer_steps
 from app.calculus.derivation.rules import NoRule, is_vector, node_with
+from app.calculus.derivation.simplify import tidy
 from app.calculus.derivation.steps import Derivation, Step
 from app.calculus.derivation.tangent_steps import tangent_steps
 from app.calculus.layouts import Layout, expected_shape
@@ -112,11 +113,8 @@ def _by_differentials(problem: Problem) -> Derivation:
         expr = result.expression
         if problem.layout == "denominator":
             expr = al.transpose(expr)
-        steps.append(_result_step(problem, expr, None))
-        return _derivation(problem, steps, expr, None)
-    steps.append(_result_step(problem, result.expression, result.sizes))
-    deriv = _derivation(problem, steps, result.expression, result.indices)
-    deriv.index_sizes = result.sizes
+        return _finish(problem, steps, expr, None)
+    deriv = _finish(problem, steps, result.expression, result.sizes)
     return deriv
 
 
@@ -209,8 +207,7 @@ def _single(problem: Problem, wrt: str) -> Derivation:
     if numerator is None:
         raise NoRule("no view of the engine covers this function and variable")
     expr = numerator if problem.layout == "numerator" else al.transpose(numerator)
-    steps.append(_result_step(problem, expr, None))
-    return _derivation(problem, steps, expr, None)
+    return _finish(problem, steps, expr, None)
 
 
 def _index_result(
@@ -221,9 +218,7 @@ def _index_result(
     if problem.layout == "denominator":
         order = comp.wrt_indices + comp.out_indices
     sizes = {i: comp.sizes[i] for i in order}
-    steps.append(_result_step(problem, comp.index_form, sizes))
-    deriv = _derivation(problem, steps, comp.index_form, order)
-    deriv.index_sizes = sizes
+    deriv = _finish(problem, steps, comp.index_form, sizes)
     deriv.compact = comp.compact
     return deriv
 
@@ -267,8 +262,19 @@ def _stacked(problem: Problem) -> Derivation:
             shapes={f"d{out}/d({','.join(problem.wrt)})": [len(rows), len(rows[0])]},
         )
     )
-    steps.append(_result_step(problem, expr, None))
-    return _derivation(problem, steps, expr, None)
+    return _finish(problem, steps, expr, None)
+
+
+def _finish(
+    problem: Problem, steps: list[Step], expr: Node, sizes: dict[str, int] | None
+) -> Derivation:
+    """The result tidied as a person writes it (:mod:`simplify`), its step, the derivation."""
+    second = verify.instance(problem.tree, problem.declarations, problem.shapes, 1000 + len(steps))
+    expr = tidy(expr, problem.tree, problem.shapes, [problem.values, second], sizes)
+    steps.append(_result_step(problem, expr, sizes))
+    deriv = _derivation(problem, steps, expr, list(sizes) if sizes else None)
+    deriv.index_sizes = sizes
+    return deriv
 
 
 def _result_step(problem: Problem, expr: Node, sizes: dict[str, int] | None) -> Step:
