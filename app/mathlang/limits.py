@@ -4,7 +4,8 @@ Learner text arrives from the web, so each limit keeps the work for one answer s
 and bounded *before* the work is done: the text length is checked before lexing, the
 bracket nesting while scanning characters, the tree size and depth right after
 parsing, and the number of entries of every intermediate result from shapes before
-any array is built (the shape checker's job).
+any array is built (the shape checker's job), and so is the arithmetic of a whole
+evaluation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ MAX_DEPTH = 40
 
 MAX_ENTRIES = 1_000_000
 """Entries of any intermediate result, checked from shapes before computing."""
+
+MAX_COST = 10_000_000
+"""Entry operations of one evaluation of one expression (:mod:`app.mathlang.cost`): the
+per-node limit bounds memory, this bounds time (a sum of many large Kronecker products
+stays under the first and far over this)."""
 
 MAX_MATRIX_POWER = 64
 """Largest absolute integer exponent of a matrix power ``A^k``."""

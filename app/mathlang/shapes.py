@@ -22,10 +22,11 @@ from math import prod
 
 from app.mathlang.ast import Binary, Call, Index, Matrix, Name, Node, Number, Transpose, Unary
 from app.mathlang.call_shapes import check_call
+from app.mathlang.cost import evaluation_cost
 from app.mathlang.dims import Dims
 from app.mathlang.errors import MathError
 from app.mathlang.functions import BUILTINS
-from app.mathlang.limits import MAX_MATRIX_POWER
+from app.mathlang.limits import MAX_COST, MAX_MATRIX_POWER
 from app.mathlang.messages import node_text, unknown_name_error
 from app.mathlang.shape_context import Ctx, Shape
 
@@ -127,8 +128,20 @@ def check(
                 node.pos,
             )
         sizes = tuple(ctx.indices.values())
-        return Typed(node, sizes, resolved, ctx.indices, variables=ctx.variables)
-    return Typed(node, resolved[id(node)], resolved, None, variables=ctx.variables)
+        return _within_cost(Typed(node, sizes, resolved, ctx.indices, variables=ctx.variables))
+    return _within_cost(Typed(node, resolved[id(node)], resolved, None, variables=ctx.variables))
+
+
+def _within_cost(typed: Typed) -> Typed:
+    """The checked tree, unless one evaluation would cost more than ``MAX_COST``."""
+    cost = evaluation_cost(typed)
+    if cost > MAX_COST:
+        raise MathError(
+            "limit",
+            f"evaluating this would take about {cost:,} operations; the limit is {MAX_COST:,}",
+            typed.node.pos,
+        )
+    return typed
 
 
 def _spread(ctx: Ctx, node: Node, uses: dict[int, frozenset[str]]) -> int:
