@@ -41,6 +41,9 @@ DEFAULT_MEMORY_MB = 1024
 DEFAULT_SIZE = 2
 START_TIMEOUT = 60.0
 """Seconds a new worker may take to import numpy and the grammar (not counted as grading)."""
+WORKER_NICENESS = 10
+"""Workers run at a lower CPU priority than the process that started them: with every
+worker busy, the web server still gets the CPU at once to answer a probe or a page."""
 
 
 def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs in the child
@@ -59,12 +62,15 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     from app.grading.grader import grade_dict
 
     tasks: dict[str, Callable[..., dict[str, Any]]] = {
         "grade": grade_dict,
         "derive": _derive,
         "explore": _explore,
+        "read": _read,
         "probe": _probe,
     }
     if not _send(outbox, "ready"):
@@ -123,6 +129,20 @@ def _explore(
     from app.explore.task import explore
 
     return explore(function, variables, wrt, layout, seed)
+
+
+def _read(
+    text: str,
+    shapes: dict[str, tuple[int, int]],
+    indices: dict[str, int] | None,
+    expected: tuple[int, int] | None,
+    max_chars: int,
+) -> dict[str, Any]:  # pragma: no cover - runs in the child
+    """How a text is read (:func:`app.mathlang.reading.read`): a live preview of untrusted
+    text, parsed here so that its cost is a worker's, not the web server's."""
+    from app.mathlang.reading import read
+
+    return read(text, shapes, indices=indices, expected=expected, max_chars=max_chars)
 
 
 def _probe(seconds: float, megabytes: int = 0) -> dict[str, Any]:  # pragma: no cover
@@ -354,6 +374,22 @@ class GradingPool:
             return result
         return {"error": result["error"]}
 
+    def read(
+        self,
+        text: str,
+        shapes: dict[str, tuple[int, int]],
+        *,
+        indices: dict[str, int] | None = None,
+        expected: tuple[int, int] | None = None,
+        max_chars: int = 2_000,
+    ) -> dict[str, Any]:
+        """How ``text`` is read (``app.mathlang.reading.read``), in a worker under the
+        limits; a time or memory limit is reported as a ``limit`` error."""
+        result = self._run("read", (text, shapes, indices, expected, max_chars), None)
+        if "ok" in result:
+            return result
+        return {"ok": False, "error": result["error"], "caret": ""}
+
     def probe(self, seconds: float, megabytes: int = 0) -> dict[str, Any]:
         """Run the diagnostic task in a worker (used to test the time and memory limits)."""
         return self._run("probe", (seconds, megabytes), None)
@@ -381,7 +417,7 @@ class GradingPool:
         self.close()
 
 
-_shared: dict[tuple[int, float, int], GradingPool] = {}
+_shared: dict[tuple[str, int, float, int], GradingPool] = {}
 _shared_lock = threading.Lock()
 
 
@@ -389,13 +425,17 @@ def shared_pool(
     size: int = DEFAULT_SIZE,
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    purpose: str = "grading",
 ) -> GradingPool:
-    """The process's pool for these limits (started on first use, closed at exit).
+    """The process's pool for these limits and purpose (started on first use, closed at
+    exit).
 
     Every app or command built in one process with the same limits shares one pool, so a
     test run that builds many apps does not start two workers per app; the limits are
-    always given by the caller (from :class:`app.settings.Settings`), never read here."""
-    key = (size, float(timeout), memory_mb)
+    always given by the caller (from :class:`app.settings.Settings`), never read here.
+    ``purpose`` keeps pools apart that must not wait for each other (the web app's
+    previews are read in their own workers, never behind a grading)."""
+    key = (purpose, size, float(timeout), memory_mb)
     with _shared_lock:
         pool = _shared.get(key)
         if pool is None or pool.closed:

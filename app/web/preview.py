@@ -1,6 +1,7 @@
 """How the tutor read a piece of math: LaTeX and shape, or the error with a caret.
 
-This powers the live preview under the answer box and ``POST /api/v1/parse``. Text goes
+The reading itself is :mod:`app.mathlang.reading`; learners' previews and
+``POST /api/v1/parse`` run it in a preview worker process (``GradingPool.read``). Text goes
 only through the language's own grammar (``mathlang.parse``); nothing is evaluated.
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.mathlang import MathError, check, parse, parse_declaration, to_latex
+from app.mathlang import MathError, parse_declaration
 from app.mathlang.declarations import parse_shape
+from app.mathlang.reading import read
 
 
 def _shape(value: Any) -> tuple[int, int]:
@@ -42,20 +44,6 @@ def read_math(
     expected: tuple[int, int] | None = None,
     max_chars: int = 2_000,
 ) -> dict[str, Any]:
-    """The DESIGN §11 parse result, plus ``caret`` (text and a ``^`` line) on errors.
-
-    ``expected`` (the answer's shape, when known) sizes a context-sized answer such as a
-    bare ``0``, ``I`` or ``ones``, as the grader does."""
-    if len(text) > max_chars:
-        error = MathError("limit", f"the text is {len(text)} characters; the limit is {max_chars}")
-        return {"ok": False, "error": error.to_dict(), "caret": ""}
-    try:
-        tree = parse(text)
-        if indices:
-            typed = check(tree, dict(shapes), indices=dict(indices))
-        else:
-            typed = check(tree, dict(shapes), expected=expected)
-        latex = to_latex(tree)
-    except MathError as error:
-        return {"ok": False, "error": error.to_dict(), "caret": error.caret(text)}
-    return {"ok": True, "shape": [int(n) for n in typed.shape], "latex": latex}
+    """The DESIGN §11 parse result, plus ``caret`` on errors (:func:`app.mathlang.reading.read`,
+    in this process: for text that is not the public's, e.g. an instructor's reference)."""
+    return read(text, shapes, indices=indices, expected=expected, max_chars=max_chars)
