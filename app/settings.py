@@ -122,6 +122,46 @@ class Settings(BaseSettings):
         description="Largest size per axis of a variable on the Explore page (/explore); "
         "larger declarations are refused with a message that names the cap.",
     )
+    api_max_entries: int = Field(
+        10_000,
+        ge=1,
+        description="Entries of the largest variable a problem sent to POST /api/v1/grade may "
+        "declare (10000 allows 100x100); larger declarations get 422 before anything is queued.",
+    )
+    max_grading_cost: int = Field(
+        250_000,
+        ge=1,
+        description="Cost estimate a problem sent to POST /api/v1/grade may have: the entries "
+        "differentiated by times the entries of all declared variables (W 40x40 and x, by x: "
+        "65,600; W 100x100 and x, by x: 1,010,000); costlier problems get 422 before anything "
+        "is queued.",
+    )
+    grading_queue: int = Field(
+        32,
+        ge=0,
+        description="Gradings and derivations that may wait for a grading worker, per app "
+        "process; past that a request gets 503 with Retry-After at once.",
+    )
+    learner_concurrency: int = Field(
+        2,
+        ge=1,
+        description="Gradings (or previews) one learner may have running or waiting at once; "
+        "more get 429 with Retry-After.",
+    )
+    client_concurrency: int = Field(
+        16,
+        ge=1,
+        description="Gradings (or previews) one client address may have running or waiting "
+        "at once, whatever its cookies; more get 429 with Retry-After.",
+    )
+    preview_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes per app process that read previews and POST /api/v1/parse "
+        "(apart from the grading workers, so a preview never waits for a grading); previews "
+        "beyond them wait in a queue as long as the grading queue.",
+    )
     home: Path = Field(
         default_factory=_default_home,
         description="Folder that holds templates/, static/ and exercises/ (defaults to the "

@@ -40,6 +40,8 @@ class WebError(Exception):
             self.status = status
         self.position = position
         self.field = field
+        self.headers: dict[str, str] = {}
+        """Response headers the error needs (``Retry-After`` of an overload)."""
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"detail": self.message, "status": self.status}
@@ -98,7 +100,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_web_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WebError)
-        return _respond(request, exc)
+        response = _respond(request, exc)
+        response.headers.update(exc.headers)
+        return response
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

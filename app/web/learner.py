@@ -96,7 +96,9 @@ class LearnerCookieMiddleware:
         new = learner_id is None
         if learner_id is None:
             learner_id = secrets.token_hex(16)
-        scope.setdefault("state", {})["learner_id"] = learner_id
+        state = scope.setdefault("state", {})
+        state["learner_id"] = learner_id
+        state["learner_is_new"] = new  # admission control keys new learners by address
 
         async def send_with_cookie(message: Message) -> None:
             if new and message["type"] == "http.response.start":

@@ -25,6 +25,7 @@ from app.web.exam import exam_guard
 from app.web.head import HeadAsGetMiddleware
 from app.web.learner import LearnerCookieMiddleware
 from app.web.limits import BodySizeLimitMiddleware
+from app.web.offload import keep_loop_responsive
 from app.web.routes import (
     accounts,
     api_attempts,
@@ -49,6 +50,7 @@ from app.web.tutor import Grader, Tutor, build_tutor
 def _lifespan(tutor: Tutor) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        keep_loop_responsive()
         if tutor.settings.check_on_start:
             threading.Thread(
                 target=tutor.run_startup_check, name="jtutor-self-check", daemon=True

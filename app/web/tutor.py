@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from fastapi.templating import Jinja2Templates
 
@@ -25,12 +26,17 @@ from app.settings import Settings
 from app.store import Database, record_attempt
 from app.store.models import Attempt
 from app.store.versions import version_for
+from app.web.admission import Caller, Gate
 from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
 from app.web.errors import BadInput, Unavailable
+from app.web.offload import admitted, off_loop
 from app.web.practice import record_evidence
 from app.web.rendering import make_templates
 
 log = logging.getLogger("jtutor.web")
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class Grader(Protocol):
@@ -55,14 +61,55 @@ class Tutor:
     catalogue: Catalogue
     templates: Jinja2Templates
     make_pool: Callable[[], GradingPool]
+    make_preview_pool: Callable[[], GradingPool]
+    grading_gate: Gate
+    parse_gate: Gate
     grader_override: Grader | None = None
     startup_check: StartupCheck = field(default_factory=StartupCheck)
     score_sender: ScoreSender | None = None
+
+    async def grading_job(
+        self,
+        caller: Caller,
+        func: Callable[P, T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run work that occupies a grading worker (a grading, a derivation) in a thread,
+        once the grading gate admits ``caller`` (429/503 with Retry-After otherwise)."""
+        return await admitted(self.grading_gate, caller, func, *args, **kwargs)
+
+    async def heavy_grading_job(
+        self,
+        caller: Caller,
+        func: Callable[P, T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """As :meth:`grading_job`, for a problem the caller sized itself and that is not
+        small (``app.web.problem_limits.is_heavy``): such jobs never take the last free
+        grading worker, which stays for exercises' answers."""
+        async with self.grading_gate.admit(caller, heavy=True):
+            return await off_loop(func, *args, **kwargs)
+
+    async def parsing_job(
+        self, caller: Caller, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a preview or a parse (in a thread that waits for a preview worker) once the
+        parse gate admits ``caller``."""
+        return await admitted(self.parse_gate, caller, func, *args, **kwargs)
 
     @property
     def pool(self) -> GradingPool:
         """The grading workers (started on first use, shared by apps with equal limits)."""
         return self.make_pool()
+
+    @property
+    def preview_pool(self) -> GradingPool:
+        """The workers that read previews (``GradingPool.read``), apart from the graders."""
+        return self.make_preview_pool()
 
     @property
     def grader(self) -> Grader:
@@ -128,12 +175,21 @@ class Tutor:
         """The self-check of an exercise's YAML (authoring panel, save, import)."""
         return check_text(yaml_text, self.check_grade, source=source)
 
+    def _wait_for_idle_workers(self, limit: float = 600.0) -> None:
+        """The start-up check uses the grading workers outside the gate: it waits (up to
+        ``limit`` seconds per exercise) while learners' work is running or waiting."""
+        gate = self.grading_gate
+        deadline = time.monotonic() + limit
+        while (gate.running or gate.waiting) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def run_startup_check(self) -> None:
         """Check every exercise of the catalogue; failures are logged and kept for the
         authoring page (a broken exercise is reported, the site stays up)."""
         state = self.startup_check
         try:
             for exercise in self.catalogue.exercises():
+                self._wait_for_idle_workers()
                 report = check_exercise(exercise, self.check_grade)
                 state.checked += 1
                 if not report.ok:
@@ -170,12 +226,37 @@ def build_tutor(
             memory_mb=settings.grading_memory_mb,
         )
 
+    def make_preview_pool() -> GradingPool:
+        return shared_pool(
+            size=settings.preview_workers,
+            timeout=settings.grading_timeout,
+            memory_mb=settings.grading_memory_mb,
+            purpose="preview",
+        )
+
     return Tutor(
+        grading_gate=Gate(
+            "grading",
+            capacity=settings.grading_workers,
+            queue_limit=settings.grading_queue,
+            per_client=settings.client_concurrency,
+            per_learner=settings.learner_concurrency,
+            typical_seconds=0.25,
+        ),
+        parse_gate=Gate(
+            "preview",
+            capacity=settings.preview_workers,
+            queue_limit=settings.grading_queue,
+            per_client=settings.client_concurrency,
+            per_learner=settings.learner_concurrency,
+            typical_seconds=0.05,
+        ),
         settings=settings,
         database=database,
         catalogue=catalogue,
         templates=make_templates(settings.home / "templates"),
         make_pool=make_pool,
+        make_preview_pool=make_preview_pool,
         grader_override=grader,
         score_sender=ScoreSender(database),
     )

@@ -5,12 +5,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from app.grading import Problem
+from app.web.admission import caller_of
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput
+from app.web.offload import off_loop
 from app.web.plain import result_json, to_plain
+from app.web.tutor import Tutor
 
 router = APIRouter(prefix="/api/v1", tags=["exercises"])
 
@@ -59,20 +63,36 @@ def get_exercise(
     }
 
 
+def _attempt_problem(tutor: Tutor, exercise_id: str, seed: int | None) -> tuple[Any, int, Problem]:
+    exercise = tutor.catalogue.exercise(exercise_id)
+    chosen = secrets.randbelow(MAX_SEED) if seed is None else seed
+    return exercise, chosen, exercise.problem(chosen)
+
+
 @router.post(
     "/exercises/{exercise_id}/attempts",
     summary="Answer an exercise; the attempt is stored for the calling learner",
+    responses={
+        429: {"description": "this learner or address has too many gradings running"},
+        503: {"description": "the grading queue is full; see Retry-After"},
+    },
 )
-def create_attempt(
+async def create_attempt(
     exercise_id: str,
     body: AttemptRequest,
+    request: Request,
     tutor: TutorDep,
     learner: LearnerDep,
 ) -> dict[str, Any]:
-    exercise = tutor.catalogue.exercise(exercise_id)
-    seed = secrets.randbelow(MAX_SEED) if body.seed is None else body.seed
-    result = result_json(tutor.grade(exercise.problem(seed), body.answer, seed=seed))
-    attempt = tutor.record_attempt(
-        learner_id=learner, exercise_id=exercise.id, answer=body.answer, seed=seed, result=result
+    exercise, seed, problem = await off_loop(_attempt_problem, tutor, exercise_id, body.seed)
+    graded = await tutor.grading_job(caller_of(request), tutor.grade, problem, body.answer, seed)
+    result = result_json(graded)
+    attempt = await off_loop(
+        tutor.record_attempt,
+        learner_id=learner,
+        exercise_id=exercise.id,
+        answer=body.answer,
+        seed=seed,
+        result=result,
     )
     return {**result, "attempt_id": attempt.id, "counted": attempt.counted}

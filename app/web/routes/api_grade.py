@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.grading import Problem
 from app.mathlang import MathError
+from app.settings import Settings
+from app.web.admission import caller_of
 from app.web.deps import TutorDep
 from app.web.errors import BadInput
+from app.web.offload import off_loop
 from app.web.plain import problem_from_dict, result_json
-from app.web.preview import read_math, shapes_from_declarations
+from app.web.preview import shapes_from_declarations
+from app.web.problem_limits import check_public_problem, is_heavy
+from app.web.tutor import Tutor
 
 router = APIRouter(prefix="/api/v1", tags=["grading"])
 
@@ -54,21 +60,43 @@ class ParseRequest(BaseModel):
     indices: dict[str, int] | None = Field(None, description="index name -> size")
 
 
-@router.post("/grade", summary="Grade an answer to a problem")
-def grade(body: GradeRequest, tutor: TutorDep) -> dict[str, Any]:
+def _public_problem(body: GradeRequest, settings: Settings) -> Problem:
     problem = problem_from_dict(body.model_dump(exclude_none=True, exclude={"answer", "seed"}))
-    return result_json(tutor.grade(problem, body.answer, seed=body.seed))
+    check_public_problem(problem, settings)
+    return problem
+
+
+@router.post(
+    "/grade",
+    summary="Grade an answer to a problem",
+    responses={
+        429: {"description": "this learner or address has too many gradings running"},
+        503: {"description": "the grading queue is full; see Retry-After"},
+    },
+)
+async def grade(body: GradeRequest, request: Request, tutor: TutorDep) -> dict[str, Any]:
+    """The problem is checked against the public limits (declared sizes, cost estimate:
+    422) before the grading is admitted (429/503 with Retry-After when over a limit)."""
+    problem = await off_loop(_public_problem, body, tutor.settings)
+    job = tutor.heavy_grading_job if is_heavy(problem) else tutor.grading_job
+    result = await job(caller_of(request), tutor.grade, problem, body.answer, seed=body.seed)
+    return result_json(result)
 
 
 @router.post("/parse", summary="Read an expression: its LaTeX and shape, or the error")
-def parse(body: ParseRequest, tutor: TutorDep) -> dict[str, Any]:
+async def parse(body: ParseRequest, request: Request, tutor: TutorDep) -> dict[str, Any]:
+    """Read in a preview worker, admitted like a preview."""
+    return await tutor.parsing_job(caller_of(request), _parse, body, tutor)
+
+
+def _parse(body: ParseRequest, tutor: Tutor) -> dict[str, Any]:
     try:
         shapes = shapes_from_declarations(body.variables)
     except MathError as exc:
         raise BadInput(exc.message, field="variables") from exc
     if body.indices and any(not 1 <= n <= 1000 for n in body.indices.values()):
         raise BadInput("index sizes must be between 1 and 1000", field="indices")
-    reading = read_math(
+    reading = tutor.preview_pool.read(
         body.expression,
         shapes,
         indices=body.indices,

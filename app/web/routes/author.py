@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -45,6 +44,7 @@ from app.web.author_forms import (
 )
 from app.web.deps import TutorDep
 from app.web.errors import BadInput, NotFound, WebError
+from app.web.offload import off_loop
 from app.web.preview import read_math, shapes_from_declarations
 from app.web.rendering import render
 from app.web.routes import author_api, author_dashboard
@@ -88,13 +88,15 @@ def _panel(tutor: Tutor, text: str) -> EditorCheck:
     return panel
 
 
-async def check_form(tutor: Tutor, values: dict[str, str]) -> EditorCheck:
+def check_form(tutor: Tutor, values: dict[str, str]) -> EditorCheck:
+    """The editor's exercise checked (YAML, schema, grading in the workers): call it in a
+    thread (``off_loop``), never on the event loop."""
     try:
         text = compose(values)
     except ComposeError as exc:
         report = CheckReport("<browser>", schema_error=str(exc), failures=[str(exc)])
         return EditorCheck(report)
-    return await run_in_threadpool(_panel, tutor, text)
+    return _panel(tutor, text)
 
 
 def form_values(form: FormData) -> dict[str, str]:
@@ -161,7 +163,7 @@ def _source_text(tutor: Tutor, exercise_id: str) -> tuple[str, bool]:
     return _file_text(exercise), False
 
 
-async def _store_new(
+def _store_new(
     request: Request,
     who: SignedIn,
     tutor: Tutor,
@@ -169,7 +171,7 @@ async def _store_new(
     *,
     notice: str,
 ) -> Response:
-    panel = await check_form(tutor, values)
+    panel = check_form(tutor, values)
     report = panel.report
     exercise = report.exercise
     if exercise is not None and _taken(tutor, exercise.id):
@@ -222,7 +224,7 @@ def new_form(request: Request, who: InstructorDep) -> HTMLResponse:
 @router.post("/author/new")
 async def create(request: Request, who: InstructorDep, tutor: TutorDep) -> Response:
     values = form_values(await request.form())
-    return await _store_new(request, who, tutor, values, notice="created")
+    return await off_loop(_store_new, request, who, tutor, values, notice="created")
 
 
 @router.get("/author/exercises/{exercise_id}", response_class=HTMLResponse)
@@ -257,12 +259,18 @@ async def update(
     who: InstructorDep,
     tutor: TutorDep,
 ) -> Response:
+    values = form_values(await request.form())
+    return await off_loop(_update, request, who, tutor, exercise_id, values)
+
+
+def _update(
+    request: Request, who: SignedIn, tutor: Tutor, exercise_id: str, values: dict[str, str]
+) -> Response:
     _, editable = _source_text(tutor, exercise_id)
     if not editable:
         raise WebError("File-bank exercises are read-only; duplicate one to edit it.", status=403)
     _check_owner(tutor, exercise_id, who)
-    values = form_values(await request.form())
-    panel = await check_form(tutor, values)
+    panel = check_form(tutor, values)
     report = panel.report
     if report.exercise is not None and report.exercise.id != exercise_id:
         report.failures.insert(
@@ -310,7 +318,7 @@ def _copy_id(tutor: Tutor, exercise_id: str) -> str:
 
 
 @router.post("/author/exercises/{exercise_id}/duplicate")
-async def duplicate(
+def duplicate(
     exercise_id: str,
     request: Request,
     who: InstructorDep,
@@ -322,11 +330,11 @@ async def duplicate(
         raise BadInput("the exercise to duplicate is not a YAML mapping")
     data["id"] = _copy_id(tutor, exercise_id)
     data["title"] = f"{data.get('title') or exercise_id} (copy)"
-    return await _store_new(request, who, tutor, split(dump(data)), notice="duplicated")
+    return _store_new(request, who, tutor, split(dump(data)), notice="duplicated")
 
 
 @router.post("/author/exercises/{exercise_id}/delete")
-async def delete(exercise_id: str, who: InstructorDep, tutor: TutorDep) -> Response:
+def delete(exercise_id: str, who: InstructorDep, tutor: TutorDep) -> Response:
     _check_owner(tutor, exercise_id, who)
     with tutor.database.write() as session:
         removed = delete_authored(session, exercise_id=exercise_id)
@@ -353,6 +361,10 @@ def export_saved(exercise_id: str, who: InstructorDep, tutor: TutorDep) -> Respo
 @router.post("/author/export")
 async def export_form(request: Request, who: InstructorDep) -> Response:
     values = form_values(await request.form())
+    return await off_loop(_export, values)
+
+
+def _export(values: dict[str, str]) -> Response:
     try:
         text = compose(values)
     except ComposeError as exc:
@@ -364,10 +376,14 @@ async def export_form(request: Request, who: InstructorDep) -> Response:
 async def live_check(request: Request, who: InstructorDep, tutor: TutorDep) -> HTMLResponse:
     """The live panel (htmx); without JavaScript, the editor page with the panel filled."""
     form = await request.form()
+    return await off_loop(_live_check, request, who, tutor, form)
+
+
+def _live_check(request: Request, who: SignedIn, tutor: Tutor, form: FormData) -> HTMLResponse:
     values = form_values(form)
     refuse_hostile_yaml(values["rest"], field="rest")
     mode = str(form.get("mode") or "new")
-    panel = await check_form(tutor, values)
+    panel = check_form(tutor, values)
     exercise_id = str(form.get("exercise_id") or "") or None
     return _editor(
         request,
@@ -399,6 +415,10 @@ async def import_yaml(request: Request, who: InstructorDep, tutor: TutorDep) -> 
         text = await _uploaded_text(form)
     finally:
         await form.close()
+    return await off_loop(_import, request, who, tutor, text)
+
+
+def _import(request: Request, who: SignedIn, tutor: Tutor, text: str) -> Response:
     if not text.strip():
         raise BadInput("choose a YAML file (or paste its text) to import", field="file")
     refuse_hostile_yaml(text, field="file")
@@ -406,7 +426,7 @@ async def import_yaml(request: Request, who: InstructorDep, tutor: TutorDep) -> 
         values = split(text)
     except yaml.YAMLError as exc:
         raise BadInput(f"the file is not valid YAML: {exc}", field="file") from exc
-    return await _store_new(request, who, tutor, values, notice="imported")
+    return _store_new(request, who, tutor, values, notice="imported")
 
 
 @router.api_route("/author/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

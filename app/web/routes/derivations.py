@@ -25,10 +25,12 @@ from app.calculus.derivation.entry import entry_derivative
 from app.calculus.derivation.examples import EXAMPLES, Example
 from app.explore.step_pictures import step_pictures
 from app.mathlang.declarations import parse_declaration
+from app.web.admission import caller_of
 from app.web.deps import TutorDep
 from app.web.errors import BadInput, NotFound
 from app.web.explore_view import Heat, heat_of
 from app.web.rendering import render
+from app.web.tutor import Tutor
 
 router = APIRouter()
 
@@ -93,11 +95,16 @@ def _derive(
 
 
 @router.post("/api/v1/derive", tags=["derivations"], summary="Derive a derivative step by step")
-def derive_api(body: DeriveRequest, tutor: TutorDep) -> dict[str, Any]:
+async def derive_api(body: DeriveRequest, request: Request, tutor: TutorDep) -> dict[str, Any]:
     """Steps (each with LaTeX and ``verified``) and the result, as ``jtutor derive --json``.
 
     The function is the caller's text and every step is checked numerically, so the work
-    runs in a grading worker, under the same time and memory limits as a grading."""
+    runs in a grading worker, under the same time and memory limits as a grading, and is
+    admitted by the grading gate like one (429/503 with Retry-After)."""
+    return await tutor.grading_job(caller_of(request), _derive_api, body, tutor)
+
+
+def _derive_api(body: DeriveRequest, tutor: Tutor) -> dict[str, Any]:
     variables = _checked_variables(body.variables)
     outcome = tutor.pool.derive(
         body.function, variables, body.wrt, body.layout, seed=1 if body.seed is None else body.seed

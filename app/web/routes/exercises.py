@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,12 +17,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.datastructures import FormData
 
 from app.bank.curriculum import lesson as find_lesson
+from app.grading import Problem
+from app.grading.result import GradeResult
 from app.mathlang import parse
 from app.web import answer_help, csrf, practice
+from app.web.admission import caller_of
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput, WebError
+from app.web.offload import off_loop
 from app.web.plain import result_json, to_plain
-from app.web.preview import read_math, shapes_from_declarations
+from app.web.preview import shapes_from_declarations
 from app.web.progress import exercise_progress, next_exercise
 from app.web.rendering import render
 from app.web.speech import spoken, spoken_shape
@@ -134,7 +139,8 @@ def _index_names(exercise: Any, variant: dict[str, Any]) -> list[str] | None:
 def _reading(
     tutor: Tutor, exercise: Any, variant: dict[str, Any], text: str
 ) -> dict[str, Any] | None:
-    """How the answer was read (None for an empty answer)."""
+    """How the answer was read (None for an empty answer), in a preview worker: learners'
+    text costs a worker's CPU, not the web server's."""
     if not text.strip():
         return None
     shapes = shapes_from_declarations(variant.get("shapes") or {})
@@ -142,7 +148,7 @@ def _reading(
     target = [int(n) for n in variant.get("expected_shape") or []]
     indices = dict(zip(names, target, strict=False)) if names else None
     expected = (target[0], target[1]) if len(target) == 2 and not names else None
-    reading = read_math(
+    reading = tutor.preview_pool.read(
         text,
         shapes,
         indices=indices,
@@ -178,10 +184,8 @@ def exercise_context(
     return context
 
 
-@router.post("/exercises/{exercise_id}/preview", response_class=HTMLResponse)
-async def preview(exercise_id: str, request: Request, tutor: TutorDep) -> HTMLResponse:
+def _preview(request: Request, tutor: Tutor, exercise_id: str, form: FormData) -> HTMLResponse:
     exercise = tutor.catalogue.exercise(exercise_id)
-    form = await request.form()
     seed = _seed(form.get("seed"))
     variant = _variant(exercise, seed)
     try:
@@ -194,36 +198,63 @@ async def preview(exercise_id: str, request: Request, tutor: TutorDep) -> HTMLRe
     )
 
 
+@router.post("/exercises/{exercise_id}/preview", response_class=HTMLResponse)
+async def preview(exercise_id: str, request: Request, tutor: TutorDep) -> HTMLResponse:
+    """How the answer is read, admitted by the parse gate; the text is read in a preview
+    worker (2,000 characters cost the grammar tens of milliseconds)."""
+    form = await request.form()
+    return await tutor.parsing_job(caller_of(request), _preview, request, tutor, exercise_id, form)
+
+
 @router.post("/exercises/{exercise_id}/from-visual")
 async def from_visual(exercise_id: str, request: Request, tutor: TutorDep) -> JSONResponse:
-    """The visual editor's ASCII-math in the answer language, with the exercise's names."""
-    exercise = tutor.catalogue.exercise(exercise_id)
+    """The visual editor's ASCII-math in the answer language, with the exercise's names
+    (converted in a thread: the text is the learner's)."""
     form = await request.form()
+    return await off_loop(_from_visual, tutor, exercise_id, form)
+
+
+def _from_visual(tutor: Tutor, exercise_id: str, form: FormData) -> JSONResponse:
+    exercise = tutor.catalogue.exercise(exercise_id)
     ascii_math = str(form.get("ascii") or "")[: tutor.settings.max_answer_chars]
     variant = _variant(exercise, _seed(form.get("seed")))
     names = [*(variant.get("shapes") or {}), *(_index_names(exercise, variant) or [])]
     return JSONResponse({"text": from_ascii_math(ascii_math, names)})
 
 
-@router.post("/exercises/{exercise_id}/submit", response_class=HTMLResponse)
-async def submit(
-    exercise_id: str,
-    request: Request,
-    tutor: TutorDep,
-    learner: LearnerDep,
-) -> HTMLResponse:
+@dataclass
+class _Submission:
+    exercise: Any
+    seed: int
+    variant: dict[str, Any]
+    answer: str
+    problem: Problem
+
+
+def _read_submission(tutor: Tutor, exercise_id: str, form: FormData) -> _Submission:
     exercise = tutor.catalogue.exercise(exercise_id)
-    try:
-        await csrf.check(
-            request, secret_key=tutor.settings.secret_key, binding=f"learner:{learner}"
-        )
-    except csrf.CsrfRejected as exc:
-        raise WebError(f"{exc}; reload the page and answer again", status=403) from None
-    form = await request.form()
     seed = _seed(form.get("seed"))
     variant = _variant(exercise, seed)
     answer = answer_from_form(form, exercise, variant)
-    result = tutor.grade(exercise.problem(seed), answer, seed=seed)
+    return _Submission(exercise, seed, variant, answer, exercise.problem(seed))
+
+
+def _feedback(
+    request: Request,
+    tutor: Tutor,
+    learner: str,
+    form: FormData,
+    submission: _Submission,
+    result: GradeResult,
+) -> HTMLResponse:
+    """Store the attempt and render the feedback (in a thread: a database write and a
+    template)."""
+    exercise, seed, variant, answer = (
+        submission.exercise,
+        submission.seed,
+        submission.variant,
+        submission.answer,
+    )
     tutor.record_attempt(
         learner_id=learner,
         exercise_id=exercise.id,
@@ -250,6 +281,33 @@ async def submit(
         oob=True,
     )
     return render(request, "exercise.html", context, partial="_feedback.html")
+
+
+@router.post("/exercises/{exercise_id}/submit", response_class=HTMLResponse)
+async def submit(
+    exercise_id: str,
+    request: Request,
+    tutor: TutorDep,
+    learner: LearnerDep,
+) -> HTMLResponse:
+    """Grade an answer from the form: the grading waits for a worker under the grading gate,
+    reading the form, storing the attempt and rendering run in threads."""
+    try:
+        await csrf.check(
+            request, secret_key=tutor.settings.secret_key, binding=f"learner:{learner}"
+        )
+    except csrf.CsrfRejected as exc:
+        raise WebError(f"{exc}; reload the page and answer again", status=403) from None
+    form = await request.form()
+    submission = await off_loop(_read_submission, tutor, exercise_id, form)
+    result = await tutor.grading_job(
+        caller_of(request),
+        tutor.grade,
+        submission.problem,
+        submission.answer,
+        seed=submission.seed,
+    )
+    return await off_loop(_feedback, request, tutor, learner, form, submission, result)
 
 
 @router.get("/exercises/{exercise_id}/hints", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.store.solutions import last_wrong, record_solution_view
+from app.web.admission import caller_of
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import BadInput
 from app.web.rendering import render
@@ -66,24 +67,36 @@ def worked_solution(tutor: Tutor, exercise_id: str, seed: int, learner: str) -> 
     tags=["exercises"],
     summary="The worked solution of a variant (opening it is recorded for the learner)",
 )
-def solution_api(
-    exercise_id: str,
-    tutor: TutorDep,
-    learner: LearnerDep,
-    seed: int = Query(..., ge=0, le=MAX_SEED),
-) -> dict[str, Any]:
-    return worked_solution(tutor, exercise_id, seed, learner)
-
-
-@router.get(
-    "/exercises/{exercise_id}/solution", response_class=HTMLResponse, include_in_schema=False
-)
-def solution_page(
+async def solution_api(
     exercise_id: str,
     request: Request,
     tutor: TutorDep,
     learner: LearnerDep,
     seed: int = Query(..., ge=0, le=MAX_SEED),
+) -> dict[str, Any]:
+    """Derived in a grading worker: admitted by the grading gate like a grading."""
+    return await tutor.grading_job(
+        caller_of(request), worked_solution, tutor, exercise_id, seed, learner
+    )
+
+
+@router.get(
+    "/exercises/{exercise_id}/solution", response_class=HTMLResponse, include_in_schema=False
+)
+async def solution_page(
+    exercise_id: str,
+    request: Request,
+    tutor: TutorDep,
+    learner: LearnerDep,
+    seed: int = Query(..., ge=0, le=MAX_SEED),
+) -> HTMLResponse:
+    return await tutor.grading_job(
+        caller_of(request), _solution_page, request, tutor, exercise_id, seed, learner
+    )
+
+
+def _solution_page(
+    request: Request, tutor: Tutor, exercise_id: str, seed: int, learner: str
 ) -> HTMLResponse:
     exercise = tutor.catalogue.exercise(exercise_id)
     solution = worked_solution(tutor, exercise_id, seed, learner)
