@@ -513,3 +513,25 @@ def may_edit_exercise(session: Session, *, author_email: str, instructor_id: int
         return False
     theirs = {c.id for c in staff_courses(session, instructor_id=author.id)}
     return any(c.id in theirs for c in staff_courses(session, instructor_id=instructor_id))
+
+
+def solution_withheld(
+    session: Session, *, learner_id: str, exercise_id: str, now: datetime
+) -> Assignment | None:
+    """An assignment of the learner's courses that has this exercise, does not allow its
+    worked solution, and is not yet past due (None when the solution may be shown)."""
+    account = account_by_learner(session, learner_id=learner_id)
+    if account is None:
+        return None
+    candidates = session.scalars(
+        select(Assignment)
+        .join(AssignmentItem, AssignmentItem.assignment_id == Assignment.id)
+        .join(Enrolment, Enrolment.course_id == Assignment.course_id)
+        .where(
+            Enrolment.account_id == account.id,
+            AssignmentItem.exercise_id == exercise_id,
+            Assignment.solution_allowed.is_(False),
+        )
+        .order_by(Assignment.id)
+    )
+    return next((a for a in candidates if window(a, now).state != "closed"), None)

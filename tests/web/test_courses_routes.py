@@ -182,3 +182,37 @@ def test_only_the_author_or_their_course_staff_change_an_exercise(
     assert allowed.status_code == 303
     with database_of(client).read() as session:
         assert get_authored(session, exercise_id="theirs") is None
+
+
+def test_an_assignment_that_withholds_the_solution_closes_it_until_due(
+    anon: TestClient,  # noqa: F811
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    with database_of(anon).write() as session:
+        course = courses.create_course(session, title="Exam prep", owner_id=None)
+        courses.create_assignment(
+            session,
+            course_id=course.id,
+            title="Quiz",
+            exercise_ids=[EXERCISE],
+            due_at=datetime.now(UTC) + timedelta(days=1),
+            solution_allowed=False,
+        )
+        code = course.join_code
+    anon.post(
+        "/join", data={"code": code, "display_name": "Cy", "csrf_token": _learner_token(anon)}
+    )
+    closed = anon.get(f"/api/v1/exercises/{EXERCISE}/solution", params={"seed": 1})
+    assert closed.status_code == 403 and "Quiz" in closed.json()["detail"]
+    with database_of(anon).write() as session:
+        (quiz,) = courses.course_assignments(session, course_id=course.id)
+        quiz.due_at = datetime.now(UTC) - timedelta(minutes=1)
+    with database_of(anon).read() as session:
+        ((account, _),) = courses.roster(session, course_id=course.id)
+        assert (
+            courses.solution_withheld(
+                session, learner_id=account.learner_id, exercise_id=EXERCISE, now=datetime.now(UTC)
+            )
+            is None
+        )

@@ -2,20 +2,24 @@
 wrong answer left the right path (DESIGN §11: ``GET /api/v1/exercises/{id}/solution``).
 
 The steps are the derivation engine's for this variant's sizes, computed in a grading
-worker under its limits; opening them is recorded with the learner's attempts.
+worker under its limits; opening them is recorded with the learner's attempts. A learner
+enrolled in a course whose assignment has the exercise and withholds its solution gets 403
+until that assignment is past due.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.store.courses import solution_withheld
 from app.store.solutions import last_wrong, record_solution_view
 from app.web.admission import caller_of
 from app.web.deps import LearnerDep, TutorDep
-from app.web.errors import BadInput
+from app.web.errors import BadInput, WebError
 from app.web.rendering import render
 from app.web.tutor import Tutor
 
@@ -28,6 +32,16 @@ def worked_solution(tutor: Tutor, exercise_id: str, seed: int, learner: str) -> 
     """The derivation JSON of the variant, with ``seed`` and ``diverged_step`` (the step
     named by the misconception of the learner's latest wrong answer to it, or null)."""
     exercise = tutor.catalogue.exercise(exercise_id)
+    with tutor.database.read() as session:
+        withheld = solution_withheld(
+            session, learner_id=learner, exercise_id=exercise.id, now=datetime.now(UTC)
+        )
+    if withheld is not None:
+        raise WebError(
+            f"The worked solution stays closed until the assignment {withheld.title!r} is "
+            "past due.",
+            status=403,
+        )
     try:
         problem = exercise.problem(seed)
     except (ValueError, TypeError) as exc:
