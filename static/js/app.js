@@ -40,7 +40,7 @@
 
   // A formula wider than its box scrolls sideways; mark it so CSS shows that it does.
   function markScrolling(root) {
-    var boxes = root.querySelectorAll(".math.display, .step-math, .values, .read-as, .heatmap-figure");
+    var boxes = root.querySelectorAll(".math.display, .step-math, .values, .read-as, .heatmap-figure, .derivation-figure");
     Array.prototype.forEach.call(boxes, function (box) {
       var wide = box.scrollWidth > box.clientWidth + 2;
       box.classList.toggle("scrolls", wide);
