@@ -119,19 +119,34 @@ class _Points:
         self.wrt, self.shapes, self.offsets = wrt, first.shapes, first.offsets
         self.count = len(instances)
         self.n_in = int(self.offsets[-1])
-        self.singles = [first] + [fd._Point(i, wrt, max_entries) for i in instances[1:]]
         self.values = {
-            name: np.stack([p.values[name] for p in self.singles]) for name in first.values
+            name: np.stack([np.asarray(i[name], dtype=np.float64) for i in instances])
+            for name in first.values
         }  # (K, rows, cols)
+        if any(v.shape[1:] != first.values[n].shape for n, v in self.values.items()):
+            raise ValueError("the instances must have the same shapes")
         self.max_entries = max_entries
         self.out_shape: tuple[int, ...] = ()
         self._per_point = sum(v[0].size for v in self.values.values())
 
     def steps(self) -> Array:
-        return np.concatenate([p.steps() for p in self.singles])
+        """``_Point.steps`` of every instance, (K * n_in,), instance by instance."""
+        parts = []
+        for name in self.wrt:
+            entries = np.abs(self.values[name]).reshape(self.count, -1)
+            scale = np.max(entries, axis=1, keepdims=True, initial=0.0)
+            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+            finite = np.where(np.isfinite(entries), entries, scale)
+            magnitude = np.maximum(finite, fd.FLOOR * scale)
+            parts.append(np.exp2(np.round(np.log2(fd.STEP * magnitude))))
+        steps: Array = np.concatenate(parts, axis=1).reshape(-1)
+        return steps
 
     def stacked(self) -> Array:
-        return np.concatenate([p.stacked() for p in self.singles])
+        """The differentiated entries of every instance, (K * n_in,)."""
+        parts = [self.values[name].reshape(self.count, -1) for name in self.wrt]
+        stacked: Array = np.concatenate(parts, axis=1).reshape(-1)
+        return stacked
 
     def evaluate(self, f: fd.BatchedFunction, owner: IntArray, moves: fd.Moves) -> Array:
         """f at points ``owner[p]`` moved by the sparse ``moves`` (point, flat entry,

@@ -129,7 +129,8 @@ def setup_for(problem: Problem) -> ProblemSetup:
     """The :class:`ProblemSetup` of ``problem``, from a small per-process LRU cache keyed by
     the problem's full content. A setup is never changed by grading (instances come from
     the grader's own generator), so sharing it between gradings is safe."""
-    key = json.dumps(dataclasses.asdict(problem), sort_keys=True, default=repr)
+    fields = {field.name: getattr(problem, field.name) for field in dataclasses.fields(problem)}
+    key = json.dumps(fields, sort_keys=True, default=repr)  # asdict would copy every value
     setup = _CACHE.get(key)
     if setup is not None:
         _CACHE.move_to_end(key)
