@@ -1,9 +1,10 @@
 """The platforms' public keys, fetched from their JWKS URLs and cached in the process.
 
 A launch must not wait on the LMS for every learner, so a key set is kept for
-``CACHE_SECONDS``; an id_token signed with a kid the cached set lacks (the platform rotated
-its key) refetches at once, but at most every ``REFETCH_SECONDS`` per URL, so a stream of
-forged kids cannot turn the tool into a load generator against the platform.
+``CACHE_SECONDS``; an id_token signed with a kid the cached set lacks, or that the cached
+key does not verify (the platform rotated its key), refetches at once, but at most every
+``REFETCH_SECONDS`` per URL, so a stream of forgeries cannot turn the tool into a load
+generator against the platform.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import httpx
 import jwt
 
 CACHE_SECONDS = 300.0
-REFETCH_SECONDS = 10.0
+REFETCH_SECONDS = 1.0
 FETCH_TIMEOUT = 5.0
 
 
@@ -44,19 +45,28 @@ class PlatformKeys:
             self._cache[url] = (time.monotonic(), body)
         return body
 
-    def key_set(self, url: str, token: str) -> dict[str, Any]:
-        """The key set of ``url`` that should hold the key ``token`` was signed with."""
+    def key_set(self, url: str, token: str) -> tuple[dict[str, Any], bool]:
+        """The key set of ``url`` that should hold the key ``token`` was signed with, and
+        whether it was fetched just now."""
         with self._lock:
             cached = self._cache.get(url)
         now = time.monotonic()
         if cached is None or now - cached[0] > CACHE_SECONDS:
-            return self._fetch(url)
+            return self._fetch(url), True
         fetched_at, body = cached
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError:
-            return body  # validation refuses it with the reason
+            return body, False  # validation refuses it with the reason
         known = {k.get("kid") for k in body["keys"] if isinstance(k, dict)}
         if kid and kid not in known and now - fetched_at > REFETCH_SECONDS:
-            return self._fetch(url)
-        return body
+            return self._fetch(url), True
+        return body, False
+
+    def refreshed(self, url: str) -> dict[str, Any] | None:
+        """The key set fetched again, unless it was fetched within ``REFETCH_SECONDS``."""
+        with self._lock:
+            cached = self._cache.get(url)
+        if cached is not None and time.monotonic() - cached[0] <= REFETCH_SECONDS:
+            return None
+        return self._fetch(url)

@@ -38,6 +38,10 @@ class LaunchRefused(ValueError):
     """The id_token failed a check; the message says which."""
 
 
+class KeyMismatch(LaunchRefused):
+    """No key of the key set verifies the id_token (a forgery, or a key set out of date)."""
+
+
 @dataclass(frozen=True)
 class Launch:
     """What the tool needs from a validated launch."""
@@ -72,7 +76,7 @@ def _key_for(token: str, key_set: dict[str, Any]) -> Any:
     kid = header.get("kid")
     chosen = [k for k in keys if k.get("kid") == kid] if kid else keys[:1] if len(keys) == 1 else []
     if not chosen:
-        raise LaunchRefused("no key of the platform's JWKS matches the id_token's kid")
+        raise KeyMismatch("no key of the platform's JWKS matches the id_token's kid")
     try:
         return RSAAlgorithm.from_jwk(chosen[0])
     except (jwt.PyJWTError, ValueError, KeyError) as error:
@@ -103,7 +107,7 @@ def validate_id_token(
             options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"], "verify_sub": False},
         )
     except jwt.InvalidSignatureError:
-        raise LaunchRefused("the id_token's signature does not verify") from None
+        raise KeyMismatch("the id_token's signature does not verify") from None
     except jwt.ExpiredSignatureError:
         raise LaunchRefused("the id_token has expired") from None
     except jwt.InvalidAudienceError:

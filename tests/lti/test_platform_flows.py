@@ -248,3 +248,15 @@ def test_an_assignment_link_posts_the_exercises_solved_of_the_assignment(
     (score,) = [s for s in platform.scores if s["userId"] == subject]
     assert (score["scoreGiven"], score["scoreMaximum"]) == (1.0, 2.0)
     assert score["activityProgress"] == "InProgress"
+
+
+def test_a_platform_that_rotates_its_key_is_followed(platform: Platform) -> None:
+    claims = platform.resource_link(subject=_subject(), target_path=f"/exercises/{EXERCISE}")
+    assert Browser().launch(platform, Message(claims))[0].status_code == 303  # key set cached
+    platform.pem = keys.new_private_pem()  # rotated, under the same kid
+    time.sleep(1.2)  # past the refetch interval
+    assert Browser().launch(platform, Message(claims))[0].status_code == 303
+    platform.kid = "platform-key-2"  # rotated under a new kid
+    platform.pem = keys.new_private_pem()
+    time.sleep(1.2)
+    assert Browser().launch(platform, Message(claims))[0].status_code == 303

@@ -35,6 +35,7 @@ from app.lti.platform_keys import KeySetUnavailable, PlatformKeys
 from app.lti.tokens import (
     DEEP_LINKING,
     LEEWAY_SECONDS,
+    KeyMismatch,
     Launch,
     LaunchRefused,
     deep_linking_response,
@@ -159,10 +160,6 @@ def _validated(
         platform_id, nonce = platform.id, stored.nonce
     if cookie_state is not None and cookie_state != state:
         raise Refused("This launch was started in another browser window or session.")
-    try:
-        key_set = _platform_keys.key_set(jwks_url, id_token)
-    except KeySetUnavailable as problem:
-        raise WebError(str(problem), status=502) from None
 
     def deployment_known(deployment_id: str) -> bool:
         with tutor.database.read() as session:
@@ -170,8 +167,8 @@ def _validated(
                 session, platform_id=platform_id, deployment_id=deployment_id
             )
 
-    try:
-        launch = validate_id_token(
+    def validate(key_set: dict[str, Any]) -> Launch:
+        return validate_id_token(
             id_token,
             issuer=issuer,
             client_id=client_id,
@@ -179,6 +176,20 @@ def _validated(
             expected_nonce=nonce,
             deployment_known=deployment_known,
         )
+
+    try:
+        key_set, fetched_now = _platform_keys.key_set(jwks_url, id_token)
+        try:
+            launch = validate(key_set)
+        except KeyMismatch:
+            # A cached key set may be out of date (the platform rotated its key): fetch
+            # it again once, if it was not fetched a moment ago, and check again.
+            fresh = None if fetched_now else _platform_keys.refreshed(jwks_url)
+            if fresh is None:
+                raise
+            launch = validate(fresh)
+    except KeySetUnavailable as problem:
+        raise WebError(str(problem), status=502) from None
     except LaunchRefused as refusal:
         raise Refused(f"The launch was refused: {refusal}.") from None
     expires = datetime.fromtimestamp(float(launch.claims["exp"]) + LEEWAY_SECONDS, UTC)
