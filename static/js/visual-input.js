@@ -5,14 +5,13 @@
 (function () {
   "use strict";
 
-  var SCRIPT = "/static/vendor/mathlive/mathlive.min.js";
   var loading = null;
 
-  function loadMathLive() {
+  function loadMathLive(src) {
     if (loading) return loading;
     loading = new Promise(function (resolve, reject) {
       var tag = document.createElement("script");
-      tag.src = SCRIPT;
+      tag.src = src;
       tag.onload = function () {
         window.MathfieldElement.fontsDirectory = "/static/vendor/mathlive/fonts";
         window.MathfieldElement.soundsDirectory = null;
@@ -50,7 +49,7 @@
     }
 
     function open() {
-      loadMathLive().then(function () {
+      loadMathLive(box.dataset.mathlive).then(function () {
         if (!field) {
           field = new window.MathfieldElement();
           field.setAttribute("aria-label", "Visual answer editor");

@@ -69,3 +69,12 @@ def test_the_menus_api_link_opens_a_page_for_developers(client: TestClient) -> N
     page = client.get("/developers")
     assert page.status_code == 200
     assert "/api/v1/grade" in page.text and 'href="/docs"' in page.text
+
+
+def test_the_exercise_page_offers_the_vendored_visual_editor(client: TestClient) -> None:
+    page = client.get("/exercises/wx-jacobian?seed=3").text
+    assert 'data-mathlive="/static/vendor/mathlive/mathlive.min.js"' in page
+    assert 'id="visual-toggle"' in page and "/static/js/visual-input.js" in page
+    script = client.get("/static/vendor/mathlive/mathlive.min.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert "mathlive 0.111.1" in client.get("/static/vendor/VERSIONS").text
