@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.test_author_flow import _sign_in, author_server  # noqa: F401 (a fixture)
+
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -63,3 +65,21 @@ def test_the_audit_finds_a_planted_violation(audited: Any, server: str) -> None:
         " document.querySelector('main').appendChild(i); }"
     )
     assert any(v.startswith("image-alt") for v in _serious(audited))
+
+
+def test_the_signed_in_author_pages_have_no_serious_violations(
+    browser: Any,
+    author_server: str,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """/author itself (the exercise list) and its editor, as a signed-in instructor sees them."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, bypass_csp=True)
+    try:
+        tab = context.new_page()
+        tab.set_default_timeout(20_000)
+        _sign_in(tab, author_server)
+        assert _serious(tab) == []
+        tab.goto(f"{author_server}/author/new")
+        tab.locator("#check-status").wait_for()
+        assert _serious(tab) == []
+    finally:
+        context.close()
