@@ -25,7 +25,7 @@ FOCUS_INSIDE = "(sel) => { const a = document.activeElement; return !!(a && a.cl
 def no_js_page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     tab = context.new_page()
-    tab.set_default_timeout(15_000)
+    tab.set_default_timeout(60_000)  # a full-page POST waits for grading on a busy machine
     yield tab
     context.close()
 
