@@ -6,7 +6,10 @@ interleaved rounds: ``GET /healthz``; ``POST /api/v1/grade`` with a mix of a lin
 ReLU and a tanh-layer problem (right and wrong answers, a new seed each request, so each
 grading draws its own instances); and the lesson page. Only 2xx answers count. The
 figure that matters is the ratio of each endpoint to ``/healthz`` measured in the same
-round: the machine may be shared, the ratio is what is compared.
+round: the machine may be shared, the ratio is what is compared. Measuring starts once the
+start-up self-check (which grades every exercise in the workers) is over, and each line
+also prints the CPU time the server and its workers spent per response, which other
+load on a shared machine disturbs less than the rates.
 
 wrk is not a Python package: ``apt-get install wrk``. Without it this benchmark says so
 and is skipped (it does not fail ``make bench``).
@@ -20,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks.bench_web import Server
@@ -76,6 +80,46 @@ def run_wrk(url: str, script: Path | None) -> float:
     return (total - errors) / seconds
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the server process and its children (the grading workers,
+    started by it), from /proc; 0 where /proc is not readable."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):  # workers come from threads
+        try:
+            pids += [int(child) for child in task.read_text().split()]
+        except OSError:
+            continue
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+def wait_until_idle(pid: int, quiet: float = 0.05, timeout: float = 300.0) -> None:
+    """Wait until the server and its workers use less than ``quiet`` of a CPU over a
+    second: the start-up self-check grades every exercise in the workers, which must not
+    be measured as part of the first rounds."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < quiet:
+            return
+
+
+def measure(url: str, script: Path | None, pid: int) -> tuple[float, float]:
+    """(2xx responses per second, CPU milliseconds of server and workers per response)."""
+    before = cpu_seconds(pid)
+    rate = run_wrk(url, script)
+    used = cpu_seconds(pid) - before
+    return rate, 1e3 * used / max(1.0, rate * SECONDS)
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk): skipped")
@@ -86,18 +130,23 @@ def main() -> int:
         script.write_text(grade_script())
         server = Server(work)
         server.start()
+        assert server.process is not None
+        pid = server.process.pid
         try:
             run_wrk(server.url + "/healthz", None)  # warm up (and start the grading workers)
             run_wrk(server.url, script)
+            wait_until_idle(pid)
             rows: list[tuple[float, float, float]] = []
             for _ in range(ROUNDS):
-                health = run_wrk(server.url + "/healthz", None)
-                grade = run_wrk(server.url, script)
-                lesson = run_wrk(server.url + LESSON, None)
+                health, health_cpu = measure(server.url + "/healthz", None, pid)
+                grade, grade_cpu = measure(server.url, script, pid)
+                lesson, lesson_cpu = measure(server.url + LESSON, None, pid)
                 rows.append((health, grade, lesson))
                 print(
                     f"round: /healthz {health:7.0f}/s  grade {grade:6.0f}/s "
-                    f"({grade / health:.2f}x)  lesson {lesson:6.0f}/s ({lesson / health:.2f}x)",
+                    f"({grade / health:.2f}x)  lesson {lesson:6.0f}/s ({lesson / health:.2f}x)"
+                    f"  CPU ms/request: healthz {health_cpu:.2f}, grade {grade_cpu:.2f}, "
+                    f"lesson {lesson_cpu:.2f}",
                     flush=True,
                 )
         finally:
