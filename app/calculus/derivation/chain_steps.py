@@ -6,51 +6,15 @@ from app.calculus.derivation import jacobian as jc
 from app.calculus.derivation import latex as tex
 from app.calculus.derivation import verify
 from app.calculus.derivation.context import Problem
-from app.calculus.derivation.forward import ChainView, chain_view
+from app.calculus.derivation.forward import ChainView, Intermediate, chain_view
 from app.calculus.derivation.jacobian import Jac
 from app.calculus.derivation.rules import Rule
 from app.calculus.derivation.steps import Step
+from app.calculus.derivation.wording import VECTOR_TEXT, chain_text, title
 from app.mathlang.ast import Name, Node
 
-EXPLAIN = {
-    "sum_diff": "Adding or subtracting vectors entry by entry: each entry of the result depends "
-    "only on "
-    "the same entry of each operand, with slope ±1, so the Jacobian is ±I.",
-    "scalar_expansion": "A scalar added to every entry of a vector is first expanded to a vector "
-    "of "
-    "copies; every output entry moves one-for-one with the scalar, so the derivative is a column "
-    "of ones.",
-    "hadamard": "In an element-wise product, output entry k is a_k b_k: it depends only on entry "
-    "k of "
-    "each operand, so the Jacobian is diagonal with the other operand on its diagonal.",
-    "ew_divide": "An element-wise quotient, entry by entry: diagonal Jacobians from the quotient "
-    "rule.",
-    "scalar_product": "A scalar times a vector: with respect to the vector it is the scalar times "
-    "I; "
-    "with respect to the scalar it is the vector itself.",
-    "matrix_product": "A matrix times a vector is linear in the vector: entry i is a sum of row "
-    "i's "
-    "entries times the vector's, so the Jacobian is the matrix (its transpose for a row vector on "
-    "the left).",
-    "dot": "A dot product is a sum of entry-wise products: its derivative with respect to one "
-    "vector "
-    "is the other vector, written as a row.",
-    "sum": "Summing the entries: each entry contributes with slope 1, so the derivative is a row "
-    "of ones.",
-    "mean": "The mean is the sum divided by the number of entries n: a row of 1/n.",
-    "elementwise_fn": "A function applied to each entry separately: entry k of the output depends "
-    "only "
-    "on entry k of the input, so the Jacobian is diagonal, with f' of each entry on the diagonal.",
-    "max": "max(a, b) follows whichever operand is larger: its derivative is 1 where that operand "
-    "wins "
-    "and 0 elsewhere, a step mask on the diagonal.",
-    "power": "The power rule, entry by entry.",
-    "transpose": "Transposing a vector lists the same entries, so it does not change the Jacobian.",
-    "norm": "The Euclidean norm's gradient is the vector divided by its length.",
-    "literal": "Each entry of the vector is differentiated on its own.",
-    "product_rule": "The product rule, with the factors kept in their order: matrix products "
-    "do not commute.",
-}
+EXPLAIN = VECTOR_TEXT
+"""Sentences for the rules with vector operands; each step picks its own (:func:`chain_text`)."""
 
 
 def _check_local(problem: Problem, view: ChainView, inter_index: int) -> bool:
@@ -120,8 +84,13 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
         rule: Rule = inter.rule
         steps.append(
             Step(
-                title=f"{rule.title}: {inter.name}{suffix}",
-                explanation=EXPLAIN.get(rule.key, "")
+                title=f"{title(rule.title, inter.display, inter.shape)}: {inter.name}{suffix}",
+                explanation=chain_text(
+                    rule.key,
+                    inter.display,
+                    inter.shape,
+                    _operand_shapes(inter, shapes_u),
+                )
                 + (
                     ""
                     if only_local
@@ -142,13 +111,17 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
         )
     assert view.result is not None
     result = view.result
+    substituted = tex.expression(result.to_ast())
+    shown = view.result_display.to_ast() if view.result_display is not None else None
+    if shown is not None and tex.expression(shown) == substituted:
+        return steps, result  # no intermediate name is left to replace
+    names = ", ".join(i.name for i in view.intermediates) or "the intermediates"
     steps.append(
         Step(
             title=f"Substitute back{suffix}",
-            explanation="Replace every intermediate name by the expression it stands for and "
-            "simplify "
-            "(diag(1) = I, 1ᵀ diag(v) = vᵀ, diag(a) b = a ⊙ b).",
-            latex=f"{tex.partial(tex.sym(out), x)} = {tex.expression(result.to_ast())}",
+            explanation=f"Replace {names} by the expressions they stand for, and write the "
+            "product of Jacobians in the variables.",
+            latex=f"{tex.partial(tex.sym(out), x)} = {substituted}",
             view="chain",
             verified=verify.derivative_holds(
                 problem.tree, problem.shapes, problem.values, [wrt], result.to_ast()
@@ -160,6 +133,12 @@ def chain_steps(problem: Problem, wrt: str, suffix: str = "") -> tuple[list[Step
         )
     )
     return steps, result
+
+
+def _operand_shapes(
+    inter: Intermediate, shapes: dict[str, tuple[int, int]]
+) -> list[tuple[int, int]]:
+    return [shapes.get(lo.by, lo.by_shape) for lo in inter.locals]
 
 
 def intermediate_names(view: ChainView) -> dict[str, Node]:

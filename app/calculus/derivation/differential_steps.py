@@ -20,6 +20,7 @@ from app.calculus.derivation.components import IndexNames
 from app.calculus.derivation.context import Problem
 from app.calculus.derivation.differential import differential_view, placeholder
 from app.calculus.derivation.steps import Step
+from app.calculus.derivation.wording import title
 from app.calculus.layouts import value_axes
 from app.mathlang.ast import Call, Index, Matrix, Name, Node, Vector
 
@@ -146,8 +147,8 @@ def differential_steps(problem: Problem) -> DifferentialResult:
         )
         steps.append(
             Step(
-                title=f"{s.rule.title}: {s.name}",
-                explanation=_explain(s.rule.key, s.display, s.shape),
+                title=f"{title(s.rule.title, s.display, s.shape)}: {s.name}",
+                explanation=explain(s.rule.key, s.display, s.shape),
                 latex=tex.aligned([f"{u} = {tex.expression(s.display)}", f"d{u} = {shown}"]),
                 view="differential",
                 verified=ok,
@@ -249,7 +250,7 @@ EXPLAIN = {
 }
 
 
-def _explain(key: str, display: Node, shape: Shape) -> str:
+def explain(key: str, display: Node, shape: Shape) -> str:
     from app import mathlang
 
     rows, cols = shape

@@ -5,13 +5,25 @@ from __future__ import annotations
 from app.calculus.derivation import algebra as al
 from app.calculus.derivation import latex as tex
 from app.calculus.derivation import verify
-from app.calculus.derivation.chain_steps import EXPLAIN
 from app.calculus.derivation.context import Problem
+from app.calculus.derivation.differential_steps import explain
 from app.calculus.derivation.steps import Step
 from app.calculus.derivation.tangent import placeholder, tangent_view
+from app.calculus.derivation.wording import title
 from app.mathlang.ast import Node
 
 MIT = "MIT 6.390, Appendix A, A.6"
+TANGENT_RULES = {
+    "sum_diff": "sum",
+    "transpose": "transpose",
+    "product_rule": "product",
+    "hadamard": "hadamard",
+    "scalar_product": "quotient",
+    "power": "power",
+    "sum": "linear",
+    "elementwise_fn": "function",
+}
+"""The matrix-by-scalar rules are the differential view's rules with d t = 1."""
 
 
 def _numerator(node: Node, shape: tuple[int, int]) -> Node:
@@ -38,10 +50,9 @@ def tangent_steps(problem: Problem, wrt: str) -> tuple[list[Step], Node]:
         line = f"{d} = {shown}" + ("" if shown == value else f" = {value}")
         steps.append(
             Step(
-                title=f"{s.rule.title}: {s.name}",
-                explanation=EXPLAIN.get(s.rule.key, "")
-                + f" Differentiating every entry of {s.name} by {wrt} keeps its shape; "
-                "products keep their order.",
+                title=f"{title(s.rule.title, s.display, s.shape)}: {s.name}",
+                explanation=explain(TANGENT_RULES.get(s.rule.key, "linear"), s.display, s.shape)
+                + f" Differentiating every entry of {s.name} by {wrt} keeps its shape.",
                 latex=tex.aligned([f"{u} = {tex.expression(s.display)}", line]),
                 view="chain",
                 verified=verify.derivative_holds(
