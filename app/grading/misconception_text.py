@@ -125,7 +125,8 @@ def _power(cand: Candidate, site: str) -> str:
     assert isinstance(node, Binary)
     base = _text(node.left)
     k = "2" if node.op in (".*", "*") else _text(node.right)
-    rule = f"the power rule gives d({base})^{k} = {k} ({base})^({k}−1) d({base})"
+    b = base if isinstance(node.left, Name) else f"({base})"
+    rule = f"the power rule gives d({b}^{k}) = {k} {b}^({k}−1) d{b}"
     kind = cand.slip.kind
     if kind.endswith("no_factor"):
         return (
@@ -163,17 +164,30 @@ def linear_map(setup: ProblemSetup) -> str:
     copied from the formula as it stands."""
     f = _text(setup.typed.node)
     x = ", ".join(setup.problem.wrt)
-    if setup.problem.layout == "numerator":
-        rule = f"row i holds the derivatives of output entry i with respect to {x}"
-        other = "denominator"
+    numerator = setup.problem.layout == "numerator"
+    matrix_by_scalar = setup.out_shape == (1, 1) and min(setup.wrt_shapes[0]) > 1
+    if matrix_by_scalar:
+        where = (
+            f"the derivative of a scalar by the matrix {x} has the shape of {x}ᵀ: entry "
+            f"(l, k) is ∂f/∂{x}_kl"
+            if numerator
+            else f"the derivative of a scalar by the matrix {x} has the shape of {x}: entry "
+            f"(k, l) is ∂f/∂{x}_kl"
+        )
     else:
-        rule = f"row j holds the derivatives of every output entry with respect to {x}_j"
-        other = "numerator"
+        where = (
+            f"entry (i, j) of the Jacobian is ∂y_i/∂{x}_j: one row per output entry"
+            if numerator
+            else f"entry (j, i) of the Jacobian is ∂y_i/∂{x}_j: one row per entry of {x}"
+        )
+    layout = "numerator" if numerator else "denominator"
+    other = "denominator" if numerator else "numerator"
+    entry = "the function" if setup.out_shape == (1, 1) else "one output entry"
     return (
-        f"{f} is linear in {x}, so its derivative is a constant matrix — but it is not "
-        f"read off the formula as it stands. In {setup.problem.layout} layout {rule}; "
-        f"write one output entry as a sum over the entries of {x} to see which matrix "
-        f"that is. Your answer is the {other}-layout arrangement, the transpose."
+        f"{f} is linear in {x}, so its derivative is a constant matrix — but not one read "
+        f"off the formula as it stands. In {layout} layout {where}. Write {entry} "
+        f"as a sum over the entries of {x} to see which matrix that is: your answer is its "
+        f"transpose, the {other}-layout arrangement."
     )
 
 

@@ -192,3 +192,22 @@ def test_the_chain_stopped_before_a_constant_non_square_matrix_is_named() -> Non
     assert result["diagnosis"] == "wrong_shape"
     assert result["misconception"]["id"] == "missing_inner_derivative"
     assert grade_dict({**problem, "layout": "numerator"}, "W", seed=3)["misconception"] is None
+
+
+def test_the_linear_map_message_fits_the_shapes() -> None:
+    """A scalar by a matrix speaks of the matrix's shape; a vector map of rows and entries."""
+    trace = {"variables": {"A": "2x3", "X": "3x2"}, "function": "trace(A X)", "wrt": "X"}
+    named = grade_dict({**trace, "layout": "denominator"}, "A", seed=1)["misconception"]
+    assert named["id"] == "linear_map_transposed"
+    assert "has the shape of X" in named["message"] and "numerator-layout" in named["message"]
+    row = {"variables": {"x": "1x3", "W": "3x2"}, "function": "x W", "wrt": "x"}
+    named = grade_dict({**row, "layout": "numerator"}, "W", seed=1)["misconception"]
+    assert "entry (i, j) of the Jacobian is ∂y_i/∂x_j" in named["message"]
+    assert "denominator-layout" in named["message"]
+
+
+def test_the_power_rule_message_names_the_power() -> None:
+    problem = {"variables": {"t": "scalar", "A": "2x3"}, "function": "t^3 A", "wrt": "t"}
+    named = grade_dict({**problem, "layout": "numerator"}, "t^2 A", seed=1)["misconception"]
+    assert named["id"] == "power_rule"
+    assert "d(t^3) = 3 t^(3−1) dt" in named["message"] and "factor 3" in named["message"]
