@@ -240,11 +240,25 @@ def step_of(setup: ProblemSetup, found: Found) -> int | None:
     """The worked derivation's step where the learner's path leaves the right one."""
     problem = setup.problem
     result = analysis(setup)
+    variables = tuple(sorted((n, spec.split(":")[0]) for n, spec in problem.variables.items()))
+    if found.id in TITLED_STEPS:  # a slip in the arrangement or the entry, not at one site
+        titles = _titles(problem.function, variables, tuple(problem.wrt), problem.layout)
+        starts = TITLED_STEPS[found.id]
+        return next((i for i, title in enumerate(titles) if title.startswith(starts)), None)
     if found.candidate is None or result is None:
         return None
-    variables = tuple(sorted((n, spec.split(":")[0]) for n, spec in problem.variables.items()))
     titles = _titles(problem.function, variables, tuple(problem.wrt), problem.layout)
     return diverging_step(titles, result, found.candidate, problem.wrt, list(problem.variables))
+
+
+TITLED_STEPS: dict[str, str] = {
+    "linear_map_transposed": "Result (",
+    "dropped_kronecker_delta": "Differentiate the entry",
+    "constant_treated_as_variable": "Differentiate the entry",
+}
+"""Misconceptions whose step is found by the derivation's step title: the layout is chosen
+in the result step; the variable's own derivative (its deltas, which variable) is taken
+where one entry is differentiated."""
 
 
 def named(setup: ProblemSetup, found: Found | None) -> dict[str, Any] | None:

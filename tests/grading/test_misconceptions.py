@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.calculus.derivation.engine import derive
 from app.grading.grader import grade_dict
 
 QUAD = {"variables": {"x": "4", "A": "4x4"}, "function": "x^T A x", "wrt": "x"}
@@ -174,6 +175,8 @@ def test_a_dropped_kronecker_delta_is_named_in_index_form() -> None:
     assert result["verdict"] == "incorrect"
     assert result["misconception"]["id"] == "dropped_kronecker_delta"
     assert "δ_ij δ_kl" in result["misconception"]["message"]
+    titles = [s.title for s in derive("W x", {"W": "3x4", "x": "4"}, ["W"], "numerator").steps]
+    assert titles[result["misconception"]["step"]] == "Differentiate the entry"
     assert grade_dict(problem, "x[j]", seed=1)["misconception"] is None
 
 
@@ -200,6 +203,8 @@ def test_the_linear_map_message_fits_the_shapes() -> None:
     named = grade_dict({**trace, "layout": "denominator"}, "A", seed=1)["misconception"]
     assert named["id"] == "linear_map_transposed"
     assert "has the shape of X" in named["message"] and "numerator-layout" in named["message"]
+    steps = derive("trace(A X)", {"A": "2x3", "X": "3x2"}, ["X"], "denominator").steps
+    assert steps[named["step"]].title == "Result (denominator layout)"
     row = {"variables": {"x": "1x3", "W": "3x2"}, "function": "x W", "wrt": "x"}
     named = grade_dict({**row, "layout": "numerator"}, "W", seed=1)["misconception"]
     assert "entry (i, j) of the Jacobian is ∂y_i/∂x_j" in named["message"]
