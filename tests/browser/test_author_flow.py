@@ -147,8 +147,10 @@ def test_author_writes_checks_saves_and_reads_the_dashboard(
     assert row.locator("td.num").all_inner_texts()[:2] == ["1", "1"]
     tab.screenshot(path=str(SHOTS / "author-dashboard-desktop.png"), full_page=True)
     row.get_by_role("link", name=EXERCISE).click()
-    tab.locator("svg.bar-chart").wait_for()
+    tab.locator("svg.bar-chart").first.wait_for()
     assert "W^T" in tab.locator("#wrong-answers").inner_text()
+    # W^T for Wx in numerator layout: the linear map read the other way round, charted too
+    assert "linear_map_transposed" in tab.locator("#misconceptions").inner_text()
     tab.screenshot(path=str(SHOTS / "author-dashboard-exercise-desktop.png"), full_page=True)
 
     download = tab.request.get(f"{server}/author/attempts.csv")
