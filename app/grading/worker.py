@@ -62,9 +62,10 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
     from app.grading.grader import grade_dict
+
+    with contextlib.suppress(OSError):  # after the imports: a busy machine must not
+        os.nice(WORKER_NICENESS)  # hold up a worker's start
 
     tasks: dict[str, Callable[..., dict[str, Any]]] = {
         "grade": grade_dict,

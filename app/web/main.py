@@ -51,6 +51,7 @@ def _lifespan(tutor: Tutor) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         keep_loop_responsive()
+        threading.Thread(target=tutor.start_workers, name="jtutor-workers", daemon=True).start()
         if tutor.settings.check_on_start:
             threading.Thread(
                 target=tutor.run_startup_check, name="jtutor-self-check", daemon=True

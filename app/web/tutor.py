@@ -176,12 +176,24 @@ class Tutor:
         return check_text(yaml_text, self.check_grade, source=source)
 
     def _wait_for_idle_workers(self, limit: float = 600.0) -> None:
-        """The start-up check uses the grading workers outside the gate: it waits (up to
-        ``limit`` seconds per exercise) while learners' work is running or waiting."""
+        """The start-up check uses the grading workers outside the gate: before each of its
+        gradings it waits (up to ``limit`` seconds) while learners' work is running or
+        waiting."""
         gate = self.grading_gate
         deadline = time.monotonic() + limit
         while (gate.running or gate.waiting) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def _yielding_check_grade(self, problem: Problem, answer: str, seed: int) -> GradeResult:
+        self._wait_for_idle_workers()
+        return self.check_grade(problem, answer, seed)
+
+    def start_workers(self) -> None:
+        """Start the grading and preview workers now (they take a second or two to load),
+        so that the first learner does not wait for them."""
+        if self.grader_override is None:
+            _ = self.pool
+        _ = self.preview_pool
 
     def run_startup_check(self) -> None:
         """Check every exercise of the catalogue; failures are logged and kept for the
@@ -189,8 +201,7 @@ class Tutor:
         state = self.startup_check
         try:
             for exercise in self.catalogue.exercises():
-                self._wait_for_idle_workers()
-                report = check_exercise(exercise, self.check_grade)
+                report = check_exercise(exercise, self._yielding_check_grade)
                 state.checked += 1
                 if not report.ok:
                     line = report.summary()

@@ -14,12 +14,11 @@ with six flooding clients).
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.flood import Figures, flood
+from tests.reliability.flood import Figures, flood, warm_up
 from tests.reliability.live import LiveServer
 
 SECONDS = float(os.environ.get("JTUTOR_FLOOD_SECONDS", "6"))
@@ -32,7 +31,7 @@ def test_the_server_stays_available_under_a_flood(tmp_path: Path) -> None:
     server = LiveServer(database_url=f"sqlite:///{tmp_path / 'jtutor.db'}", workdir=tmp_path)
     server.start()
     try:
-        time.sleep(2.0)  # the start-up self-check yields to learners anyway
+        warm_up(server.url)  # the workers have loaded, as on a server up for a while
         figures: Figures = flood(server.url, SECONDS)
     finally:
         server.stop()
