@@ -1,7 +1,9 @@
-"""The hostile-input list of the language (issue 2) sent through the HTTP API.
+"""The hostile-input list of the language (issue 2) sent through the HTTP API and the form.
 
-Each input goes to ``POST /api/v1/parse`` and ``POST /api/v1/grade`` from several threads
-at once while a probe asks ``GET /healthz`` every 50 ms. The contract: every input is
+Each input goes to ``POST /api/v1/parse``, ``POST /api/v1/grade`` and, as a learner would
+send it, the exercise form (``POST /exercises/{id}/submit`` with the page's CSRF token),
+from several threads at once, together with problems declaring huge shapes (1000x1000),
+while a probe asks ``GET /healthz`` every 50 ms. The contract: every input is
 answered with an error (or an inert value), never a 5xx, nothing in it runs, and the
 server keeps answering its health check within 1 s during and after the attack (the one
 timed assertion here: it is part of the hostile-input contract, not a benchmark).
@@ -9,6 +11,7 @@ timed assertion here: it is part of the hostile-input contract, not a benchmark)
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -47,6 +50,15 @@ HOSTILE = [
     "exp(exp(exp(exp(1000))))",
 ]
 PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
+KRON_GROUP = "sum(kron(kron(W,W),kron(W,W)))"
+KRON_TOWERS = " + ".join([KRON_GROUP] * 48) + " + W"  # under the 2,000-character limit
+FORM_ANSWERS = [*HOSTILE[:6], HOSTILE[14], HOSTILE[15], KRON_TOWERS, "W"]
+HUGE = {"W": "1000x1000", "x": "1000", "A": "1000x1000", "B": "1000x1000"}
+HUGE_PROBLEMS = [
+    {"variables": HUGE, "function": "exp(W x)", "wrt": "x", "answer": "diag(exp(W x)) W"},
+    {"variables": HUGE, "function": "A B", "wrt": "A", "answer": "kron(I, B^T)"},
+    {"variables": HUGE, "function": "sum(exp(A B x))", "wrt": "x", "answer": "x"},
+]
 ERROR_KINDS = {"syntax", "unknown_name", "shape", "limit", "domain"}
 HEALTH_BOUND = 1.0
 
@@ -153,6 +165,59 @@ def test_hostile_input_is_refused_and_the_server_stays_healthy(live: LiveServer)
     assert probe.failures == []
     assert during >= 5 and len(probe.latencies) > during
     assert max(probe.latencies) < HEALTH_BOUND, f"slowest /healthz: {max(probe.latencies):.3f} s"
+
+
+def _submit_form(base: str, text: str) -> httpx.Response:
+    """The answer typed into the exercise page's form, with the page's own CSRF token."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        page = client.get(f"/exercises/{EXERCISE}?seed=1")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None, page.text[:300]
+        return client.post(
+            f"/exercises/{EXERCISE}/submit",
+            data={"answer": text, "seed": "1", "csrf_token": token.group(1)},
+            headers={"HX-Request": "true"},
+        )
+
+
+def _grade_huge(base: str, problem: dict[str, object]) -> httpx.Response:
+    with httpx.Client(base_url=base, timeout=60) as client:
+        return client.post("/api/v1/grade", json={**problem, "seed": 1})
+
+
+@pytest.mark.timeout(240)
+def test_hostile_form_answers_and_huge_shapes_leave_the_server_healthy(live: LiveServer) -> None:
+    MARKER.unlink(missing_ok=True)
+    jobs = [("form", text) for text in FORM_ANSWERS] + [
+        ("huge", problem) for problem in HUGE_PROBLEMS * 2
+    ]
+
+    def run(job: tuple[str, object]) -> tuple[str, httpx.Response]:
+        kind, payload = job
+        if kind == "form":
+            return kind, _submit_form(live.url, str(payload))
+        return kind, _grade_huge(live.url, payload)  # type: ignore[arg-type]
+
+    with HealthProbe(live.url) as probe:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            replies = list(pool.map(run, jobs * 2))
+        during = len(probe.latencies)
+        time.sleep(2.0)
+    for kind, reply in replies:
+        # refused (too large, invalid, over capacity) or answered: never a server error
+        assert reply.status_code in (200, 413, 422, 429, 503), (kind, reply.text[:300])
+        if kind == "form" and reply.status_code == 200:
+            assert 'id="feedback"' in reply.text or "feedback" in reply.text
+        if kind == "huge" and reply.status_code == 200:
+            assert reply.json()["verdict"] in {"correct", "incorrect", "invalid", "undecided"}
+        if reply.status_code in (429, 503):
+            assert "retry-after" in reply.headers
+    assert not MARKER.exists(), "a hostile answer ran code"
+    assert probe.failures == []
+    assert during >= 5 and len(probe.latencies) > during
+    assert max(probe.latencies) < HEALTH_BOUND, f"slowest /healthz: {max(probe.latencies):.3f} s"
+    right = _submit_form(live.url, "W")
+    assert right.status_code == 200 and "Correct" in right.text
 
 
 @pytest.mark.timeout(60)
