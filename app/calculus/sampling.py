@@ -109,7 +109,7 @@ def draw_values(
     if domain == "positive" or (domain == "spd" and rows == 1):
         return magnitudes(rng, full)
     if domain == "real" or rows == 1:
-        signed: Array = magnitudes(rng, full) * rng.choice((-1.0, 1.0), size=full)
+        signed: Array = magnitudes(rng, full) * _signs(rng, full)
         return signed
     if domain == "spd":
         q = _orthogonal(rng, rows, count)
@@ -119,12 +119,18 @@ def draw_values(
     # invertible, well conditioned, not symmetric
     u, v = _orthogonal(rng, rows, count), _orthogonal(rng, rows, count)
     sigma = rng.uniform(0.6, 2.0, size=(count, 1, rows))
-    sigma = sigma * rng.choice((-1.0, 1.0), size=(count, 1, rows))
+    sigma = sigma * _signs(rng, (count, 1, rows))
     matrix: Array = (u * sigma) @ _t(v)
     asymmetry = np.linalg.norm(matrix - _t(matrix), axis=(1, 2))
     for index in np.flatnonzero(asymmetry <= 0.1 * np.linalg.norm(matrix, axis=(1, 2))):
         matrix[index] = draw_value(rng, shape, domain)  # rare: draw that one again
     return matrix
+
+
+def _signs(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
+    """Random signs, +-1 with equal chances (``rng.choice`` costs twice as much)."""
+    signs: Array = np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+    return signs
 
 
 def _t(stack: Array) -> Array:
