@@ -127,7 +127,8 @@ def _render(node: Node, kids: list[Piece]) -> Piece:
         return (r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}", ATOM)
     if isinstance(node, Index):
         base = kids[0][0]
-        if not isinstance(node.base, (Name, Call)):
+        # A call written as an operator (kron as ⊗) is bracketed like any expression.
+        if not isinstance(node.base, (Name, Call)) or kids[0][1] < ATOM:
             base = r"\left(" + base + r"\right)"
         base = "{" + base + "}" if "_" in base or not isinstance(node.base, Name) else base
         return (f"{base}_{{{','.join(piece[0] for piece in kids[1:])}}}", ATOM)

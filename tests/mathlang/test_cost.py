@@ -49,3 +49,16 @@ def test_a_tower_of_kronecker_products_is_refused_before_it_is_computed() -> Non
 def test_an_ordinary_answer_is_far_below_the_limit() -> None:
     shapes = {"W": (4, 5), "x": (5, 1), "b": (4, 1)}
     assert cost("diag(1 - tanh(W x + b) .^ 2) W", shapes) < MAX_COST // 1000
+
+
+def test_in_index_form_a_node_costs_once_per_combination_of_its_own_indices() -> None:
+    """W in (W e_k)[i] is read once; W e_k is computed once per k; the entry per (i, k)."""
+    shapes = {"W": (12, 12)}
+    unit = "[" + ", ".join(f"delta(k, {p})" for p in range(1, 13)) + "]"
+    typed = check(parse(f"(W {unit})[i]"), shapes, indices={"i": 12, "k": 12})
+    per_k = 12 * 12 * 1 + 12 * 12 + 12  # W e_k: the product's multiply-adds, reads, result
+    assert 12 * per_k <= evaluation_cost(typed) < 12 * 12 * per_k
+    big = check(
+        parse("sum(A) + x[i]"), {"A": (600, 600), "x": (30, 1)}, indices={"i": 30}
+    )  # sum(A) does not vary with i: computed once, within the limit
+    assert evaluation_cost(big) <= MAX_COST
