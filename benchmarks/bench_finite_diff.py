@@ -156,10 +156,15 @@ def cases() -> list[Case]:
 
 def main() -> int:
     print(f"{'function':48} {'method':14} {'time':>10} {'scipy/ours':>10} {'max error':>10}")
+    three_point: list[tuple[float, str]] = []
     for case in cases():
         rows = run_case(case)
         ours_time = rows[0][1]
         for method, seconds, error in rows:
             ratio = "" if method == "ours" else f"{seconds / ours_time:9.1f}x"
             print(f"{case.name:48} {method:14} {seconds * 1e3:8.3f}ms {ratio:>10} {error:10.2e}")
+            if method == "scipy 3-point":
+                three_point.append((seconds / ours_time, case.name))
+    worst, name = min(three_point)
+    print(f"SciPy 3-point / ours: lowest {worst:.1f}x ({name}), target 10x")
     return 0
