@@ -214,3 +214,11 @@ def test_a_wrong_step_is_not_marked_verified() -> None:
 def test_errors(function: str, variables: dict[str, str], wrt: str, error: type[Exception]) -> None:
     with pytest.raises(error):
         derive(function, variables, wrt)
+
+
+def test_kron_by_its_vector_moves_one_entry_at_a_time() -> None:
+    d = derive("kron(W, x)", {"W": "2x3", "x": "3"}, "x")
+    assert d.verified and d.indices == ["i", "j", "k"] and d.shape == [6, 3, 3]
+    assert d.expression == "kron(W, [delta(k, 1), delta(k, 2), delta(k, 3)])[i, j]"
+    assert "e_{k}" in d.latex and r"\delta" not in d.latex  # shown as the unit vector
+    assert [s.view for s in d.steps] == ["differential", "differential", "result"]

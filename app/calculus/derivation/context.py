@@ -32,6 +32,34 @@ class Problem:
     taken: set[str] = field(default_factory=set)
     operations: list[tuple[str, str, list[str]]] = field(default_factory=list)
     """The first view's intermediates as (name, label, operand names), for the dataflow graph."""
+    shown_as: dict[Node, str] = field(default_factory=dict)
+    """Sub-expressions of a result shown by a name in LaTeX (the unit vector
+    ``[delta(k,1), ...]`` as ``e_k``); the text of the result keeps them written out."""
+
+    def latex(self, expr: Node) -> str:
+        """LaTeX of a result, with the sub-expressions of ``shown_as`` by their names."""
+        from app.calculus.derivation import latex as tex
+
+        if not self.shown_as:
+            return tex.expression(expr)
+        names = {node: f"shown{n}" for n, node in enumerate(self.shown_as)}
+
+        def visit(node: Node) -> Node:
+            if node in names:
+                return Name(names[node])
+            children = node.children()
+            if not children:
+                return node
+            new = [visit(c) for c in children]
+            return (
+                node
+                if all(a is b for a, b in zip(new, children, strict=True))
+                else (node_with(node, new))
+            )
+
+        return tex.expression(
+            visit(expr), {names[node]: shown for node, shown in self.shown_as.items()}
+        )
 
     def record_operations(self, items: list[tuple[str, Node]]) -> None:
         if self.operations:

@@ -95,6 +95,20 @@ def _seeds(problem: Problem, names: IndexNames) -> tuple[dict[str, Node], list[s
     return seeds, [k], shown
 
 
+def _seed_names(seeds: dict[str, Node], in_index: list[str]) -> dict[Node, str]:
+    """``e_k``, ``e_k^T`` and ``E_{kl}`` for the unit changes of a single variable."""
+    if len(seeds) != 1 or not in_index:
+        return {}
+    (seed,) = seeds.values()
+    if len(in_index) == 2:
+        k, l_ = in_index
+        return {seed: f"E_{{{k}{l_}}}"}
+    (k,) = in_index
+    if isinstance(seed, Vector):
+        return {seed: f"e_{{{k}}}"}
+    return {seed: f"e_{{{k}}}^T"}
+
+
 def differential_steps(problem: Problem) -> DifferentialResult:
     """The derivative of the whole function by ``problem.wrt``, one entry at a time."""
     names = IndexNames(set(problem.shapes))
@@ -102,6 +116,7 @@ def differential_steps(problem: Problem) -> DifferentialResult:
     out_rows, out_cols = problem.out_shape
     out_index = [names.next(n) for n in out_axes]
     seeds, in_index, seed_tex = _seeds(problem, names)
+    problem.shown_as.update(_seed_names(seeds, in_index))
     view = differential_view(problem.tree, problem.node_shapes, seeds, problem.taken)
     problem.record_operations([(s.name, s.display) for s in view.steps])
     steps: list[Step] = []

@@ -310,7 +310,7 @@ def _result_step(problem: Problem, expr: Node, sizes: dict[str, int] | None) -> 
     return Step(
         title=f"Result ({problem.layout} layout)",
         explanation=explanation,
-        latex=head + tex.expression(expr),
+        latex=head + problem.latex(expr),
         view="result",
         verified=ok,
         rule="Layout convention",
@@ -331,7 +331,7 @@ def _derivation(
         layout=problem.layout,
         steps=steps,
         expression=mathlang.to_text(expr),
-        latex=mathlang.to_latex(expr),
+        latex=problem.latex(expr),
         indices=indices,
         shape=list(shape),
         values=problem.values,

@@ -394,8 +394,10 @@ def node_with(node: Node, args: Sequence[Node]) -> Node:
         return Transpose(args[0])
     if isinstance(node, Call):
         return Call(node.func, tuple(args))
-    from app.mathlang.ast import Matrix, Vector
+    from app.mathlang.ast import Index, Matrix, Vector
 
+    if isinstance(node, Index):
+        return Index(args[0], tuple(args[1:]))
     if isinstance(node, Vector):
         return Vector(tuple(args))
     if isinstance(node, Matrix):
