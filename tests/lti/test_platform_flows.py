@@ -260,3 +260,20 @@ def test_a_platform_that_rotates_its_key_is_followed(platform: Platform) -> None
     platform.pem = keys.new_private_pem()
     time.sleep(1.2)
     assert Browser().launch(platform, Message(claims))[0].status_code == 303
+
+
+def test_deep_linking_leaves_out_line_items_a_platform_does_not_accept(
+    platform: Platform,
+) -> None:
+    claims = platform.deep_linking(subject=_subject())
+    claims[DL_CLAIM + "deep_linking_settings"]["accept_lineitem"] = False
+    browser = Browser()
+    picker, _ = browser.launch(platform, Message(claims))
+    ticket = re.search(r'name="ticket" value="([^"]+)"', picker.text).group(1)  # type: ignore[union-attr]
+    chosen = browser.client.post(
+        platform.tool_url + "/lti/deep-link", data={"ticket": ticket, "exercise": EXERCISE}
+    )
+    jwt_value = re.search(r'name="JWT" value="([^"]+)"', chosen.text).group(1)  # type: ignore[union-attr]
+    returned = platform.verify_tool_jwt(jwt_value, audience=platform.issuer)
+    (item,) = returned[DL_CLAIM + "content_items"]
+    assert item["url"] == f"{platform.tool_url}/exercises/{EXERCISE}" and "lineItem" not in item

@@ -264,6 +264,7 @@ def _picker(
             "return_url": settings["deep_link_return_url"],
             "data": settings.get("data"),
             "course": landed.course_id,
+            "lineitems": settings.get("accept_lineitem") is not False,
         }
     )
     assignments = []
@@ -286,8 +287,15 @@ def _picker(
 
 
 def _content_items(
-    request: Request, tutor: Tutor, exercise_ids: list[str], assignment_ids: list[int]
+    request: Request,
+    tutor: Tutor,
+    exercise_ids: list[str],
+    assignment_ids: list[int],
+    *,
+    lineitems: bool = True,
 ) -> list[dict[str, Any]]:
+    """Resource links to tool pages, each with a line item for its grade unless the
+    platform said it accepts none (``accept_lineitem: false``)."""
     base = _public_base(request)
     items: list[dict[str, Any]] = []
     for exercise_id in exercise_ids:
@@ -324,6 +332,9 @@ def _content_items(
                     },
                 }
             )
+    if not lineitems:
+        for item in items:
+            del item["lineItem"]
     return items
 
 
@@ -343,7 +354,9 @@ async def lti_deep_link(request: Request, tutor: TutorDep) -> HTMLResponse:
     assignment_ids = [int(str(v)) for v in form.getlist("assignment") if str(v).isdigit()]
     if form.get("cancel"):
         exercise_ids, assignment_ids = [], []
-    items = _content_items(request, tutor, exercise_ids, assignment_ids)
+    items = _content_items(
+        request, tutor, exercise_ids, assignment_ids, lineitems=ticket.get("lineitems", True)
+    )
     with tutor.database.write() as session:
         platform = session.get(store.LtiPlatform, int(ticket["platform"]))
         if platform is None:
