@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:  # pragma: no cover - runs 
         "derive": _derive,
         "explore": _explore,
         "read": _read,
+        "explore_read": _explore_read,
         "probe": _probe,
     }
     if not _send(outbox, "ready"):
@@ -123,13 +124,29 @@ def _derive(
 
 
 def _explore(
-    function: str, variables: dict[str, str], wrt: list[str], layout: str, seed: int
+    function: str,
+    declared: dict[str, str | None],
+    wrt: list[str],
+    layout: str,
+    seed: int,
+    limits: tuple[int, int],
 ) -> dict[str, Any]:  # pragma: no cover - runs in the child
-    """The Explore page's derivation with the numbers of its pictures (``app.explore``):
-    the learner's function, so under the grading limits like a derivation."""
+    """The Explore page's reading of the function, its derivation and the numbers of its
+    pictures (``app.explore``): the learner's text, so under the grading limits."""
     from app.explore.task import explore
 
-    return explore(function, variables, wrt, layout, seed)
+    max_dim, max_chars = limits
+    return explore(function, declared, wrt, layout, seed, max_dim=max_dim, max_chars=max_chars)
+
+
+def _explore_read(
+    function: str, declared: dict[str, str | None], wrt: list[str], limits: tuple[int, int]
+) -> dict[str, Any]:  # pragma: no cover - runs in the child
+    """How the Explore page reads a function and the shapes it implies (its live preview)."""
+    from app.explore.task import read_function
+
+    max_dim, max_chars = limits
+    return read_function(function, declared, wrt, max_dim=max_dim, max_chars=max_chars)
 
 
 def _read(
@@ -363,14 +380,19 @@ class GradingPool:
     def explore(
         self,
         function: str,
-        variables: dict[str, str],
+        declared: dict[str, str | None],
         wrt: list[str],
         layout: str = "numerator",
         seed: int = 1,
+        *,
+        max_dim: int = 12,
+        max_chars: int = 2_000,
     ) -> dict[str, Any]:
-        """The Explore page's derivation and pictures (:func:`app.explore.task.explore`),
-        computed in a worker under the limits; ``"error"`` when there is none."""
-        result = self._run("explore", (function, variables, wrt, layout, seed), seed)
+        """The Explore page's reading, derivation and pictures
+        (:func:`app.explore.task.explore`), computed in a worker under the limits;
+        ``"error"`` when there is no derivation (a limit is reported as a ``limit`` error)."""
+        args = (function, declared, wrt, layout, seed, (max_dim, max_chars))
+        result = self._run("explore", args, seed)
         if "derivation" in result or "verdict" not in result:
             return result
         return {"error": result["error"]}
@@ -387,6 +409,22 @@ class GradingPool:
         """How ``text`` is read (``app.mathlang.reading.read``), in a worker under the
         limits; a time or memory limit is reported as a ``limit`` error."""
         result = self._run("read", (text, shapes, indices, expected, max_chars), None)
+        if "ok" in result:
+            return result
+        return {"ok": False, "error": result["error"], "caret": ""}
+
+    def explore_read(
+        self,
+        function: str,
+        declared: dict[str, str | None],
+        wrt: list[str],
+        *,
+        max_dim: int = 12,
+        max_chars: int = 2_000,
+    ) -> dict[str, Any]:
+        """How Explore reads a function (:func:`app.explore.task.read_function`), in a
+        worker under the limits."""
+        result = self._run("explore_read", (function, declared, wrt, (max_dim, max_chars)), None)
         if "ok" in result:
             return result
         return {"ok": False, "error": result["error"], "caret": ""}

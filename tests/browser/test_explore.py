@@ -39,8 +39,13 @@ def test_typing_a_function_and_reading_its_steps_from_the_keyboard(page: Any, se
     page.locator("#next-step").focus()
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('#explore-result li.step').length == 2")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'next-step'")
-    page.keyboard.press("Enter")  # the focus stayed on "Next step": Enter reveals step 3
+    # the focus is on the step just revealed; Tab reaches "Next step" again
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.matches('li.step')"
+        " && document.activeElement.querySelector('.step-number').textContent.trim() === '2'"
+    )
+    page.locator("#next-step").focus()
+    page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('#explore-result li.step').length == 3")
     page.wait_for_selector("#picture svg.dataflow .node.lit")
     assert page.locator("#picture svg.jac-heatmap").count() == 1

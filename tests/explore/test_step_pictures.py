@@ -46,16 +46,18 @@ def test_the_result_picture_is_the_derivative_at_the_instance() -> None:
 def test_the_worker_task_sends_plain_json() -> None:
     import json
 
-    out = explore("softmax(x)", {"x": "4"}, ["x"], "numerator", 1)
+    out = explore("softmax(x)", {"x": "4"}, ["x"], "numerator", 1, max_dim=12, max_chars=2000)
     assert json.loads(json.dumps(out)) == out
     assert out["output"] == "y"
     assert len(out["steps"]) == len(out["derivation"]["steps"])
-    error = explore("x +", {"x": "4"}, ["x"], "numerator", 1)
+    error = explore("x +", {"x": "4"}, ["x"], "numerator", 1, max_dim=12, max_chars=2000)
     assert error["error"]["kind"] == "syntax"
 
 
 def test_a_differential_step_about_an_intermediate_draws_its_local_jacobian() -> None:
-    out = explore("kron(W, x)", {"W": "2x3", "x": "2"}, ["x"], "numerator", 1)
+    out = explore(
+        "kron(W, x)", {"W": "2x3", "x": "2"}, ["x"], "numerator", 1, max_dim=12, max_chars=2000
+    )
     steps = list(zip(out["derivation"]["steps"], out["steps"], strict=True))
     about_u1 = [p for s, p in steps if s["view"] == "differential" and p["lit"] == ["u1"]]
     assert about_u1, "kron(W, x) by x is derived in the differential view"

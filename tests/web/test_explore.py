@@ -197,3 +197,27 @@ def test_the_function_preview_does_not_wait_for_the_variable_to_differentiate_by
     page = client.get("/explore/preview?var=W=3x4&var=x&function=tanh(W%20x%20%2B%20b)", headers=HX)
     assert page.status_code == 200
     assert "unknown name" in page.text.lower() and "add it to the variables" in page.text
+
+
+def test_the_learners_function_is_read_and_derived_only_in_a_worker(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading, inferring and deriving the function never happen in the web process: they
+    are broken here, and the pages still work, because the workers do that work."""
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the learner's function was read in the web process")
+
+    import app.calculus.derivation as derivation
+    import app.explore.declare as declare
+    import app.explore.task as task
+
+    for module, name in [(declare, "resolve"), (task, "read_function"), (task, "explore")]:
+        monkeypatch.setattr(module, name, not_here)
+    monkeypatch.setattr(derivation, "derive", not_here)
+    page = client.get(WX.replace("W%20x", "W%20x%20%2B%200") + "&shown=100")
+    assert page.status_code == 200 and "answer-text" in page.text
+    preview = client.get("/explore/preview?var=W=3x4&var=x&function=W%20x%20-%20x", headers=HX)
+    assert "read-error" in preview.text  # W x - x: 3x1 and 4x1, found by the worker
+    practice = client.get("/explore/practice?var=W=3x4&var=x&function=W%20x%20%2B%201&wrt=x")
+    assert "the answer is 3×4" in practice.text

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 
 from app import mathlang
 from app.calculus.layouts import Layout, expected_shape
-from app.explore.declare import DeclarationError, Variables, read_declarations, resolve
+from app.explore.declare import DeclarationError, Variables, read_declarations
 from app.web.deps import TutorDep
 from app.web.explore_view import ExploreQuery, explored
 from app.web.plain import problem_from_dict
@@ -86,8 +86,14 @@ def _wrt(query: ExploreQuery) -> list[str]:
     return [w.strip() for w in query.wrt.split(",") if w.strip()]
 
 
-def _reading_error(exc: mathlang.MathError, text: str) -> dict[str, Any]:
+def _reading_error(error: dict[str, Any], text: str) -> dict[str, Any]:
     """The live preview's error (kind, message, caret) for the function's text."""
+    position = error.get("position")
+    exc = mathlang.MathError(
+        str(error.get("kind", "syntax")),  # type: ignore[arg-type]
+        str(error.get("message", "the derivation failed")),
+        position if isinstance(position, int) else None,
+    )
     return {"ok": False, "error": exc.to_dict(), "caret": exc.caret(text)}
 
 
@@ -95,48 +101,49 @@ def _plain_error(kind: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"kind": kind, "message": message, "position": None}}
 
 
-def _resolve(
-    tutor: Tutor, query: ExploreQuery, *, need_wrt: bool = True
-) -> tuple[Variables | None, dict[str, Any] | None]:
-    """The variables with every shape known, or the error to show (as the preview does);
-    the live preview reads the function before the variable to differentiate by is given."""
+def _declared(
+    query: ExploreQuery, *, need_wrt: bool = True
+) -> tuple[dict[str, str | None] | None, dict[str, Any] | None]:
+    """The declarations as typed (a shape may be left out), or the error to show; the
+    live preview reads the function before the variable to differentiate by is given.
+    The function itself is read in a worker (``GradingPool.explore_read``)."""
     if query.layout not in LAYOUTS:
         return None, _plain_error("syntax", "the layout is numerator or denominator")
-    limit = tutor.settings.max_answer_chars
-    if len(query.function) > limit:
-        return None, _plain_error("limit", f"the function is longer than {limit} characters")
-    wrt = _wrt(query)
-    if not wrt and need_wrt:
+    if need_wrt and not _wrt(query):
         return None, _plain_error("unknown_name", "say which variable to differentiate by")
     try:
-        declared = read_declarations(query.var)
-        variables = resolve(
-            query.function,
-            declared,
-            wrt if need_wrt else [],
-            max_dim=tutor.settings.explore_max_dim,
-        )
+        return read_declarations(query.var), None
     except DeclarationError as exc:
         return None, _plain_error(exc.kind, exc.message)
-    except mathlang.MathError as exc:
-        if exc.message.startswith("unknown name") and "did you mean" not in exc.message:
-            exc = mathlang.MathError(
-                exc.kind,
-                exc.message + " (add it to the variables; its shape may be left out)",
-                exc.position,
-            )
-        return None, _reading_error(exc, query.function)
-    return variables, None
 
 
-def _derive(tutor: Tutor, query: ExploreQuery, variables: Variables) -> dict[str, Any]:
+def _limits(tutor: Tutor) -> dict[str, int]:
+    return {
+        "max_dim": tutor.settings.explore_max_dim,
+        "max_chars": tutor.settings.max_answer_chars,
+    }
+
+
+def _variables(reading: dict[str, Any]) -> Variables:
+    return Variables(dict(reading["variables"]), dict(reading.get("inferred") or {}))
+
+
+def _derive(tutor: Tutor, query: ExploreQuery, declared: dict[str, str | None]) -> dict[str, Any]:
+    """The worker's reading, derivation and pictures, kept for the next step's reveal."""
     limits = (tutor.settings.grading_timeout, tutor.settings.grading_memory_mb)
-    key = (query.function, tuple(variables.specs.items()), tuple(_wrt(query)), query.layout, limits)
+    key = (
+        query.function,
+        tuple(declared.items()),
+        tuple(_wrt(query)),
+        query.layout,
+        limits,
+        tuple(_limits(tutor).values()),
+    )
     found = _CACHE.get(key)
     if found is not None:
         return found
     outcome = tutor.pool.explore(
-        query.function, dict(variables.specs), _wrt(query), query.layout, seed=1
+        query.function, declared, _wrt(query), query.layout, seed=1, **_limits(tutor)
     )
     error = outcome.get("error")
     if error is None or error.get("kind") not in ("limit", "internal"):
@@ -161,55 +168,53 @@ def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
         "max_dim": tutor.settings.explore_max_dim,
         "var_inputs": [*query.var, "", "", "", ""][: max(4, len(query.var) + 2)],
     }
-    status = 200
-    if query.function:  # the preview under the function, refreshed with every result
+    if not query.function:
+        return render(request, "explore.html", context, partial="_explore_result.html")
+    context["preview_oob"] = is_htmx(request)  # the preview is refreshed with every result
+    declared, error = _declared(query)
+    if declared is None:
         context["reading"] = _function_reading(tutor, query)
-        context["preview_oob"] = is_htmx(request)
-    if query.function:
-        variables, error = _resolve(tutor, query)
-        if variables is not None:
-            outcome = _derive(tutor, query, variables)
-            if "derivation" in outcome:
-                model = explored(outcome, list(variables.specs), query.function)
-                model.function_latex = mathlang.to_latex(mathlang.parse(query.function))
-                total = len(model.steps)
-                shown = min(_whole_number(request.query_params.get("shown"), 1), total)
-                pic = min(_whole_number(request.query_params.get("pic"), shown), shown)
-                context.update(model=model, shown=shown, pic=pic, variables=variables)
-                # after a swap the focus goes to the result once every step is shown, or
-                # to the picture just asked for ("Next step" keeps it by its id)
-                swapped = is_htmx(request) and "shown" in request.query_params
-                context["focus"] = (
-                    ("picture" if "pic" in request.query_params else "next") if swapped else None
-                )
-            else:
-                raw = outcome.get("error") or {}
-                position = raw.get("position")
-                exc = mathlang.MathError(
-                    str(raw.get("kind", "syntax")),  # type: ignore[arg-type]
-                    str(raw.get("message", "the derivation failed")),
-                    position if isinstance(position, int) else None,
-                )
-                error = _reading_error(exc, query.function)
-                context["variables"] = variables
-        if error is not None:
-            context["error"] = error
-            status = 422
+    else:
+        outcome = _derive(tutor, query, declared)
+        reading = outcome.get("reading")
+        context["reading"] = reading
+        if reading and reading.get("ok"):
+            context["variables"] = _variables(reading)
+        if "derivation" in outcome and reading:
+            model = explored(outcome, list(reading["variables"]), query.function)
+            model.function_latex = str(reading["latex"])
+            total = len(model.steps)
+            shown = min(_whole_number(request.query_params.get("shown"), 1), total)
+            pic = min(_whole_number(request.query_params.get("pic"), shown), shown)
+            context.update(model=model, shown=shown, pic=pic)
+            # after a swap, the focus goes (static/js/app.js, data-focus) to the picture
+            # just asked for, to the step just revealed, or to the result once all are
+            focus = "picture" if "pic" in request.query_params else "step"
+            if focus == "step" and shown == total:
+                focus = "result"
+            context["focus"] = focus if is_htmx(request) else None
+        else:
+            error = _reading_error(outcome.get("error") or {}, query.function)
+    status = 200
+    if error is not None:
+        context["error"] = error
+        status = 422
     return render(
         request, "explore.html", context, partial="_explore_result.html", status_code=status
     )
 
 
 def _function_reading(tutor: Tutor, query: ExploreQuery) -> dict[str, Any] | None:
-    """How the function is read (LaTeX and shape, what was inferred), or its error."""
+    """How the function is read (LaTeX and shape, what was inferred), or its error: read in
+    a worker, as everything the learner types on this page is."""
     if not query.function:
         return None
-    variables, error = _resolve(tutor, query, need_wrt=False)
-    if error is not None or variables is None:
+    declared, error = _declared(query, need_wrt=False)
+    if declared is None:
         return error
-    shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()}
-    reading = read_math(query.function, shapes, max_chars=tutor.settings.max_answer_chars)
-    reading["inferred"] = list(variables.inferred.values())
+    reading = tutor.pool.explore_read(query.function, declared, [], **_limits(tutor))
+    if reading.get("ok"):
+        reading["inferred"] = list((reading.get("inferred") or {}).values())
     return reading
 
 
@@ -229,14 +234,18 @@ def _practice_problem(
     tutor: Tutor, query: ExploreQuery
 ) -> tuple[dict[str, Any] | None, Variables | None, dict[str, Any] | None]:
     """The grading problem (a batch line without the answer), or the error to show."""
-    variables, error = _resolve(tutor, query)
-    if variables is None:
+    declared, error = _declared(query)
+    if declared is None:
         return None, None, error
-    shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()}
-    typed = mathlang.check(mathlang.parse(query.function), shapes)
     wrt = _wrt(query)
+    reading = tutor.pool.explore_read(query.function, declared, wrt, **_limits(tutor))
+    if not reading.get("ok"):
+        return None, None, reading
+    variables = _variables(reading)
+    shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in variables.specs.items()}
     layout: Layout = "denominator" if query.layout == "denominator" else "numerator"
-    shape = expected_shape(typed.shape, [shapes[w] for w in wrt], layout)
+    rows, cols = reading["shape"]
+    shape = expected_shape((rows, cols), [shapes[w] for w in wrt], layout)
     problem: dict[str, Any] = {
         "variables": dict(variables.specs),
         "function": query.function,
@@ -247,7 +256,7 @@ def _practice_problem(
         free = [i for i in "ijklmnpqrs" if i not in shapes][: len(shape)]
         problem["indices"] = free
     problem["expected_shape"] = list(shape)
-    problem["latex"] = mathlang.to_latex(typed.node)
+    problem["latex"] = reading["latex"]
     return problem, variables, None
 
 
