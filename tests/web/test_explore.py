@@ -221,3 +221,29 @@ def test_the_learners_function_is_read_and_derived_only_in_a_worker(
     assert "read-error" in preview.text  # W x - x: 3x1 and 4x1, found by the worker
     practice = client.get("/explore/practice?var=W=3x4&var=x&function=W%20x%20%2B%201&wrt=x")
     assert "the answer is 3×4" in practice.text
+
+
+def test_every_explore_route_is_admitted_by_a_gate(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derivations and gradings wait at the grading gate, readings at the parse gate: a busy
+    gate answers 503 with Retry-After instead of queueing work without bound."""
+    from app.web.admission import Refused
+
+    async def busy(*args: object, **kwargs: object) -> None:
+        raise Refused("the tutor is busy", status=503, retry_after=3)
+
+    tutor = client.app.state.tutor  # type: ignore[attr-defined]
+    monkeypatch.setattr(tutor, "grading_job", busy)
+    monkeypatch.setattr(tutor, "parsing_job", busy)
+    problem = "var=W=3x4&var=x&function=W%20x&wrt=x"
+    for response in [
+        client.get(WX),
+        client.get(f"/explore/preview?{problem}", headers=HX),
+        client.get(f"/explore/practice?{problem}"),
+        client.post("/explore/practice", data=PRACTICE | {"answer": "W"}, headers=HX),
+        client.post("/explore/practice/preview", data=PRACTICE | {"answer": "W"}, headers=HX),
+    ]:
+        assert response.status_code == 503, response.url
+        assert response.headers["Retry-After"] == "3"
+    assert client.get("/explore").status_code == 200  # the empty page derives nothing

@@ -5,8 +5,10 @@ layout=numerator``), so a derivation can be shared; a plain GET form works witho
 JavaScript and htmx swaps only the result (``_explore_result.html``). Shapes left out
 are inferred (``app.explore.declare``) and the page says what was inferred; sizes are
 capped (``JTUTOR_EXPLORE_MAX_DIM``). The derivation and its pictures are computed in a
-grading worker under the grading limits (``GradingPool.explore``): these routes are
-plain ``def`` routes, run in a thread, never on the event loop.
+grading worker under the grading limits (``GradingPool.explore``), and the function's
+live preview is read in a preview worker (``GradingPool.explore_read``); the routes admit
+that work through the tutor's gates (``grading_job``, ``parsing_job``: 429/503 with
+Retry-After when busy) and run the rest in a thread, never on the event loop.
 
 "Practise this" (``/explore/practice``) turns the function into an ad-hoc exercise: the
 learner's answer is graded like ``POST /api/v1/grade`` grades one, against finite
@@ -26,10 +28,11 @@ from fastapi.responses import HTMLResponse
 from app import mathlang
 from app.calculus.layouts import Layout, expected_shape
 from app.explore.declare import DeclarationError, Variables, read_declarations
+from app.web.admission import caller_of
 from app.web.deps import TutorDep
 from app.web.explore_view import ExploreQuery, explored
+from app.web.offload import off_loop
 from app.web.plain import problem_from_dict
-from app.web.preview import read_math
 from app.web.rendering import is_htmx, render
 from app.web.tutor import Tutor
 
@@ -159,8 +162,16 @@ def _whole_number(raw: str | None, default: int) -> int:
 
 
 @router.get("/explore", response_class=HTMLResponse)
-def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
+async def explore_page(request: Request, tutor: TutorDep) -> HTMLResponse:
+    """The page; with a function, its derivation is admitted by the grading gate (429/503
+    with Retry-After when busy) and computed in a grading worker."""
     query = _query(request)
+    if not query.function:
+        return await off_loop(_explore_page, request, tutor, query)
+    return await tutor.grading_job(caller_of(request), _explore_page, request, tutor, query)
+
+
+def _explore_page(request: Request, tutor: Tutor, query: ExploreQuery) -> HTMLResponse:
     context: dict[str, Any] = {
         "title": "Explore",
         "q": query,
@@ -212,15 +223,20 @@ def _function_reading(tutor: Tutor, query: ExploreQuery) -> dict[str, Any] | Non
     declared, error = _declared(query, need_wrt=False)
     if declared is None:
         return error
-    reading = tutor.pool.explore_read(query.function, declared, [], **_limits(tutor))
+    reading = tutor.preview_pool.explore_read(query.function, declared, [], **_limits(tutor))
     if reading.get("ok"):
         reading["inferred"] = list((reading.get("inferred") or {}).values())
     return reading
 
 
 @router.get("/explore/preview", response_class=HTMLResponse)
-def explore_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
-    """How the function is read, as it is typed (the live preview, for a function)."""
+async def explore_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
+    """How the function is read, as it is typed (the live preview, for a function),
+    admitted by the parse gate and read in a preview worker."""
+    return await tutor.parsing_job(caller_of(request), _explore_preview, request, tutor)
+
+
+def _explore_preview(request: Request, tutor: Tutor) -> HTMLResponse:
     reading = _function_reading(tutor, _query(request))
     return render(
         request,
@@ -238,7 +254,7 @@ def _practice_problem(
     if declared is None:
         return None, None, error
     wrt = _wrt(query)
-    reading = tutor.pool.explore_read(query.function, declared, wrt, **_limits(tutor))
+    reading = tutor.preview_pool.explore_read(query.function, declared, wrt, **_limits(tutor))
     if not reading.get("ok"):
         return None, None, reading
     variables = _variables(reading)
@@ -276,7 +292,11 @@ def _practice_context(tutor: Tutor, query: ExploreQuery) -> tuple[dict[str, Any]
 
 
 @router.get("/explore/practice", response_class=HTMLResponse)
-def practice_page(request: Request, tutor: TutorDep) -> HTMLResponse:
+async def practice_page(request: Request, tutor: TutorDep) -> HTMLResponse:
+    return await tutor.parsing_job(caller_of(request), _practice_page, request, tutor)
+
+
+def _practice_page(request: Request, tutor: Tutor) -> HTMLResponse:
     context, status = _practice_context(tutor, _query(request))
     return render(request, "explore_practice.html", context, status_code=status)
 
@@ -294,12 +314,12 @@ async def _form_query(request: Request) -> tuple[ExploreQuery, str]:
 
 @router.post("/explore/practice", response_class=HTMLResponse)
 async def practice_submit(request: Request, tutor: TutorDep) -> HTMLResponse:
-    """Grade the answer against finite differences (the grading workers, as the API does);
-    the CPU work runs in a worker, awaited from a thread."""
-    from starlette.concurrency import run_in_threadpool
-
+    """Grade the answer against finite differences in a grading worker, admitted by the
+    grading gate as every grading is."""
     query, answer = await _form_query(request)
-    return await run_in_threadpool(_practice_graded, request, tutor, query, answer)
+    return await tutor.grading_job(
+        caller_of(request), _practice_graded, request, tutor, query, answer
+    )
 
 
 def _practice_graded(
@@ -324,7 +344,7 @@ def _answer_reading(tutor: Tutor, problem: dict[str, Any], text: str) -> dict[st
     shapes = {n: mathlang.parse_declaration(n, s).shape() for n, s in problem["variables"].items()}
     shape = problem["expected_shape"]
     indices = problem.get("indices")
-    return read_math(
+    return tutor.preview_pool.read(
         text,
         shapes,
         indices=dict(zip(indices, shape, strict=False)) if indices else None,
@@ -335,13 +355,16 @@ def _answer_reading(tutor: Tutor, problem: dict[str, Any], text: str) -> dict[st
 
 @router.post("/explore/practice/preview", response_class=HTMLResponse)
 async def practice_preview(request: Request, tutor: TutorDep) -> HTMLResponse:
-    from starlette.concurrency import run_in_threadpool
-
+    """How the answer is read, admitted by the parse gate and read in a preview worker."""
     query, answer = await _form_query(request)
+    return await tutor.parsing_job(
+        caller_of(request), _practice_preview, request, tutor, query, answer
+    )
 
-    def read() -> dict[str, Any] | None:
-        problem, _, error = _practice_problem(tutor, query)
-        return error if problem is None else _answer_reading(tutor, problem, answer)
 
-    reading = await run_in_threadpool(read)
+def _practice_preview(
+    request: Request, tutor: Tutor, query: ExploreQuery, answer: str
+) -> HTMLResponse:
+    problem, _, error = _practice_problem(tutor, query)
+    reading = error if problem is None else _answer_reading(tutor, problem, answer)
     return render(request, "_preview.html", {"reading": reading}, partial="_preview.html")
