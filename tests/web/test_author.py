@@ -88,7 +88,8 @@ def test_live_check_flags_a_wrong_reference_and_why(instructor: Session) -> None
     html = response.text
     assert _status(html) == "false"
     assert re.search(r'id="reference-checks">\s*<li data-ok="false">', html)
-    assert "reference: &#39;W^T&#39; is incorrect/transposed/linear_map_transposed on seed 1" in html
+    wrong = "reference: &#39;W^T&#39; is incorrect/transposed/linear_map_transposed on seed 1"
+    assert wrong in html
 
 
 def test_live_check_names_the_field_of_a_schema_error(instructor: Session) -> None:
