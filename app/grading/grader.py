@@ -256,6 +256,10 @@ def _numeric(
         if comps is not None:
             share = float(next(iter(comps.values())).verified.mean())
             if share < 1 - MAX_SET_ASIDE and not setup.all_pinned:
+                if not all(c.passed for c in comps.values()):
+                    # A clear failure is evidence, however few entries it resolves: a
+                    # wrong answer must not pass by having its failing instance replaced.
+                    comparisons.append(comps)
                 comps = runner.fresh(layouts) or comps
             comparisons.append(comps)
     result.instances = len(comparisons)

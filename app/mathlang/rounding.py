@@ -77,8 +77,9 @@ def rounding_noise(
     if typed.indices is not None:
         out = out[..., 0, 0]
     out = np.broadcast_to(out, (*run.batch, *typed.shape))
-    change = np.abs(out[1:] - out[:1])
-    noise = SAFETY * np.max(np.where(np.isfinite(change), change, 0.0), axis=0)
+    with np.errstate(all="ignore"):  # inf - inf where the value is not finite
+        change = np.abs(out[1:] - out[:1])
+        noise = SAFETY * np.max(np.where(np.isfinite(change), change, 0.0), axis=0)
     return np.asarray(noise, dtype=np.float64)
 
 

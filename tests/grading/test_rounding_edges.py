@@ -81,3 +81,16 @@ def test_moderate_scales_are_still_decided() -> None:
     }
     assert verdict(problem, "A") == "correct"
     assert verdict(problem, "A^T") == "incorrect"
+
+
+def test_an_answer_is_not_failed_by_its_own_rounding() -> None:
+    """d(c ./ c)/dc is 0; the right expression diag(1 ./ c) - diag(c ./ c.^2) evaluates to
+    about 1e-7 at c = 1e-9 by rounding alone. Its noise widens the comparison."""
+    problem = {
+        "variables": {"c": "3:positive"},
+        "function": "(c) ./ c",
+        "wrt": "c",
+        "values": {"c": [1.6767421261777569, 1.3036681572740997e-09, 1.7859751912354678]},
+    }
+    assert verdict(problem, "diag(1 ./ c) - diag(c ./ c.^2)", 1) in ("correct", "undecided")
+    assert verdict(problem, "diag(1 ./ c)", 1) == "incorrect"
