@@ -77,6 +77,8 @@ def test_left_out_shapes_are_inferred_and_the_page_says_so(client: TestClient) -
     ).text
     assert "Inferred:" in page
     assert "b is a column vector of 3 entries" in page
+    preview = page[page.index('id="function-preview"') :][:1500]
+    assert "b is a column vector of 3 entries, as the function implies" in preview
     assert "x is a column vector of 4 entries" in page
 
 

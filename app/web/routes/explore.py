@@ -188,7 +188,7 @@ def _explore_page(request: Request, tutor: Tutor, query: ExploreQuery) -> HTMLRe
     else:
         outcome = _derive(tutor, query, declared)
         reading = outcome.get("reading")
-        context["reading"] = reading
+        context["reading"] = _for_preview(reading)
         if reading and reading.get("ok"):
             context["variables"] = _variables(reading)
         if "derivation" in outcome and reading:
@@ -215,6 +215,14 @@ def _explore_page(request: Request, tutor: Tutor, query: ExploreQuery) -> HTMLRe
     )
 
 
+def _for_preview(reading: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A worker's reading as ``_preview.html`` shows it: the inferred shapes as sentences
+    (a copy: the reading may be kept for the next request)."""
+    if not reading or not reading.get("ok"):
+        return reading
+    return reading | {"inferred": list((reading.get("inferred") or {}).values())}
+
+
 def _function_reading(tutor: Tutor, query: ExploreQuery) -> dict[str, Any] | None:
     """How the function is read (LaTeX and shape, what was inferred), or its error: read in
     a worker, as everything the learner types on this page is."""
@@ -223,10 +231,9 @@ def _function_reading(tutor: Tutor, query: ExploreQuery) -> dict[str, Any] | Non
     declared, error = _declared(query, need_wrt=False)
     if declared is None:
         return error
-    reading = tutor.preview_pool.explore_read(query.function, declared, [], **_limits(tutor))
-    if reading.get("ok"):
-        reading["inferred"] = list((reading.get("inferred") or {}).values())
-    return reading
+    return _for_preview(
+        tutor.preview_pool.explore_read(query.function, declared, [], **_limits(tutor))
+    )
 
 
 @router.get("/explore/preview", response_class=HTMLResponse)
