@@ -169,16 +169,16 @@ def linear_map(setup: ProblemSetup) -> str:
     if matrix_by_scalar:
         where = (
             f"the derivative of a scalar by the matrix {x} has the shape of {x}ᵀ: entry "
-            f"(l, k) is ∂f/∂{x}_kl"
+            f"(l, k) is ∂f/∂{x}ₖₗ"
             if numerator
             else f"the derivative of a scalar by the matrix {x} has the shape of {x}: entry "
-            f"(k, l) is ∂f/∂{x}_kl"
+            f"(k, l) is ∂f/∂{x}ₖₗ"
         )
     else:
         where = (
-            f"entry (i, j) of the Jacobian is ∂y_i/∂{x}_j: one row per output entry"
+            f"entry (i, j) of the Jacobian is ∂yᵢ/∂{x}ⱼ: one row per output entry"
             if numerator
-            else f"entry (j, i) of the Jacobian is ∂y_i/∂{x}_j: one row per entry of {x}"
+            else f"entry (j, i) of the Jacobian is ∂yᵢ/∂{x}ⱼ: one row per entry of {x}"
         )
     layout = "numerator" if numerator else "denominator"
     other = "denominator" if numerator else "numerator"

@@ -207,7 +207,7 @@ def test_the_linear_map_message_fits_the_shapes() -> None:
     assert steps[named["step"]].title == "Result (denominator layout)"
     row = {"variables": {"x": "1x3", "W": "3x2"}, "function": "x W", "wrt": "x"}
     named = grade_dict({**row, "layout": "numerator"}, "W", seed=1)["misconception"]
-    assert "entry (i, j) of the Jacobian is ∂y_i/∂x_j" in named["message"]
+    assert "entry (i, j) of the Jacobian is ∂yᵢ/∂xⱼ" in named["message"]
     assert "denominator-layout" in named["message"]
 
 
