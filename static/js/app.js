@@ -64,6 +64,12 @@
     if (!target || !document.body.contains(target)) return;
     var triggers = (trigger && trigger.getAttribute && trigger.getAttribute("hx-trigger")) || "";
     if (/\binput\b|\bload\b/.test(triggers)) return; // live previews: typing goes on
+    // Move focus only where it was lost with the swapped-out content, or where the target
+    // asks for it (the feedback, the worked solution); a page that placed focus itself
+    // (the explorer keeps it on its "Next step" button) is left alone.
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !document.body.contains(active);
+    if (!lost && !target.hasAttribute("data-focus-on-swap")) return;
     if (before && before.name && !document.body.contains(before.el)) {
       var same = target.querySelector('[name="' + before.name + '"]:not([type=hidden])');
       if (same) { same.focus(); return; }
