@@ -41,7 +41,7 @@ DEFAULT_MEMORY_MB = 1024
 DEFAULT_SIZE = 2
 START_TIMEOUT = 60.0
 """Seconds a new worker may take to import numpy and the grammar (not counted as grading)."""
-WORKER_NICENESS = 10
+WORKER_NICENESS = 5
 """Workers run at a lower CPU priority than the process that started them: with every
 worker busy, the web server still gets the CPU at once to answer a probe or a page."""
 
