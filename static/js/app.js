@@ -67,9 +67,12 @@
     // Move focus only where it was lost with the swapped-out content, or where the target
     // asks for it (the feedback, the worked solution); a page that placed focus itself
     // (the explorer keeps it on its "Next step" button) is left alone.
+    // htmx gives focus back to a control with the same id (the explorer's new "Next step"),
+    // so content that marks itself data-focus (the step just revealed) is asked for too.
     var active = document.activeElement;
     var lost = !active || active === document.body || !document.body.contains(active);
-    if (!lost && !target.hasAttribute("data-focus-on-swap")) return;
+    var asked = target.querySelector("[data-focus]");
+    if (!lost && !asked && !target.hasAttribute("data-focus-on-swap")) return;
     if (before && before.name && !document.body.contains(before.el)) {
       var same = target.querySelector('[name="' + before.name + '"]:not([type=hidden])');
       if (same) { same.focus(); return; }

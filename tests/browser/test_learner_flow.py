@@ -110,7 +110,8 @@ def test_keyboard_only(page: Any, server: str) -> None:
     feedback.wait_for()
     assert "sign" in feedback.inner_text().lower()
     # focus moved to the feedback; one step back is the button: submit again with Space
-    assert page.evaluate("!!document.activeElement.closest('#feedback')")
+    # (focus moves once the swap has settled, a moment after the feedback appears)
+    page.wait_for_function("!!document.activeElement.closest('#feedback')", timeout=5_000)
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.tagName") == "BUTTON"
     page.evaluate("document.getElementById('answer').value = 'W'")
