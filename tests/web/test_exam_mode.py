@@ -38,3 +38,12 @@ def test_exam_mode_turns_off_grade_derive_and_explore_only(
     page = exam.get("/explore")
     assert "exam mode" in page.text and "<html" in page.text
     assert exam.post("/api/v1/derive", json={"not": "valid"}).status_code == 403
+
+
+def test_exam_mode_hides_the_links_to_explore(make_client: Callable[..., TestClient]) -> None:
+    """A link to a page that answers 403 during the exam is not offered."""
+    pages = ("/", "/lessons/y-equals-wx")
+    usual = make_client()
+    assert all('href="/explore"' in usual.get(p).text for p in pages)
+    exam = make_client(exam_mode=True)
+    assert not any('href="/explore"' in exam.get(p).text for p in pages)
