@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.store import courses as store
 from app.web import accounts, auth
+from app.web.client_address import client_address
 from app.web.deps import LearnerDep, TutorDep
 from app.web.errors import NotFound
 from app.web.progress import exercise_progress
@@ -88,17 +89,10 @@ async def signup(request: Request, tutor: TutorDep, learner: LearnerDep) -> Resp
         else accounts.check_new_password(password)
     )
     if problem is None:
-        password_hash = await run_in_threadpool(auth.hash_password, password)
         try:
-            with tutor.database.write() as session:
-                account = store.create_account(
-                    session,
-                    learner_id=learner,
-                    display_name=name,
-                    email=email,
-                    password_hash=password_hash,
-                )
-                learner_id = account.learner_id
+            learner_id = await run_in_threadpool(  # argon2 and the write stay off the loop
+                _create_account, tutor, learner, name=name, email=email, password=password
+            )
         except store.AccountExists:
             problem = "That e-mail address has an account already; sign in instead."
     if problem is not None:
@@ -108,13 +102,27 @@ async def signup(request: Request, tutor: TutorDep, learner: LearnerDep) -> Resp
     return response
 
 
+def _create_account(tutor: Tutor, learner: str, *, name: str, email: str, password: str) -> str:
+    """The new account's learner id (the browser's own learner, whose history it keeps)."""
+    password_hash = auth.hash_password(password)
+    with tutor.database.write() as session:
+        account = store.create_account(
+            session,
+            learner_id=learner,
+            display_name=name,
+            email=email,
+            password_hash=password_hash,
+        )
+        return account.learner_id
+
+
 @router.post("/account/signin")
 async def signin(request: Request, tutor: TutorDep, learner: LearnerDep) -> Response:
     await accounts.check_form_token(request, tutor, learner)
     form = await request.form()
     email = _text(form, "email", MAX_EMAIL_CHARS)
     password = str(form.get("password") or "")
-    client = request.client.host if request.client is not None else "unknown"
+    client = client_address(request)
     outcome = await run_in_threadpool(  # argon2 is slow on purpose: keep the loop free
         accounts.sign_in,
         tutor.database,
