@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -67,27 +68,39 @@ def test_a_proper_launch_is_accepted() -> None:
     assert not launch.is_instructor
 
 
+# Tokens are made when the test runs, not when it is collected: a token made at collection
+# would have expired by the time a long suite reaches it, and be refused for that instead.
 @pytest.mark.parametrize(
-    ("token", "reason"),
+    ("make_token", "reason"),
     [
-        (_token(_claims(), pem=OTHER_PEM), "signature"),
-        (_token(_claims(aud="another-tool")), "client id"),
-        (_token(_claims(aud=[CLIENT, "x"])), "azp"),
-        (_token(_claims(aud=[CLIENT, "x"], azp="x")), "azp"),
-        (_token(_claims(iss="https://evil.example")), "issuer"),
-        (_token(_claims(exp=int(time.time()) - 3600, iat=int(time.time()) - 4000)), "expired"),
-        (_token(_claims(iat=int(time.time()) - 3000)), "iat"),
-        (_token(_claims(nonce="other")), "nonce"),
-        (_token(_claims(**{CLAIM + "deployment_id": "dep-2"})), "deployment"),
-        (_token(_claims(**{CLAIM + "version": "1.1"})), "version"),
-        (_token(_claims(**{CLAIM + "message_type": "LtiSubmissionReview"})), "message type"),
-        (_token(_claims(**{CLAIM + "resource_link": None})), "resource link"),
-        (_token(_claims(), kid="unknown"), "kid"),
-        ("not.a.jwt", "JWT"),
-        (jwt.encode(_claims(), "secret-of-32-bytes-at-least-here", algorithm="HS256"), "RS256"),
+        (lambda: _token(_claims(), pem=OTHER_PEM), "signature"),
+        (lambda: _token(_claims(aud="another-tool")), "client id"),
+        (lambda: _token(_claims(aud=[CLIENT, "x"])), "azp"),
+        (lambda: _token(_claims(aud=[CLIENT, "x"], azp="x")), "azp"),
+        (lambda: _token(_claims(iss="https://evil.example")), "issuer"),
+        (
+            lambda: _token(_claims(exp=int(time.time()) - 3600, iat=int(time.time()) - 4000)),
+            "expired",
+        ),
+        (lambda: _token(_claims(iat=int(time.time()) - 3000)), "iat"),
+        (lambda: _token(_claims(nonce="other")), "nonce"),
+        (lambda: _token(_claims(**{CLAIM + "deployment_id": "dep-2"})), "deployment"),
+        (lambda: _token(_claims(**{CLAIM + "version": "1.1"})), "version"),
+        (
+            lambda: _token(_claims(**{CLAIM + "message_type": "LtiSubmissionReview"})),
+            "message type",
+        ),
+        (lambda: _token(_claims(**{CLAIM + "resource_link": None})), "resource link"),
+        (lambda: _token(_claims(), kid="unknown"), "kid"),
+        (lambda: "not.a.jwt", "JWT"),
+        (
+            lambda: jwt.encode(_claims(), "secret-of-32-bytes-at-least-here", algorithm="HS256"),
+            "RS256",
+        ),
     ],
 )
-def test_forged_or_stale_launches_are_refused(token: str, reason: str) -> None:
+def test_forged_or_stale_launches_are_refused(make_token: Callable[[], str], reason: str) -> None:
+    token = make_token()
     with pytest.raises(LaunchRefused, match=reason):
         _validate(token)
 

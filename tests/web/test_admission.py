@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -31,7 +32,10 @@ async def hold(g: Gate, caller: Caller, release: asyncio.Event, log: list[str]) 
 
 
 def run(scenario: Callable[[], Any]) -> Any:
-    return asyncio.run(scenario())
+    """``scenario`` on a loop of its own thread: after the browser tests, Playwright keeps an
+    event loop running on this one, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 def test_a_learner_over_its_limit_gets_429_with_retry_after() -> None:
