@@ -13,18 +13,12 @@ from __future__ import annotations
 from fastapi import Request
 
 from app.web.errors import WebError
-
-TURNED_OFF = ("/api/v1/grade", "/api/v1/derive", "/explore")
-"""Paths (and everything below them) that exam mode turns off."""
+from app.web.exam_paths import is_turned_off
 
 
 class TurnedOff(WebError):
     status = 403
     title = "Turned off during the exam"
-
-
-def is_turned_off(path: str) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in TURNED_OFF)
 
 
 def exam_guard(request: Request) -> None:

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.grading import messages
 from app.web import formatting
+from app.web.exam_paths import offered
 from app.web.heatmap import heatmap_svg
 from app.web.markdown import render_markdown
 from app.web.mathml import mathml_page
@@ -44,6 +45,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.globals["heatmap_svg"] = heatmap_svg
     env.globals["feedback_text"] = messages.feedback_text
     env.globals["verdict_text"] = messages.verdict_text
+    env.globals["offered"] = offered
     return Jinja2Templates(env=env)
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +47,36 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"jtutor serve did not answer within 60 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("server")
+@contextmanager
+def serving(
+    folder: Path, *, instructor: tuple[str, str] | None = None, secrets: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """``jtutor serve`` on a free port with a SQLite database in ``folder`` (its instructor
+    added first, when given); yields the base URL. On the way out the server's log must not
+    hold any of ``secrets`` (passwords typed during the test)."""
+    url = f"sqlite:///{folder / 'browser.db'}"
+    if instructor is not None:
+        email, password = instructor
+        added = subprocess.run(
+            [sys.executable, "-m", "app", "instructor", "--db", url, "add", email,
+             "--password-stdin"],
+            input=password + "\n", capture_output=True, text=True, cwd=ROOT, check=False,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        secrets = (*secrets, password)
     port = _free_port()
     log = folder / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     command = [
         sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--db", f"sqlite:///{folder / 'browser.db'}", "--log-level", "warning",
+        "--db", url, "--log-level", "warning",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process, log)
-        yield url
+        _wait_until_up(base, process, log)
+        yield base
     finally:
         process.terminate()
         try:
@@ -69,6 +84,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    text = log.read_text(errors="replace")
+    assert not [s for s in secrets if s in text], "a password reached the server's log"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("server")) as url:
+        yield url
 
 
 class CspBypassingBrowser:

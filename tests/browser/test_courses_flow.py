@@ -11,14 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ROOT, SHOTS, _free_port, _wait_until_up
+from tests.browser.conftest import SHOTS, serving
 
 pytestmark = pytest.mark.browser
 
@@ -34,37 +32,8 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 @pytest.fixture(scope="module")
 def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("course-server")
-    url = f"sqlite:///{folder / 'courses.db'}"
-    added = subprocess.run(
-        [sys.executable, "-m", "app", "instructor", "--db", url, "add", EMAIL, "--password-stdin"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert added.returncode == 0, added.stderr
-    port = _free_port()
-    log = folder / "server.log"
-    command = [
-        sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
-        "--db", url, "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=out)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process, log)
+    with serving(folder, instructor=(EMAIL, PASSWORD), secrets=(LEARNER_PASSWORD,)) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        text = log.read_text(errors="replace")
-        assert PASSWORD not in text and LEARNER_PASSWORD not in text
 
 
 def _tab(browser: Any, **options: Any) -> Any:
