@@ -9,7 +9,8 @@ figure that matters is the ratio of each endpoint to ``/healthz`` measured in th
 round: the machine may be shared, the ratio is what is compared. Measuring starts once the
 start-up self-check (which grades every exercise in the workers) is over, and each line
 also prints the CPU time the server and its workers spent per response, which other
-load on a shared machine disturbs less than the rates.
+load on a shared machine disturbs less than the rates: in all, and split into the server
+process's share and its grading workers' share.
 
 wrk is not a Python package: ``apt-get install wrk``. Without it this benchmark says so
 and is skipped (it does not fail ``make bench``).
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.bench_web import Server
@@ -80,24 +82,38 @@ def run_wrk(url: str, script: Path | None) -> float:
     return (total - errors) / seconds
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by the server process and its children (the grading workers,
-    started by it), from /proc; 0 where /proc is not readable."""
-    total = 0.0
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of ``/proc/PID/stat`` after the command name; empty where unreadable."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time used so far (server process, its grading workers), from /proc; 0 where
+    /proc is not readable.
+
+    The workers' share is that of the live children of the server (the workers it
+    started) plus what its children that have ended used (a worker killed at its time
+    limit, counted by the kernel once the server has reaped it)."""
     tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
+    children: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):  # workers come from threads
         try:
-            pids += [int(child) for child in task.read_text().split()]
+            children += [int(child) for child in task.read_text().split()]
         except OSError:
             continue
-    for one in pids:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-    return total
+    fields = _stat_fields(pid)
+    if not fields:
+        return 0.0, 0.0
+    server = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    workers = (int(fields[13]) + int(fields[14])) / tick  # cutime + cstime (reaped children)
+    for child in children:
+        child_fields = _stat_fields(child)
+        if child_fields:
+            workers += (int(child_fields[11]) + int(child_fields[12])) / tick
+    return server, workers
 
 
 def wait_until_idle(pid: int, quiet: float = 0.05, timeout: float = 300.0) -> None:
@@ -106,18 +122,40 @@ def wait_until_idle(pid: int, quiet: float = 0.05, timeout: float = 300.0) -> No
     be measured as part of the first rounds."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        before = cpu_seconds(pid)
+        before = sum(cpu_seconds(pid))
         time.sleep(1.0)
-        if cpu_seconds(pid) - before < quiet:
+        if sum(cpu_seconds(pid)) - before < quiet:
             return
 
 
-def measure(url: str, script: Path | None, pid: int) -> tuple[float, float]:
-    """(2xx responses per second, CPU milliseconds of server and workers per response)."""
-    before = cpu_seconds(pid)
+@dataclass(frozen=True)
+class Measured:
+    """One endpoint's share of a round: 2xx responses per second and the CPU milliseconds
+    per response spent in the server process and in its grading workers."""
+
+    rate: float
+    server_ms: float
+    workers_ms: float
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.server_ms + self.workers_ms
+
+    def cpu_text(self) -> str:
+        return f"{self.cpu_ms:.2f} (server {self.server_ms:.2f} + workers {self.workers_ms:.2f})"
+
+
+def measure(url: str, script: Path | None, pid: int) -> Measured:
+    """The rate of ``url`` under wrk and the CPU it cost the server and the workers."""
+    server_before, workers_before = cpu_seconds(pid)
     rate = run_wrk(url, script)
-    used = cpu_seconds(pid) - before
-    return rate, 1e3 * used / max(1.0, rate * SECONDS)
+    server_after, workers_after = cpu_seconds(pid)
+    responses = max(1.0, rate * SECONDS)
+    return Measured(
+        rate,
+        1e3 * (server_after - server_before) / responses,
+        1e3 * (workers_after - workers_before) / responses,
+    )
 
 
 def main() -> int:
@@ -138,15 +176,16 @@ def main() -> int:
             wait_until_idle(pid)
             rows: list[tuple[float, float, float]] = []
             for _ in range(ROUNDS):
-                health, health_cpu = measure(server.url + "/healthz", None, pid)
-                grade, grade_cpu = measure(server.url, script, pid)
-                lesson, lesson_cpu = measure(server.url + LESSON, None, pid)
+                health_m = measure(server.url + "/healthz", None, pid)
+                grade_m = measure(server.url, script, pid)
+                lesson_m = measure(server.url + LESSON, None, pid)
+                health, grade, lesson = health_m.rate, grade_m.rate, lesson_m.rate
                 rows.append((health, grade, lesson))
                 print(
                     f"round: /healthz {health:7.0f}/s  grade {grade:6.0f}/s "
                     f"({grade / health:.2f}x)  lesson {lesson:6.0f}/s ({lesson / health:.2f}x)"
-                    f"  CPU ms/request: healthz {health_cpu:.2f}, grade {grade_cpu:.2f}, "
-                    f"lesson {lesson_cpu:.2f}",
+                    f"  CPU ms/request: healthz {health_m.cpu_text()}, "
+                    f"grade {grade_m.cpu_text()}, lesson {lesson_m.cpu_text()}",
                     flush=True,
                 )
         finally:
