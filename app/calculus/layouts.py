@@ -80,7 +80,7 @@ def other_layout(layout: Layout) -> Layout:
     return "denominator" if layout == "numerator" else "numerator"
 
 
-def _permutation(n_out: int, n_in: int, layout: Layout) -> tuple[tuple[int, ...], bool]:
+def matrix_order(n_out: int, n_in: int, layout: Layout) -> tuple[tuple[int, ...], bool]:
     """How a matrix form is laid out: axis order of the canonical tensor, and whether the
     result is padded to 2-D (one- and zero-axis cases are written as matrices)."""
     total = n_out + n_in
@@ -110,7 +110,7 @@ def expected_shape(
     out_axes = value_axes(out_shape)
     in_axes = input_axes(in_shapes)
     dims = out_axes + in_axes
-    order, padded = _permutation(len(out_axes), len(in_axes), layout)
+    order, padded = matrix_order(len(out_axes), len(in_axes), layout)
     shape = tuple(dims[a] for a in order)
     if padded:
         return _pad(shape, len(out_axes), layout)
@@ -140,7 +140,7 @@ def to_layout(
     batch = tensor.ndim - core
     if batch < 0 or tuple(tensor.shape[batch:]) != out_axes + in_axes:
         raise ValueError(f"tensor of shape {tensor.shape} is not canonical {out_axes + in_axes}")
-    order, _ = _permutation(len(out_axes), len(in_axes), layout)
+    order, _ = matrix_order(len(out_axes), len(in_axes), layout)
     moved = np.transpose(tensor, tuple(range(batch)) + tuple(batch + a for a in order))
     target = expected_shape(out_shape, in_shapes, layout)
     return np.reshape(moved, tensor.shape[:batch] + target)
@@ -157,7 +157,7 @@ def from_layout(
     batch = matrix.ndim - len(target)
     if batch < 0 or tuple(matrix.shape[batch:]) != target:
         raise ValueError(f"matrix of shape {matrix.shape} is not the {layout} form {target}")
-    order, _ = _permutation(len(out_axes), len(in_axes), layout)
+    order, _ = matrix_order(len(out_axes), len(in_axes), layout)
     ordered_dims = tuple(dims[a] for a in order)
     unpadded = np.reshape(matrix, matrix.shape[:batch] + ordered_dims)
     inverse = tuple(int(i) for i in np.argsort(order))

@@ -265,46 +265,47 @@ class InstanceSampler:
             for d in self.declarations
         }
 
+    def _candidate(self, batch: Mapping[str, Array], c: int) -> Instance:
+        """Candidate ``c`` of a pool as an instance of its own."""
+        return {n: batch[n][c].copy() for n in self.shapes}
+
     def sample(self, k: int, rng: np.random.Generator, *, start: int = 0) -> list[Instance]:
         """``k`` instances covering the branches; ``start`` is how many instances were
         drawn before, so that one-entry sites keep alternating across calls."""
         programs = self._programs
         chosen: list[Instance] = []
         seen: set[tuple[int, int]] = set()
-        fallback: list[tuple[Instance, list[npt.NDArray[np.int8]]]] = []
+        fallback: list[tuple[dict[str, Array], int, list[npt.NDArray[np.int8]]]] = []
+        """Candidates kept as (pool, index, site signs): copied out only when taken."""
         for _ in range(ROUNDS):
             batch = self._pool(rng)
-
-            def pool(c: int, batch: dict[str, Array] = batch) -> Instance:
-                return {n: batch[n][c].copy() for n in self.shapes}
-
             usable = _finite(self.typed, batch)
             calm = self._calm(batch)
             signs = [program.signs(batch) for program in programs]  # (POOL, entries)
-            for c in range(POOL):
+            for s in signs:  # no entry of a site may sit at its kink
+                usable &= ~np.any(s == 0, axis=1)
+            for c in np.flatnonzero(usable).tolist():
                 if len(chosen) == k:
                     break
-                if not usable[c] or any(np.any(s[c] == 0) for s in signs):
-                    continue
                 own = [s[c] for s in signs]
                 if not calm[c]:  # a last resort only
-                    fallback.append((pool(c), own))
+                    fallback.append((batch, c, own))
                     continue
                 if _fit(start + len(chosen), own) == len(programs):
-                    chosen.append(pool(c))
+                    chosen.append(self._candidate(batch, c))
                     seen |= _sides(own)
                 else:
-                    fallback.append((pool(c), own))
+                    fallback.append((batch, c, own))
             if len(chosen) == k:
                 return chosen
         while len(chosen) < k and fallback:  # targets out of reach: cover what is left
             index = start + len(chosen)
             best = max(
                 range(len(fallback)),
-                key=lambda i: (len(_sides(fallback[i][1]) - seen), _fit(index, fallback[i][1])),
+                key=lambda i: (len(_sides(fallback[i][2]) - seen), _fit(index, fallback[i][2])),
             )
-            instance, own = fallback.pop(best)
-            chosen.append(instance)
+            batch, c, own = fallback.pop(best)
+            chosen.append(self._candidate(batch, c))
             seen |= _sides(own)
         while len(chosen) < k:  # nothing clear of the kinks and finite: take any values
             chosen.append(self.draw(rng))

@@ -23,6 +23,7 @@ instance, or answers ``undecided`` when the values are pinned.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -87,7 +88,10 @@ class Comparison:
 
     ``checked`` is False for entries set aside by the kink test: they neither pass nor
     fail at this instance. ``verified`` are the checked entries the numbers resolve: an
-    answer that passes is right there."""
+    answer that passes is right there.
+
+    A comparison is never changed once made, so its tolerance, ratios and verdicts are
+    worked out once, when first asked for (the grader asks for each several times)."""
 
     answer: Array
     expected: Array
@@ -95,11 +99,11 @@ class Comparison:
     checked: Mask
     scale: Array | None = None
 
-    @property
+    @cached_property
     def tol(self) -> Array:
         return tolerance(self.expected, self.error, self.checked, self.scale)
 
-    @property
+    @cached_property
     def verified(self) -> Mask:
         ok: Mask = self.checked & resolved(self.expected, self.error, self.checked, self.scale)
         return ok
@@ -113,17 +117,26 @@ class Comparison:
 
     def ratios(self) -> Array:
         """|answer - expected| / tol, 0 where the entry is set aside."""
+        return self._ratios
+
+    @cached_property
+    def _ratios(self) -> Array:
         diff = np.abs(self.answer - self.expected)
         with np.errstate(invalid="ignore", over="ignore"):
             ratio = np.where(self.checked, diff / self.tol, 0.0)
         return np.where(np.isfinite(ratio), ratio, np.inf)
 
     def wrong(self) -> Mask:
-        return self.ratios() > 1.0
+        return self._wrong
 
-    @property
+    @cached_property
+    def _wrong(self) -> Mask:
+        wrong: Mask = self._ratios > 1.0
+        return wrong
+
+    @cached_property
     def passed(self) -> bool:
-        return not bool(self.wrong().any())
+        return not bool(self._wrong.any())
 
     def marginal(self) -> bool:
         """A failure small enough, where FD error dominates, to blame the numbers."""

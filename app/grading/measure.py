@@ -194,7 +194,10 @@ class Instances:
         """Per entry, the largest checked |fd| among the columns of the same ``wrt``
         variable: the absolute part of the tolerance is relative to that block's scale."""
         magnitude = np.where(checked & np.isfinite(values), np.abs(values), 0.0)
-        floor = BLOCK_FLOOR * float(magnitude.max(initial=0.0))
+        top = float(magnitude.max(initial=0.0))
+        if len(self.setup.wrt_shapes) == 1:  # one block: its scale is the largest |fd|
+            return np.full_like(values, top)
+        floor = BLOCK_FLOOR * top
         scale = np.zeros_like(values)
         start = 0
         for rows, cols in self.setup.wrt_shapes:

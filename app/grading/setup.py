@@ -74,6 +74,7 @@ class ProblemSetup:
         )
         self.sites: list[SiteFunction] = self.sampler.site_functions()
         self.all_pinned = set(self.pinned) >= set(self.shapes)
+        self._forms: dict[layouts.Layout, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self.compact_shape: tuple[int, int] | None = None
         if problem.compact is not None:
             try:
@@ -103,12 +104,29 @@ class ProblemSetup:
         """The ``layout`` form of a canonical tensor, or its index form with ``count``
         indices (``None`` when ``count`` indices fit no form)."""
         if count is None:
-            return layouts.to_layout(tensor, self.out_shape, self.wrt_shapes, layout)
+            order, target = self._matrix_form(layout)
+            batch = tensor.ndim - len(order)
+            if tensor.shape[batch:] != self.out_axes + self.in_axes:
+                raise ValueError(f"tensor of shape {tensor.shape} is not canonical")
+            lead = tuple(range(batch))
+            moved = np.transpose(tensor, lead + tuple(batch + a for a in order))
+            return np.reshape(moved, tensor.shape[:batch] + target)
         return layouts.index_layout(tensor, self.out_shape, self.wrt_shapes, layout, count)
+
+    def _matrix_form(self, layout: layouts.Layout) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The axis order and shape of the ``layout`` matrix form, worked out once: the
+        grader lays out every reference in each form it compares."""
+        known = self._forms.get(layout)
+        if known is None:
+            n_out, n_in = len(self.out_axes), len(self.in_axes)
+            order, _ = layouts.matrix_order(n_out, n_in, layout)
+            known = (order, layouts.expected_shape(self.out_shape, self.wrt_shapes, layout))
+            self._forms[layout] = known
+        return known
 
     def form_shape(self, layout: layouts.Layout, count: int | None) -> tuple[int, ...] | None:
         if count is None:
-            return layouts.expected_shape(self.out_shape, self.wrt_shapes, layout)
+            return self._matrix_form(layout)[1]
         shaped = self.form(np.zeros(self.out_axes + self.in_axes), layout, count)
         return None if shaped is None else tuple(shaped.shape)
 

@@ -13,7 +13,7 @@ so a tensor ``D[i, j, k]`` is computed without a Python loop over its entries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -34,18 +34,21 @@ def evaluate(
     first operation that produced it (``log(x)``, ``9^9^9^9``); without it NaN and inf
     are returned as they come, which the grader uses to tell a kink from a bug.
     """
-    run = _Run(typed, values)
-    results: dict[int, Array] = {}
+    plan = plan_of(typed)
+    run = _Run(typed, values, plan)
+    results: list[Array] = []
     with np.errstate(all="ignore"):
-        for node in _order(typed.node):
-            value = run.compute(node, results)
+        for index, (step, kids) in enumerate(plan.steps):
+            value = step(run, [results[k] for k in kids])
             if finite and not np.all(np.isfinite(value)):
-                raise _domain_error(node)
-            results[id(node)] = value
-    out = results[id(typed.node)]
+                raise _domain_error(plan.order[index])
+            results.append(value)
+    out = results[-1]
     if typed.indices is not None:
         out = out[..., 0, 0]
     target = (*run.batch, *typed.shape)
+    if out.shape == target:
+        return np.array(out, dtype=np.float64)
     return np.array(np.broadcast_to(out, target), dtype=np.float64)
 
 
@@ -54,12 +57,13 @@ def node_values(typed: Typed, values: Mapping[str, npt.ArrayLike]) -> dict[int, 
 
     For code that reads the inside of a tree at one instance, such as the forward-mode
     pass of the buggy rules: one table of operations for every evaluation."""
-    run = _Run(typed, values)
-    results: dict[int, Array] = {}
+    plan = plan_of(typed)
+    run = _Run(typed, values, plan)
+    results: list[Array] = []
     with np.errstate(all="ignore"):
-        for node in _order(typed.node):
-            results[id(node)] = run.compute(node, results)
-    return results
+        for step, kids in plan.steps:
+            results.append(step(run, [results[k] for k in kids]))
+    return {id(node): value for node, value in zip(plan.order, results, strict=True)}
 
 
 def _domain_error(node: Node) -> MathError:
@@ -77,41 +81,162 @@ def _domain_error(node: Node) -> MathError:
     return MathError("domain", f"{node_text(node)}: the result is not finite ({hint})", node.pos)
 
 
-_ORDERS: dict[int, tuple[Node, list[Node]]] = {}
-_MAX_ORDERS = 1024
+Step = Callable[["_Run", list[Array]], Array]
+"""One node's operation: its value from the run and its children's values."""
 
 
-def _order(root: Node) -> list[Node]:
-    """``postorder(root)`` as a list, kept for trees evaluated again and again (a
-    problem's function at every finite-difference level and instance). Trees are frozen;
-    the entry holds the root, so its ``id`` cannot be reused while it is cached."""
-    entry = _ORDERS.get(id(root))
-    if entry is not None and entry[0] is root:
+class Plan:
+    """A checked tree flattened once into steps, children before parents: each step's
+    operation is chosen when the plan is built (which product ``*`` is, which constant a
+    literal or ``I`` gives), so an evaluation only runs numpy on the values. A problem's
+    function is evaluated at every finite-difference level, instance and candidate; the
+    per-node decisions are the same each time."""
+
+    def __init__(self, typed: Typed) -> None:
+        self.order = list(postorder(typed.node))
+        position = {id(node): k for k, node in enumerate(self.order)}
+        self.indices = dict(typed.indices) if typed.indices is not None else None
+        self.axes = len(self.indices) if self.indices is not None else 0
+        self.shapes = typed.node_shapes
+        self.steps: list[tuple[Step, tuple[int, ...]]] = [
+            (self._step(node, typed), tuple(position[id(child)] for child in node.children()))
+            for node in self.order
+        ]
+        self.variables: list[tuple[str, int, int, int]] = []
+        """(name, rows, cols, position) of each variable read, first occurrence first."""
+        seen: set[tuple[str, int, int]] = set()
+        for node in self.order:
+            if isinstance(node, Name) and self._is_variable(node.name, typed):
+                rows, cols = self.shapes[id(node)]
+                if (node.name, rows, cols) not in seen:
+                    seen.add((node.name, rows, cols))
+                    self.variables.append((node.name, rows, cols, node.pos))
+        read = {name for name, _, _, _ in self.variables}
+        self.declared = [
+            (name, rows, cols) for name, (rows, cols) in typed.variables.items() if name not in read
+        ]
+        """Declared variables the tree does not read: their values still give batch axes."""
+
+    def _is_variable(self, name: str, typed: Typed) -> bool:
+        """Not an index name, and not a context-sized ``I``/``ones`` (unless declared)."""
+        if self.indices is not None and name in self.indices:
+            return False
+        return name in typed.variables or name not in ("I", "ones")
+
+    def _step(self, node: Node, typed: Typed) -> Step:
+        rows, cols = self.shapes[id(node)]
+        if isinstance(node, Number):
+            return _constant(np.full((rows, cols), node.value, dtype=np.float64))
+        if isinstance(node, Name):
+            return self._name(node, typed, rows, cols)
+        if isinstance(node, Unary):
+            return (lambda run, args: -args[0]) if node.op == "-" else (lambda run, args: args[0])
+        if isinstance(node, Transpose):
+            return lambda run, args: np.swapaxes(args[0], -1, -2)
+        if isinstance(node, Binary):
+            return self._binary(node)
+        if isinstance(node, Call):
+            return self._call(node, rows, cols)
+        if isinstance(node, Matrix):
+            width = len(node.rows[0])
+            count = len(node.rows)
+            return lambda run, args: _matrix(args, width, count)
+        if isinstance(node, Index):
+            return lambda run, args: run.index(node, args[0])
+        # Vector, the remaining node type.
+        return lambda run, args: np.concatenate(np.broadcast_arrays(*args), axis=-2)
+
+    def _name(self, node: Name, typed: Typed, rows: int, cols: int) -> Step:
+        if self.indices is not None and node.name in self.indices:
+            position = list(self.indices).index(node.name)
+            size = self.indices[node.name]
+            layout = [size if axis == position else 1 for axis in range(self.axes)]
+            return _constant(np.arange(1.0, size + 1.0).reshape(*layout, 1, 1))
+        if self._is_variable(node.name, typed):
+            name = node.name
+            return lambda run, args: run.spread(run.raw[name])
+        if node.name == "I":
+            return _constant(np.eye(rows))
+        return _constant(np.ones((rows, cols)))
+
+    def _binary(self, node: Binary) -> Step:
+        op = node.op
+        left_shape, right_shape = self.shapes[id(node.left)], self.shapes[id(node.right)]
+        if op == "+":
+            return lambda run, args: args[0] + args[1]
+        if op == "-":
+            return lambda run, args: args[0] - args[1]
+        if op in (".*", "*") and (op == ".*" or (1, 1) in (left_shape, right_shape)):
+            return lambda run, args: args[0] * args[1]
+        if op in ("*", "@"):
+            return lambda run, args: np.asarray(np.matmul(args[0], args[1]), dtype=np.float64)
+        if op in ("/", "./"):
+            return lambda run, args: args[0] / args[1]
+        if op == ".^" or left_shape == (1, 1):
+            return lambda run, args: np.asarray(np.power(args[0], args[1]), dtype=np.float64)
+        exponent = integer_exponent(node.right)
+        assert exponent is not None  # the shape checker guarantees it
+        return lambda run, args: matrix_power(args[0], exponent)
+
+    def _call(self, node: Call, rows: int, cols: int) -> Step:
+        if node.func == "eye":
+            return _constant(np.eye(rows))
+        if node.func == "ones":
+            return _constant(np.ones((rows, cols)))
+        if node.func == "zeros":
+            return _constant(np.zeros((rows, cols)))
+        impl = BUILTINS[node.func].impl
+        assert impl is not None
+        return lambda run, args: np.asarray(impl(args), dtype=np.float64)
+
+
+def _constant(value: Array) -> Step:
+    """A step that gives the same value every time, read-only so that it stays so."""
+    value.flags.writeable = False
+    return lambda run, args: value
+
+
+def _matrix(args: Sequence[Array], width: int, count: int) -> Array:
+    items = np.broadcast_arrays(*args)
+    row_values = [np.concatenate(items[r * width : (r + 1) * width], axis=-1) for r in range(count)]
+    return np.concatenate(row_values, axis=-2)
+
+
+_PLANS: dict[int, tuple[Typed, Plan]] = {}
+_MAX_PLANS = 1024
+
+
+def plan_of(typed: Typed) -> Plan:
+    """The :class:`Plan` of ``typed``, kept for trees evaluated again and again. Checked
+    trees are frozen; the entry holds ``typed``, so its ``id`` cannot be reused while it
+    is cached."""
+    entry = _PLANS.get(id(typed))
+    if entry is not None and entry[0] is typed:
         return entry[1]
-    order = list(postorder(root))
-    if len(_ORDERS) >= _MAX_ORDERS:
-        _ORDERS.clear()
-    _ORDERS[id(root)] = (root, order)
-    return order
+    plan = Plan(typed)
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(typed)] = (typed, plan)
+    return plan
 
 
 class _Run:
     """One evaluation: the prepared variable values and the common batch shape."""
 
-    def __init__(self, typed: Typed, values: Mapping[str, npt.ArrayLike]) -> None:
+    def __init__(self, typed: Typed, values: Mapping[str, npt.ArrayLike], plan: Plan) -> None:
         self.values = values
-        self.shapes = typed.node_shapes
-        self.indices = dict(typed.indices) if typed.indices is not None else None
-        self.axes = len(self.indices) if self.indices is not None else 0
+        self.indices = plan.indices
+        self.axes = plan.axes
         self.raw: dict[str, Array] = {}
-        for node in _order(typed.node):
-            if isinstance(node, Name) and self._is_variable(node, typed):
-                rows, cols = self.shapes[id(node)]
-                self.raw[node.name] = self._prepare(node.name, rows, cols, node.pos)
+        for name, rows, cols, position in plan.variables:
+            self.raw[name] = self._prepare(name, rows, cols, position)
         batches = [value.shape[:-2] for value in self.raw.values()]
-        for name, (rows, cols) in typed.variables.items():
-            if name in values and name not in self.raw:
+        for name, rows, cols in plan.declared:
+            if name in values:
                 batches.append(self._prepare(name, rows, cols, None).shape[:-2])
+        if batches and all(batch == batches[0] for batch in batches):
+            self.batch: tuple[int, ...] = batches[0]
+            return
         try:
             self.batch = np.broadcast_shapes(*batches)
         except ValueError as exc:
@@ -119,12 +244,6 @@ class _Run:
             raise MathError(
                 "shape", f"the batch axes of the values do not match ({shown})"
             ) from exc
-
-    def _is_variable(self, node: Name, typed: Typed) -> bool:
-        """Not an index name, and not a context-sized ``I``/``ones`` (unless declared)."""
-        if self.indices is not None and node.name in self.indices:
-            return False
-        return node.name in typed.variables or node.name not in ("I", "ones")
 
     def _prepare(self, name: str, rows: int, cols: int, position: int | None) -> Array:
         if name not in self.values:
@@ -142,85 +261,13 @@ class _Run:
             )
         return value
 
-    def _spread(self, value: Array) -> Array:
+    def spread(self, value: Array) -> Array:
         """Insert one axis per index between the batch axes and the matrix axes."""
         if not self.axes:
             return value
         return value.reshape(*value.shape[:-2], *([1] * self.axes), *value.shape[-2:])
 
-    def compute(self, node: Node, results: Mapping[int, Array]) -> Array:
-        rows, cols = self.shapes[id(node)]
-        if isinstance(node, Number):
-            return np.full((rows, cols), node.value, dtype=np.float64)
-        if isinstance(node, Name):
-            return self._name(node, rows, cols)
-        args = [results[id(child)] for child in node.children()]
-        if isinstance(node, Unary):
-            return -args[0] if node.op == "-" else args[0]
-        if isinstance(node, Transpose):
-            return np.swapaxes(args[0], -1, -2)
-        if isinstance(node, Binary):
-            return self._binary(node, args[0], args[1])
-        if isinstance(node, Call):
-            return self._call(node, args, rows, cols)
-        if isinstance(node, Matrix):
-            width = len(node.rows[0])
-            items = np.broadcast_arrays(*args)
-            row_values = [
-                np.concatenate(items[r * width : (r + 1) * width], axis=-1)
-                for r in range(len(node.rows))
-            ]
-            return np.concatenate(row_values, axis=-2)
-        if isinstance(node, Index):
-            return self._index(node, args[0])
-        # Vector, the remaining node type.
-        return np.concatenate(np.broadcast_arrays(*args), axis=-2)
-
-    def _name(self, node: Name, rows: int, cols: int) -> Array:
-        if self.indices is not None and node.name in self.indices:
-            position = list(self.indices).index(node.name)
-            size = self.indices[node.name]
-            layout = [size if axis == position else 1 for axis in range(self.axes)]
-            return np.arange(1.0, size + 1.0).reshape(*layout, 1, 1)
-        if node.name in self.raw:
-            return self._spread(self.raw[node.name])
-        if node.name == "I":
-            return np.eye(rows)
-        return np.ones((rows, cols))
-
-    def _binary(self, node: Binary, left: Array, right: Array) -> Array:
-        op = node.op
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op in (".*", "*") and (op == ".*" or self._scaling(node)):
-            return left * right
-        if op in ("*", "@"):
-            return np.asarray(np.matmul(left, right), dtype=np.float64)
-        if op in ("/", "./"):
-            return left / right
-        if op == ".^" or self.shapes[id(node.left)] == (1, 1):
-            return np.asarray(np.power(left, right), dtype=np.float64)
-        exponent = integer_exponent(node.right)
-        assert exponent is not None  # the shape checker guarantees it
-        return matrix_power(left, exponent)
-
-    def _scaling(self, node: Binary) -> bool:
-        return (1, 1) in (self.shapes[id(node.left)], self.shapes[id(node.right)])
-
-    def _call(self, node: Call, args: Sequence[Array], rows: int, cols: int) -> Array:
-        if node.func == "eye":
-            return np.eye(rows)
-        if node.func == "ones":
-            return np.ones((rows, cols))
-        if node.func == "zeros":
-            return np.zeros((rows, cols))
-        impl = BUILTINS[node.func].impl
-        assert impl is not None
-        return np.asarray(impl(args), dtype=np.float64)
-
-    def _index(self, node: Index, base: Array) -> Array:
+    def index(self, node: Index, base: Array) -> Array:
         """Gather ``x[k]`` / ``W[i, k]`` with one broadcast index array per position."""
         if isinstance(node.base, Name):
             raw = self.raw[node.base.name]

@@ -25,13 +25,14 @@ Example: ``log(exp(x))`` at x = 1e-8 measures a noise of a few eps, not eps * 1e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 
 import numpy as np
 import numpy.typing as npt
 
 from app.mathlang.ast import Name
-from app.mathlang.evaluate import _order, _Run
+from app.mathlang.evaluate import _Run, plan_of
 from app.mathlang.functions import Array
 from app.mathlang.shapes import Typed
 
@@ -55,28 +56,32 @@ def rounding_noise(
     shifts the derivative by no more than it shifts the function, not by noise over a step.
     """
     samples = {
-        name: np.broadcast_to(np.asarray(value, dtype=np.float64), (SAMPLES + 1, *np.shape(value)))
+        name: np.repeat(np.asarray(value, dtype=np.float64)[None], SAMPLES + 1, axis=0)
         for name, value in values.items()
     }
-    run = _Run(typed, samples)  # the samples are a batch axis of the evaluation
+    plan = plan_of(typed)
+    run = _Run(typed, samples, plan)  # the samples are a batch axis of the evaluation
     factors = _Factors()
-    results: dict[int, Array] = {}
-    moving: set[int] = set()
+    results: list[Array] = []
+    moved: list[bool] = []
+    sources = [
+        isinstance(node, Name) and (varying is None or node.name in varying) for node in plan.order
+    ]
     with np.errstate(all="ignore"):
-        for node in _order(typed.node):
-            value = run.compute(node, results)
+        for (step, kids), source in zip(plan.steps, sources, strict=True):
+            value = step(run, [results[k] for k in kids])
             sampled = value.ndim > 2 and value.shape[0] == SAMPLES + 1
-            if sampled and (
-                any(id(child) in moving for child in node.children())
-                or (isinstance(node, Name) and (varying is None or node.name in varying))
-            ):
-                moving.add(id(node))
+            moves = sampled and (source or any(moved[k] for k in kids))
+            if moves:
                 value = value * factors.take(value.shape)
-            results[id(node)] = value
-    out = results[id(typed.node)]
+            results.append(value)
+            moved.append(moves)
+    out = results[-1]
     if typed.indices is not None:
         out = out[..., 0, 0]
-    out = np.broadcast_to(out, (*run.batch, *typed.shape))
+    target = (*run.batch, *typed.shape)
+    if out.shape != target:
+        out = np.broadcast_to(out, target)
     with np.errstate(all="ignore"):  # inf - inf where the value is not finite
         change = np.abs(out[1:] - out[:1])
         noise = SAFETY * np.max(np.where(np.isfinite(change), change, 0.0), axis=0)
@@ -97,7 +102,7 @@ class _Factors:
         self.offset = 0
 
     def take(self, shape: tuple[int, ...]) -> Array:
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         if size > _TABLE_SIZE:
             picks = np.arange(self.offset, self.offset + size) % _TABLE_SIZE
             flat = _TABLE[picks]
