@@ -22,7 +22,13 @@ class LessonProgress:
         return round(100 * self.solved / self.exercises) if self.exercises else 0
 
 
-def exercise_progress(database: Database, learner_id: str) -> dict[str, ExerciseProgress]:
+def exercise_progress(
+    database: Database, learner_id: str, *, new_learner: bool = False
+) -> dict[str, ExerciseProgress]:
+    """``new_learner``: the id was drawn for this request (no cookie came with it), so it
+    has no attempts and the database is not asked."""
+    if new_learner:
+        return {}
     with database.read() as session:
         return progress(session, learner_id=learner_id)
 

@@ -21,6 +21,7 @@ from app.web.exam_paths import offered
 from app.web.heatmap import heatmap_svg
 from app.web.markdown import render_markdown
 from app.web.mathml import mathml_page
+from app.web.page_frames import TrackingEnvironment
 
 
 class MathTemplate(jinja2.Template):
@@ -32,7 +33,7 @@ class MathTemplate(jinja2.Template):
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
-    env = jinja2.Environment(
+    env = TrackingEnvironment(
         loader=jinja2.FileSystemLoader(str(directory)),
         autoescape=True,
         trim_blocks=True,
@@ -79,3 +80,8 @@ def render(
     )
     response.headers.setdefault("Vary", "HX-Request")
     return response
+
+
+def page_response(page: str) -> HTMLResponse:
+    """A page rendered without :func:`render` (``app.web.page_frames``), sent as it would be."""
+    return HTMLResponse(page, headers={"Vary": "HX-Request"})

@@ -30,6 +30,7 @@ from app.web.admission import Caller, Gate
 from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
 from app.web.errors import BadInput, Unavailable
 from app.web.offload import admitted, off_loop
+from app.web.page_frames import FrameCache
 from app.web.practice import record_evidence
 from app.web.rendering import make_templates
 
@@ -67,6 +68,7 @@ class Tutor:
     grader_override: Grader | None = None
     startup_check: StartupCheck = field(default_factory=StartupCheck)
     score_sender: ScoreSender | None = None
+    frames: FrameCache = field(default_factory=FrameCache)  # pages rendered once (page_frames)
 
     async def grading_job(
         self,
