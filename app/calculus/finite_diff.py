@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.calculus import column_groups, richardson
+from app.calculus import column_groups, kinks, richardson
 from app.calculus.layouts import canonical_shape
 from app.mathlang import Typed, evaluate
 
@@ -146,21 +146,28 @@ def jacobian(
     evaluations += len(STENCIL) * groups.count
     floor = _condition_noise(stencil, steps, groups.column, point.stacked())
     drowned = np.zeros(stencil.shape[0], dtype=bool)
+    amplified = np.zeros(stencil.shape[0], dtype=bool)
+    flat = np.zeros(stencil.shape[:2], dtype=bool)
     if rounding is not None:
         given = np.asarray(rounding, dtype=np.float64).reshape(-1, 1)
         given = np.where(np.isfinite(given), given, 0.0)
         floor = np.maximum(floor, given)
         drowned = _drowned(stencil, given[:, 0])
         amplified = _amplified(stencil, given[:, 0]) & ~drowned
+        flat = _drowned_entries(stencil, given[:, 0], amplified)
     best = richardson.Estimate.from_stencil(stencil, steps, groups.column, floor)
     best.done[drowned] = True
+    best.done |= flat
     if rounding is not None:  # a second level checks every direction of these outputs
         best.check[amplified] = best.depends[amplified]
     outer_jumps = best.jumps.copy()  # the outer stencil covers every finer one
+    outer_aside = best.aside.copy()
+    finest = np.zeros(groups.count, dtype=np.int64)  # the finest level of each direction
     for level in range(1, LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
         if todo.size == 0:
             break
+        finest[todo] = level
         finer_steps = steps * REFINE_FACTOR ** (-level)
         stencil, _ = _stencil_values(f, point, finer_steps, groups.group_of, center, todo)
         # The outer stencil may not see the slope at all (cos of 1e8 moved by 5e3 wraps
@@ -174,6 +181,17 @@ def jacobian(
         )
         best.improve(finer, todo)
         evaluations += len(STENCIL) * todo.size
+    todo = np.flatnonzero(best.needs_confirming(outer_aside, amplified))
+    if todo.size:  # one off-grid stencil along them (see richardson.off_grid_steps)
+        level_of = finest[groups.group_of]
+        off_steps = richardson.off_grid_steps(
+            steps * REFINE_FACTOR ** (-level_of.astype(np.float64)), point.stacked()
+        )
+        stencil, _ = _stencil_values(f, point, off_steps, groups.group_of, center, todo)
+        off = richardson.Estimate.from_stencil(stencil, off_steps, groups.column[:, todo], floor)
+        best.confirm(off, todo, amplified)
+        evaluations += len(STENCIL) * todo.size
+    best.error[flat & (best.value != 0.0)] = UNKNOWN
     value, error, aside, jumps = _scatter(best, outer_jumps, groups, steps.size)
     error[drowned] = np.where(value[drowned] == 0.0, error[drowned], UNKNOWN)
     shape = canonical_shape(point.out_shape, point.shapes)
@@ -344,6 +362,22 @@ def _amplified(stencil: Array, rounding: Array) -> BoolArray:
         size = np.max(np.where(np.isfinite(stencil), np.abs(stencil), 0.0), axis=(1, 2))
     amplified: BoolArray = rounding > AMPLIFIED * richardson.ROUNDING_SAFETY * EPS * size
     return amplified
+
+
+def _drowned_entries(stencil: Array, rounding: Array, amplified: BoolArray) -> BoolArray:
+    """Entries of amplified outputs that the outer stencil moves by no more than the kink
+    test can tell from their rounding noise, (M, S). Such an output's intermediates dwarf
+    it, so a term too small to show above that noise may still oscillate fast: 1e-8
+    sin(a^T y) with y ~ 1e8 next to a term of size 1 has a slope of about 1 along a, yet
+    its whole swing is within a few times the noise of the large term, and samples of it
+    at scattered phases pass for a smooth, nearly flat stencil at every step that spans
+    a period. Such a stencil bounds nothing; the entry's error is unknown, like that of a
+    drowned output."""
+    with np.errstate(invalid="ignore"):
+        moved = np.abs(stencil - stencil[..., 2:3])
+        variation = np.max(np.where(np.isfinite(moved), moved, 0.0), axis=2)
+    flat: BoolArray = amplified[:, None] & (variation <= kinks.NOISE_FACTOR * rounding[:, None])
+    return flat
 
 
 def _drowned(stencil: Array, rounding: Array) -> BoolArray:

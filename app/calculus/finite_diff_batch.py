@@ -60,6 +60,7 @@ def jacobians(
     floor = fd._condition_noise(stencil, steps, column, stacked)
     drowned = np.zeros(k * n_out, dtype=bool)
     amplified = np.zeros(k * n_out, dtype=bool)
+    flat = np.zeros(stencil.shape[:2], dtype=bool)
     if rounding is not None and noise[0] is not None:
         given = np.concatenate(
             [np.asarray(r, dtype=np.float64).reshape(-1) for r in noise if r is not None]
@@ -68,15 +69,20 @@ def jacobians(
         floor = np.maximum(floor, given)
         drowned = fd._drowned(stencil, given[:, 0])
         amplified = fd._amplified(stencil, given[:, 0]) & ~drowned
+        flat = fd._drowned_entries(stencil, given[:, 0], amplified)
     best = richardson.Estimate.from_stencil(stencil, steps, column, floor)
     best.done[drowned] = True
+    best.done |= flat
     best.check[amplified] = best.depends[amplified]
     outer_jumps = best.jumps.copy()
+    outer_aside = best.aside.copy()
+    finest = np.zeros(n_in, dtype=np.int64)  # the finest level of each direction
     evaluations = k * (1 + len(fd.STENCIL) * n_in)
     for level in range(1, fd.LEVELS):
         todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
         if todo.size == 0:
             break
+        finest[todo] = level
         finer_steps = steps * fd.REFINE_FACTOR ** (-level)
         stencil, _ = _stencil(f, points, finer_steps, todo, center)
         floor = np.maximum(
@@ -85,6 +91,15 @@ def jacobians(
         finer = richardson.Estimate.from_stencil(stencil, finer_steps, column[:, todo], floor)
         best.improve(finer, todo)
         evaluations += k * len(fd.STENCIL) * todo.size
+    todo = np.flatnonzero(best.needs_confirming(outer_aside, amplified))
+    if todo.size:  # one off-grid stencil along them, as jacobian does
+        level_of = np.tile(finest, k).astype(np.float64)
+        off_steps = richardson.off_grid_steps(steps * fd.REFINE_FACTOR ** (-level_of), stacked)
+        stencil, _ = _stencil(f, points, off_steps, todo, center)
+        off = richardson.Estimate.from_stencil(stencil, off_steps, column[:, todo], floor)
+        best.confirm(off, todo, amplified)
+        evaluations += k * len(fd.STENCIL) * todo.size
+    best.error[flat & (best.value != 0.0)] = fd.UNKNOWN
     error = np.where(
         drowned[:, None] & (best.value != 0.0), fd.UNKNOWN, best.error
     )  # as jacobian does

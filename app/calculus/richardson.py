@@ -46,6 +46,10 @@ _FORMS = np.column_stack(
 )
 """Every combination of the stencil an estimate needs, from its four slopes (differences
 first, so that an output that does not move gives exact zeros)."""
+UNBOUNDED = 1e300
+"""The error of an estimate that a check finds wrong by an unknown amount."""
+OFF_RATIO = 0.7071067811865476
+"""The step of the off-grid check, relative to the finest level's (see :func:`off_grid_steps`)."""
 
 
 class Estimate:
@@ -171,6 +175,56 @@ class Estimate:
         widened = np.where(clash, np.maximum(current, gap), current)
         widened = np.where(spans, np.maximum(widened, gap + finer.error), widened)
         self.error[:, selected] = widened
+
+    def needs_confirming(self, outer_aside: BoolArray, rows: BoolArray) -> BoolArray:
+        """Directions whose kept estimates an off-grid step must confirm: those of the
+        ``rows`` (outputs whose intermediates dwarf them, where a step may span whole
+        periods) and those of the entries the outer stencil set aside, whether a finer
+        level replaced them or not (where the function has no kinked site the grader uses
+        an entry set aside after all)."""
+        wanted = self.depends & (outer_aside | rows[:, None])
+        columns: BoolArray = np.any(wanted, axis=0)
+        return columns
+
+    def confirm(self, off: Estimate, selected: npt.NDArray[np.intp], rows: BoolArray) -> None:
+        """Distrust the kept estimates that the off-grid step (:func:`off_grid_steps`)
+        contradicts: set aside there, or apart from them by more than both errors. Where
+        the function is smooth over the finest stencil the smaller off-grid one agrees;
+        where the levels aliased an oscillation it does not, and then neither estimate
+        bounds the slope (each may be off by any multiple of the period over its step):
+        the entry's error is unbounded, so it neither verifies nor fails an answer.
+        ``rows`` are the outputs whose intermediates dwarf them (see
+        :meth:`needs_confirming`)."""
+        value, error = self.value[:, selected], self.error[:, selected]
+        live = self.depends[:, selected]
+        with np.errstate(invalid="ignore", over="ignore"):
+            gap = np.abs(off.value - value)
+            gap = np.where(np.isfinite(gap), gap, np.inf)
+            # Off-grid set aside contradicts a usable estimate, and any estimate of the
+            # ``rows``; elsewhere one still set aside (x^3 at 0, where a vanishing slope
+            # looks kinked) is judged by its value.
+            kinked = off.aside & (~self.aside[:, selected] | rows[:, None])
+            clash = live & (kinked | ~(gap <= error + off.error))
+        self.error[:, selected] = np.where(clash, UNBOUNDED, error)
+
+
+def off_grid_steps(steps: Array, stacked: Array) -> Array:
+    """Steps about OFF_RATIO times ``steps`` that are no power of two times them.
+
+    The levels h, h/16, h/256, ... all stand in power-of-two ratios, so an oscillation
+    they alias is aliased by every one of them at once: sin of a^T y with y ~ 1e8 moved by
+    h/2 through 336 whole periods and a small part of one is moved by h/32 through 21 and
+    the same part divided by 16, and both levels read the same, wrong, slope. A step whose
+    ratio to h has a long odd part (here about 2^-40 against h) samples such a function
+    elsewhere in its period. It is a multiple of four units in the last place of the
+    largest value reached, so x +- h' and x +- h'/2 are exact as a rule (the condition
+    floor of the error covers the rest).
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        quantum = 4.0 * np.spacing(np.abs(stacked) + steps)
+        scaled = np.maximum(np.round(OFF_RATIO * steps / quantum), 1.0) * quantum
+    off: Array = np.where(np.isfinite(scaled) & (scaled > 0), scaled, steps)
+    return off
 
 
 def row_noise(fourth: Array, depends: BoolArray) -> Array:

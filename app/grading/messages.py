@@ -94,8 +94,9 @@ def diagnosis_message(diag: Diagnosis, context: FunctionContext | None = None) -
 UNRESOLVED = (
     "at these values the finite-difference error is not small against the tolerance for "
     "some entries, so no answer can be confirmed there: the function is nearly flat "
-    "(saturated), ill-conditioned (a nearly singular matrix) or close to a pole or the "
-    "edge of its domain"
+    "(saturated), ill-conditioned (a nearly singular matrix), close to a pole or the "
+    "edge of its domain, or oscillating faster than any step can follow (a periodic "
+    "function of a huge argument)"
 )
 
 
