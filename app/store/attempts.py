@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.store.models import Attempt, Learner
@@ -101,10 +101,11 @@ class ExerciseProgress:
     solved_on: int | None = None
 
 
-def progress(session: Session, *, learner_id: str) -> dict[str, ExerciseProgress]:
-    """Per exercise the learner touched: counted attempts, and on which one it was solved."""
-    mine = (Attempt.learner_id == learner_id, Attempt.counted.is_(True))
-    query = (
+def _progress_queries() -> tuple[Select[str, int], Select[str, int]]:
+    """(counted attempts per exercise, number of the first correct one per exercise) of the
+    learner bound as ``learner_id``: built once, as building them cost more than running them."""
+    mine = (Attempt.learner_id == bindparam("learner_id"), Attempt.counted.is_(True))
+    counts = (
         select(Attempt.exercise_id, func.count(Attempt.id))
         .where(*mine)
         .group_by(Attempt.exercise_id)
@@ -115,7 +116,7 @@ def progress(session: Session, *, learner_id: str) -> dict[str, ExerciseProgress
         .group_by(Attempt.exercise_id)
         .subquery()
     )
-    solved_on_query = (
+    solved_on = (
         select(Attempt.exercise_id, func.count(Attempt.id))
         .join(
             first_correct,
@@ -125,12 +126,21 @@ def progress(session: Session, *, learner_id: str) -> dict[str, ExerciseProgress
         .where(*mine)
         .group_by(Attempt.exercise_id)
     )
-    solved_on = {exercise_id: int(n) for exercise_id, n in session.execute(solved_on_query)}
+    return counts, solved_on
+
+
+_COUNTS, _SOLVED_ON = _progress_queries()
+
+
+def progress(session: Session, *, learner_id: str) -> dict[str, ExerciseProgress]:
+    """Per exercise the learner touched: counted attempts, and on which one it was solved."""
+    mine = {"learner_id": learner_id}
+    solved_on = {exercise_id: int(n) for exercise_id, n in session.execute(_SOLVED_ON, mine)}
     return {
         exercise_id: ExerciseProgress(
             attempts=int(count),
             solved=exercise_id in solved_on,
             solved_on=solved_on.get(exercise_id),
         )
-        for exercise_id, count in session.execute(query)
+        for exercise_id, count in session.execute(_COUNTS, mine)
     }
