@@ -129,34 +129,51 @@ def structural_set_aside(
     engine's steps are), all in one batch, and the entry is set aside when any site
     argument changes sign or sits at 0 there. It cannot be fooled by small slope jumps.
     """
-    flat = np.concatenate([np.asarray(instance[name], dtype=np.float64).ravel() for name in wrt])
-    n_in = flat.size
+    return structural_set_aside_many(sites, [instance], wrt)[0]
+
+
+def structural_set_aside_many(
+    sites: Sequence[SiteFunction], instances: Sequence[Mapping[str, Array]], wrt: Sequence[str]
+) -> npt.NDArray[np.bool_]:
+    """:func:`structural_set_aside` at each of ``instances`` (of the same shapes), (K, n_in):
+    the moved points of every instance are evaluated in one call per site."""
+    count = len(instances)
+    blocks = []
     reaches = []
     for name in wrt:
-        entries = np.abs(np.asarray(instance[name], dtype=np.float64)).ravel()
-        top = float(entries.max()) if entries.size and np.isfinite(entries.max()) else 0.0
-        reaches.append(REACH * np.maximum(entries, REACH_FLOOR * (top or 1.0)))
-    h = np.concatenate(reaches)
+        entries = np.stack(
+            [np.asarray(i[name], dtype=np.float64).ravel() for i in instances]
+        )  # (K, size)
+        blocks.append(entries)
+        magnitude = np.abs(entries)
+        top = np.max(magnitude, axis=1, keepdims=True, initial=0.0)
+        top = np.where(np.isfinite(top), top, 0.0)
+        reaches.append(REACH * np.maximum(magnitude, REACH_FLOOR * np.where(top == 0.0, 1.0, top)))
+    flat = np.concatenate(blocks, axis=1)
+    h = np.concatenate(reaches, axis=1)
+    n_in = flat.shape[1]
     batch = 2 * n_in + 1
-    perturbed = np.repeat(flat[None, :], batch, axis=0)
+    perturbed = np.repeat(flat[:, None, :], batch, axis=1)  # (K, batch, n_in)
     index = np.arange(n_in)
-    perturbed[index, index] += h
-    perturbed[n_in + index, index] -= h
+    perturbed[:, index, index] += h
+    perturbed[:, n_in + index, index] -= h
     values: dict[str, Array] = {}
     start = 0
     for name in wrt:
-        shape = np.shape(instance[name])
+        shape = np.shape(instances[0][name])
         size = int(np.prod(shape))
-        values[name] = perturbed[:, start : start + size].reshape(batch, *shape)
+        values[name] = perturbed[:, :, start : start + size].reshape(count * batch, *shape)
         start += size
-    for name, value in instance.items():
+    for name in instances[0]:
         if name not in values:
-            values[name] = np.broadcast_to(value, (batch, *np.shape(value)))
-    set_aside = np.zeros(n_in, dtype=bool)
+            stacked = np.stack([np.asarray(i[name], dtype=np.float64) for i in instances])
+            values[name] = np.repeat(stacked, batch, axis=0)
+    set_aside = np.zeros((count, n_in), dtype=bool)
     for site in sites:
         with np.errstate(all="ignore"):
-            z = np.asarray(site(values), dtype=np.float64).reshape(batch, -1)
-        base = z[-1] > 0
-        flips = ((z[:-1] > 0) != base[None, :]) | (z[:-1] == 0) | (z[-1] == 0)[None, :]
-        set_aside |= flips.reshape(2, n_in, -1).any(axis=(0, 2))
+            z = np.asarray(site(values), dtype=np.float64).reshape(count, batch, -1)
+        base = z[:, -1] > 0
+        moved = z[:, :-1]
+        flips = ((moved > 0) != base[:, None, :]) | (moved == 0) | (z[:, -1] == 0)[:, None, :]
+        set_aside |= flips.reshape(count, 2, n_in, -1).any(axis=(1, 3))
     return set_aside

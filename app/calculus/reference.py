@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from app.calculus.finite_diff import Derivative, jacobian
 from app.calculus.finite_diff_batch import jacobians
-from app.calculus.kinks import SiteFunction, structural_set_aside
+from app.calculus.kinks import SiteFunction, structural_set_aside, structural_set_aside_many
 
 Array = npt.NDArray[np.float64]
 
@@ -65,9 +65,10 @@ def reference_derivatives(
     with np.errstate(all="ignore"):
         noise = None if rounding is None else rounding(instances)
         derivs = jacobians(func, instances, list(wrt), rounding=noise)
+    columns = structural_set_aside_many(sites, instances, wrt) if sites else None
     return [
-        _reference(deriv, sites, instance, wrt)
-        for deriv, instance in zip(derivs, instances, strict=True)
+        _reference(deriv, sites, instance, wrt, None if columns is None else columns[k])
+        for k, (deriv, instance) in enumerate(zip(derivs, instances, strict=True))
     ]
 
 
@@ -76,7 +77,9 @@ def _reference(
     sites: Sequence[SiteFunction],
     instance: Mapping[str, Array],
     wrt: Sequence[str],
+    columns: npt.NDArray[np.bool_] | None = None,
 ) -> Reference:
+    """``columns``: the structural test's flags at ``instance``, when already worked out."""
     n_in = sum(int(np.size(instance[name])) for name in wrt)
     values = np.asarray(deriv.value, dtype=np.float64).reshape(-1, n_in)
     error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)
@@ -84,15 +87,15 @@ def _reference(
     if sites:
         # In a column whose stencil changes the side of a kinked site, only the outputs
         # that feel a slope jump there are set aside, not the whole column.
-        columns = structural_set_aside(sites, instance, wrt)[None, :]
+        if columns is None:
+            columns = structural_set_aside(sites, instance, wrt)
         assert deriv.jumps is not None
         jumps = np.asarray(deriv.jumps, dtype=bool).reshape(-1, n_in)
-        aside = aside | (columns & jumps)
+        aside = aside | (columns[None, :] & jumps)
     else:
         # With no piecewise site the function is smooth wherever it is finite: a stencil
         # the 5-point test flags there sits where the slope itself vanishes (x^3 at 0),
         # which is no kink; only entries that are not finite stay set aside.
         aside = aside & ~(np.isfinite(values) & np.isfinite(error))
-    kept = ~aside
-    finite = bool(np.all(np.isfinite(values[kept])) and np.all(np.isfinite(error[kept])))
+    finite = bool(np.all((np.isfinite(values) & np.isfinite(error)) | aside))
     return Reference(values, error, aside, finite)

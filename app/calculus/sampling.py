@@ -43,6 +43,7 @@ from app.calculus.kinks import SiteFunction
 from app.mathlang import MathError, Typed, check, evaluate, functions
 from app.mathlang.ast import Binary, Call, Node, Unary, walk
 from app.mathlang.declarations import Declaration, Domain
+from app.mathlang.evaluate import node_values
 
 Array = npt.NDArray[np.float64]
 Instance = dict[str, Array]
@@ -225,11 +226,6 @@ class InstanceSampler:
         self._programs = [_SiteProgram(site, self.typed) for site in self.sites]
         self._hazards = hazards(self.typed)
 
-    def _calm(self, batch: Mapping[str, Array]) -> npt.NDArray[np.bool_]:
-        """Candidates away from saturation, poles and near-singular matrices: preferred,
-        since there the finite differences resolve every entry."""
-        return calm_candidates(self._hazards, batch)
-
     def site_functions(self) -> list[SiteFunction]:
         """Each kinked site's argument (or a - b) on a batch of values, for the
         structural kink test (:func:`app.calculus.kinks.structural_set_aside`)."""
@@ -279,9 +275,10 @@ class InstanceSampler:
         """Candidates kept as (pool, index, site signs): copied out only when taken."""
         for _ in range(ROUNDS):
             batch = self._pool(rng)
-            usable = _finite(self.typed, batch)
-            calm = self._calm(batch)
-            signs = [program.signs(batch) for program in programs]  # (POOL, entries)
+            nodes = _NodeValues(self.typed, batch)  # one evaluation serves every test
+            usable = _finite(self.typed, batch, nodes)
+            calm = calm_candidates(self._hazards, batch, nodes)
+            signs = [program.signs(batch, nodes) for program in programs]  # (POOL, entries)
             for s in signs:  # no entry of a site may sit at its kink
                 usable &= ~np.any(s == 0, axis=1)
             for c in np.flatnonzero(usable).tolist():
@@ -349,14 +346,18 @@ CONDITION = 1e4
 
 
 def calm_candidates(
-    parts: Sequence[tuple[str, Typed]], batch: Mapping[str, Array]
+    parts: Sequence[tuple[str, Typed]],
+    batch: Mapping[str, Array],
+    nodes: _NodeValues | None = None,
 ) -> npt.NDArray[np.bool_]:
-    """Per candidate of ``batch``: no hazard of ``parts`` is close (see :func:`hazards`)."""
+    """Per candidate of ``batch``: no hazard of ``parts`` is close (see :func:`hazards`).
+    Candidates away from saturation, poles and near-singular matrices are preferred,
+    since there the finite differences resolve every entry."""
     count = next(iter(batch.values())).shape[0]
     calm = np.ones(count, dtype=bool)
     for kind, sub in parts:
         with np.errstate(all="ignore"):
-            z = np.asarray(evaluate(sub, batch, finite=False), dtype=np.float64)
+            z = _value(sub, batch, nodes)
             z = np.broadcast_to(z, (count, *z.shape[1:]))
             if kind == "saturate":
                 calm &= np.all(np.abs(z) <= SATURATED, axis=(1, 2))
@@ -414,19 +415,19 @@ class _SiteProgram:
         shape = whole.node_shapes[id(node)]
         return Typed(node, shape, whole.node_shapes, None, whole.variables)
 
-    def values(self, batch: Mapping[str, Array]) -> Array:
+    def values(self, batch: Mapping[str, Array], nodes: _NodeValues | None = None) -> Array:
         """(candidates, entries): the argument, or a - b, on a batch of values."""
         with np.errstate(all="ignore"):
-            parts = [
-                np.asarray(evaluate(t, batch, finite=False), dtype=np.float64) for t in self.parts
-            ]
+            parts = [_value(t, batch, nodes) for t in self.parts]
             z = parts[0] if len(parts) == 1 else parts[0] - parts[1]
         count = next(iter(batch.values())).shape[0]
         return np.broadcast_to(z, (count, *z.shape[1:])).reshape(count, -1)
 
-    def signs(self, batch: Mapping[str, Array]) -> npt.NDArray[np.int8]:
+    def signs(
+        self, batch: Mapping[str, Array], nodes: _NodeValues | None = None
+    ) -> npt.NDArray[np.int8]:
         """(candidates, entries): -1 / +1 by side, 0 within the margin of the kink."""
-        z = self.values(batch)
+        z = self.values(batch, nodes)
         with np.errstate(invalid="ignore", over="ignore"):
             scale = np.sqrt(np.mean(z**2, axis=1, keepdims=True))
             clear = (np.abs(z) > MARGIN * scale) & np.isfinite(z)
@@ -446,9 +447,39 @@ def _draw(
     }
 
 
-def _finite(typed: Typed, batch: Mapping[str, Array]) -> npt.NDArray[np.bool_]:
+class _NodeValues:
+    """Every node of the function on a pool of candidates, from one evaluation: the
+    finiteness test, the hazards and the kinked sites are all parts of the function, and
+    read their values here instead of evaluating their sub-trees again."""
+
+    def __init__(self, typed: Typed, batch: Mapping[str, Array]) -> None:
+        self.typed = typed
+        self.values = node_values(typed, batch)
+        self.count = next(iter(batch.values())).shape[0]
+
+    def of(self, sub: Typed) -> Array | None:
+        """``evaluate(sub, batch)`` for a part of the function (None for another tree)."""
+        if sub.node_shapes is not self.typed.node_shapes or sub.indices is not None:
+            return None
+        value = self.values.get(id(sub.node))
+        if value is None:
+            return None
+        return np.broadcast_to(value, (self.count, *sub.shape))
+
+
+def _value(sub: Typed, batch: Mapping[str, Array], nodes: _NodeValues | None) -> Array:
+    """``sub`` on the batch, read from ``nodes`` when it is a part of their function."""
+    known = None if nodes is None else nodes.of(sub)
+    if known is not None:
+        return known
+    return np.asarray(evaluate(sub, batch, finite=False), dtype=np.float64)
+
+
+def _finite(
+    typed: Typed, batch: Mapping[str, Array], nodes: _NodeValues | None = None
+) -> npt.NDArray[np.bool_]:
     with np.errstate(all="ignore"):
-        value = np.asarray(evaluate(typed, batch, finite=False), dtype=np.float64)
+        value = _value(typed, batch, nodes)
     count = next(iter(batch.values())).shape[0]
     value = np.broadcast_to(value, (count, *value.shape[1:])).reshape(count, -1)
     finite: npt.NDArray[np.bool_] = np.all(np.isfinite(value), axis=1)
