@@ -129,7 +129,8 @@ def structural_set_aside(
     engine's steps are), all in one batch, and the entry is set aside when any site
     argument changes sign or sits at 0 there. It cannot be fooled by small slope jumps.
     """
-    return structural_set_aside_many(sites, [instance], wrt)[0]
+    flags: npt.NDArray[np.bool_] = structural_set_aside_many(sites, [instance], wrt)[0]
+    return flags
 
 
 def structural_set_aside_many(

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from app import mathlang
 from app.calculus.layouts import Layout
 from app.calculus.reference import Reference, reference_derivative, reference_derivatives
-from app.grading.compare import Comparison
+from app.grading.compare import Comparison, compare_many
 from app.grading.setup import ProblemSetup
 from app.mathlang.rounding import rounding_noise
 
@@ -143,10 +143,7 @@ class Instances:
         values = self.answer(stacked)  # the instances are a batch axis of the answer too
         if values.ndim == 0 or values.shape[0] != len(instances):
             values = np.stack([self.answer(instance) for instance in instances])
-        return [
-            self._compare(instance, deriv, layouts, values[k])
-            for k, (instance, deriv) in enumerate(zip(instances, derivs, strict=True))
-        ]
+        return self._compare_many(instances, derivs, layouts, list(values))
 
     def _compare(
         self,
@@ -155,54 +152,85 @@ class Instances:
         layouts: list[Layout],
         value: Array | None = None,
     ) -> dict[Layout, Comparison] | None:
+        return self._compare_many([instance], [deriv], layouts, None if value is None else [value])[
+            0
+        ]
+
+    def _compare_many(
+        self,
+        instances: list[Instance],
+        derivs: list[Reference],
+        layouts: list[Layout],
+        values: list[Array] | None = None,
+    ) -> list[dict[Layout, Comparison] | None]:
+        """The answer against each reference in each layout form (None where the reference
+        is not finite); the instances' tolerances and ratios are worked out together."""
         setup = self.setup
-        if not deriv.finite:
-            return None
-        value = self.answer(instance) if value is None else value
+        keep = [k for k, deriv in enumerate(derivs) if deriv.finite]
+        found: list[dict[Layout, Comparison] | None] = [None] * len(instances)
+        if not keep:
+            return found
+        answers = [self.answer(instances[k]) if values is None else values[k] for k in keep]
+        refs = [derivs[k] for k in keep]
         if any(setup.unused_wrt):
-            deriv = _exact_zero_blocks(deriv, setup.wrt_shapes, setup.unused_wrt)
-        checked_flat = ~deriv.set_aside
-        scale_flat = self._block_scale(deriv.values, checked_flat)
-        out: dict[Layout, Comparison] = {}
-        parts = np.stack([deriv.values, deriv.error, checked_flat.astype(np.float64), scale_flat])
-        canonical = parts.reshape((4, *setup.out_axes, *setup.in_axes))
+            refs = [_exact_zero_blocks(d, setup.wrt_shapes, setup.unused_wrt) for d in refs]
+        stacked = np.stack([d.values for d in refs])
+        checked_flat = ~np.stack([d.set_aside for d in refs])
+        scale_flat = self._block_scale(stacked, checked_flat)
+        parts = np.stack(
+            [
+                stacked,
+                np.stack([d.error for d in refs]),
+                checked_flat.astype(np.float64),
+                scale_flat,
+            ]
+        )
+        canonical = parts.reshape((4, len(keep), *setup.out_axes, *setup.in_axes))
+        by_layout: dict[Layout, list[Comparison]] = {}
         for layout in layouts:
             form = setup.form(canonical, layout, self.count)  # all four in one call
             assert form is not None
             expected, error, checked, scale = form
-            out[layout] = Comparison(
-                value.reshape(expected.shape), expected, error, checked > 0.5, scale
-            )
+            shape = expected.shape[1:]
+            mine = np.stack([value.reshape(shape) for value in answers])
+            by_layout[layout] = compare_many(mine, expected, error, checked > 0.5, scale)
         noise_of = getattr(self.answer, "noise", None)
-        if noise_of is not None and not all(c.passed for c in out.values()):
-            # A failure must not come from the answer's own rounding: diag(1 ./ c) -
-            # diag(c ./ c.^2), right for d(c ./ c)/dc, is 1e-7 at c = 1e-9 where the
-            # derivative is 0. Its noise joins the error of the entries it is compared
-            # with, so such an entry is neither failed nor verified.
-            noise = ANSWER_NOISE * np.asarray(noise_of(instance), dtype=np.float64)
-            if noise.size == value.size and np.any(noise > 0):
-                for layout, comp in out.items():
-                    spread = comp.error + noise.reshape(comp.expected.shape)
-                    out[layout] = Comparison(
-                        comp.answer, comp.expected, spread, comp.checked, comp.scale
-                    )
-        self.used += 1
-        self.measured[id(out)] = instance
-        return out
+        for j, k in enumerate(keep):
+            out = {layout: by_layout[layout][j] for layout in layouts}
+            value = answers[j]
+            if noise_of is not None and not all(c.passed for c in out.values()):
+                # A failure must not come from the answer's own rounding: diag(1 ./ c) -
+                # diag(c ./ c.^2), right for d(c ./ c)/dc, is 1e-7 at c = 1e-9 where the
+                # derivative is 0. Its noise joins the error of the entries it is compared
+                # with, so such an entry is neither failed nor verified.
+                noise = ANSWER_NOISE * np.asarray(noise_of(instances[k]), dtype=np.float64)
+                if noise.size == value.size and np.any(noise > 0):
+                    for layout, comp in out.items():
+                        spread = comp.error + noise.reshape(comp.expected.shape)
+                        out[layout] = Comparison(
+                            comp.answer, comp.expected, spread, comp.checked, comp.scale
+                        )
+            self.used += 1
+            self.measured[id(out)] = instances[k]
+            found[k] = out
+        return found
 
     def _block_scale(self, values: Array, checked: np.ndarray[Any, np.dtype[np.bool_]]) -> Array:
         """Per entry, the largest checked |fd| among the columns of the same ``wrt``
-        variable: the absolute part of the tolerance is relative to that block's scale."""
+        variable: the absolute part of the tolerance is relative to that block's scale.
+        ``values`` are (instances, outputs, inputs), each instance on its own."""
         magnitude = np.where(checked & np.isfinite(values), np.abs(values), 0.0)
-        top = float(magnitude.max(initial=0.0))
+        top = magnitude.max(axis=(1, 2), initial=0.0)
+        scale = np.empty_like(values)
         if len(self.setup.wrt_shapes) == 1:  # one block: its scale is the largest |fd|
-            return np.full_like(values, top)
+            scale[...] = top[:, None, None]
+            return scale
         floor = BLOCK_FLOOR * top
-        scale = np.zeros_like(values)
         start = 0
         for rows, cols in self.setup.wrt_shapes:
             stop = start + rows * cols
-            scale[:, start:stop] = max(float(magnitude[:, start:stop].max(initial=0.0)), floor)
+            block = magnitude[:, :, start:stop].max(axis=(1, 2), initial=0.0)
+            scale[:, :, start:stop] = np.maximum(block, floor)[:, None, None]
             start = stop
         return scale
 
