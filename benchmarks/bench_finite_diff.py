@@ -1,28 +1,34 @@
 """The finite-difference engine against SciPy's ``approx_derivative``, in one process.
 
-For each function the engine (``app.calculus.finite_diff.jacobian``: batched evaluation,
-column grouping, Richardson extrapolation) and SciPy's ``approx_derivative`` (its default
-"3-point" central differences, and "2-point" forward differences) differentiate the same
-function at the same point. SciPy calls the function once per perturbed column from a
-Python loop; the engine evaluates all perturbations in one vectorised call. Each line
-prints the best CPU time of several repeats (timeit), the ratio SciPy / ours, and each
-method's largest error against the exact derivative computed analytically here.
+Both differentiate the same function at the same points, timed side by side:
 
-The target (issue 3) is at least 10x faster than SciPy at equal or better accuracy. On a
-shared 2-core machine it is met against the 3-point method where SciPy's per-column
-Python loop dominates (W 32x32 and larger, about 20x) and only about reached against the
-2-point method at 64x64 (about 10x, with 1000 times the 2-point method's accuracy); W
-16x16 gives about 8x and 4x. It cannot be met for a small dense gradient (the ReLU loss
-with respect to a 32-entry w): there the engine's 4 evaluations per column (h and h/2,
-for Richardson extrapolation and the kink test) against SciPy's 2 cost about as much as
-SciPy's loop saves, and a fixed overhead of a few hundred microseconds remains.
+* **ours** is the engine as the grader uses it: the function is the problem's text,
+  parsed and typed (:class:`app.grading.setup.ProblemSetup`) and evaluated by
+  ``mathlang.evaluate`` on a batch axis, with the rounding noise the grader measures
+  passed in. "ours, K batched" differentiates the grader's K instances in one call
+  (:func:`app.calculus.finite_diff_batch.jacobians`, what a grading does), "ours, one"
+  a single instance (:func:`app.calculus.finite_diff.jacobian`, what a pinned problem
+  or a confirming instance does). Times are per derivative.
+* **scipy 3-point** is ``approx_derivative(method="3-point")`` on a plain numpy function
+  of the same mathematics, called once per instance.
+* **grader's reference** is everything the grader computes for one reference derivative
+  (:func:`app.calculus.reference.reference_derivatives`: the rounding measurement, the
+  engine and the structural kink test), for information.
+
+Each repeat times every method in turn (so that load from other processes affects them
+alike) and the median of the repeats is kept; the CPU time of this process is the clock.
+Each row prints its largest error against the exact derivative, computed analytically
+here. The last line prints the lowest ratio SciPy / ours over the functions, for each of
+the engine's two ways of being called, against the 10x target.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
 import timeit
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,20 +36,38 @@ import numpy.typing as npt
 from scipy.optimize._numdiff import approx_derivative
 
 from app.calculus.finite_diff import jacobian
+from app.calculus.finite_diff_batch import jacobians
+from app.calculus.reference import reference_derivatives
+from app.grading.grader import K
+from app.grading.problem import Problem
+from app.grading.setup import ProblemSetup
 
 Array = npt.NDArray[np.float64]
+Instance = dict[str, Array]
 TIMER = time.process_time
 """CPU time of this process: steadier than wall time on a machine shared with other work
 (numpy's BLAS runs these small products on one thread)."""
+SECONDS = float(os.environ.get("JTUTOR_BENCH_SECONDS", "5"))
+"""Rough CPU seconds spent timing each function (all methods together)."""
+TARGET = 10.0
 
 
 @dataclass
 class Case:
+    """A function as the language writes it and as numpy does, its K instances, and its
+    exact derivative (canonical tensor) at each."""
+
     name: str
-    batched: Callable[[dict[str, Array]], Array]  # values (batch, r, c) -> (batch, ...)
-    instance: dict[str, Array]
+    text: str
+    numpy_function: Callable[[Instance], Array]  # values (batch, r, c) -> (batch, ...)
+    instances: list[Instance]
     wrt: str
-    exact: Array  # canonical tensor
+    exact: list[Array]
+
+    def setup(self) -> ProblemSetup:
+        first = self.instances[0]
+        variables = {name: f"{v.shape[0]}x{v.shape[1]}" for name, v in first.items()}
+        return ProblemSetup(Problem(variables=variables, function=self.text, wrt=[self.wrt]))
 
 
 def _relu(z: Array) -> Array:
@@ -51,96 +75,149 @@ def _relu(z: Array) -> Array:
 
 
 def linear_case(n: int, rng: np.random.Generator) -> Case:
-    w, x = rng.normal(size=(n, n)), rng.normal(size=(n, 1))
-    exact = np.einsum("ij,k->ijk", np.eye(n), x[:, 0])  # dy_i/dW_jk = delta_ij x_k
-    return Case(f"y = W x, wrt W {n}x{n}", lambda v: v["W"] @ v["x"], {"W": w, "x": x}, "W", exact)
+    instances = [{"W": rng.normal(size=(n, n)), "x": rng.normal(size=(n, 1))} for _ in range(K)]
+    exact = [np.einsum("ij,k->ijk", np.eye(n), i["x"][:, 0]) for i in instances]
+    return Case(
+        f"y = W x, wrt W {n}x{n}", "W * x", lambda v: v["W"] @ v["x"], instances, "W", exact
+    )
 
 
 def tanh_case(n: int, rng: np.random.Generator) -> Case:
-    w, x, b = rng.normal(size=(n, n)) / np.sqrt(n), rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
-    slope = 1.0 - np.tanh(w @ x + b)[:, 0] ** 2
-    exact = np.einsum("ij,i,k->ijk", np.eye(n), slope, x[:, 0])
+    instances = []
+    exact = []
+    for _ in range(K):
+        w = rng.normal(size=(n, n)) / np.sqrt(n)
+        x, b = rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
+        instances.append({"W": w, "x": x, "b": b})
+        slope = 1.0 - np.tanh(w @ x + b)[:, 0] ** 2
+        exact.append(np.einsum("ij,i,k->ijk", np.eye(n), slope, x[:, 0]))
     return Case(
         f"tanh(W x + b), wrt W {n}x{n}",
+        "tanh(W * x + b)",
         lambda v: np.tanh(v["W"] @ v["x"] + v["b"]),
-        {"W": w, "x": x, "b": b},
+        instances,
         "W",
         exact,
     )
 
 
 def relu_mse_case(samples: int, features: int, rng: np.random.Generator) -> Case:
-    x = rng.normal(size=(samples, features))
-    w = rng.normal(size=(features, 1)) / np.sqrt(features)
-    y = rng.normal(size=(samples, 1))
-    z = x @ w
-    b = np.array([[float(np.median(z))]]) * -1.0 + 0.01  # about half the units active
-    z = x @ w + b
-    keep = np.abs(z[:, 0]) >= 0.05  # pre-activations clear of the kink, as the sampler does
-    x, y, z = x[keep], y[keep], z[keep]
+    """About half the units active, every pre-activation clear of the kink (as the
+    sampler's instances are); the samples too close to it are dropped, as many from every
+    instance so that the K instances share their shapes."""
+    drawn = []
+    for _ in range(K):
+        x = rng.normal(size=(samples, features))
+        w = rng.normal(size=(features, 1)) / np.sqrt(features)
+        y = rng.normal(size=(samples, 1))
+        b = np.array([[-float(np.median(x @ w)) + 0.01]])
+        drawn.append((x, w, b, y, np.abs(x @ w + b)[:, 0]))
+    kept = min(int(np.sum(clear >= 0.05)) for *_, clear in drawn)
+    instances, exact = [], []
+    for x, w, b, y, clear in drawn:
+        keep = np.argsort(-clear, kind="stable")[:kept]
+        keep.sort()
+        x, y = x[keep], y[keep]
+        z = x @ w + b
+        instances.append({"X": x, "w": w, "b": b, "y": y})
+        exact.append((-2.0 / kept) * (x.T @ ((y - _relu(z)) * (z > 0)))[:, 0])
 
-    def loss(v: dict[str, Array]) -> Array:
+    def loss(v: Instance) -> Array:
         pred = _relu(v["X"] @ v["w"] + v["b"])
         return np.mean((v["y"] - pred) ** 2, axis=(-2, -1))
 
-    exact = (-2.0 / x.shape[0]) * (x.T @ ((y - _relu(z)) * (z > 0)))[:, 0]
     return Case(
-        f"mean((y - relu(X w + b)).^2), wrt w, X {x.shape[0]}x{features}",
+        f"mean((y - relu(X w + b)).^2), wrt w, X {kept}x{features}",
+        "mean((y - relu(X * w + b)).^2)",
         loss,
-        {"X": x, "w": w, "b": b, "y": y},
+        instances,
         "w",
         exact,
     )
 
 
-def _scipy_function(case: Case) -> Callable[[Array], Array]:
-    shape = case.instance[case.wrt].shape
-    others = {k: v[None] for k, v in case.instance.items() if k != case.wrt}
+def _scipy_function(case: Case, instance: Instance) -> Callable[[Array], Array]:
+    shape = instance[case.wrt].shape
+    others = {k: v[None] for k, v in instance.items() if k != case.wrt}
 
     def fun(flat: Array) -> Array:
         values = dict(others)
         values[case.wrt] = flat.reshape(1, *shape)
-        return np.asarray(case.batched(values)).reshape(-1)
+        return np.asarray(case.numpy_function(values)).reshape(-1)
 
     return fun
 
 
-def _number(call: Callable[[], object]) -> int:
-    """Calls per timing so that one timing lasts at least 20 ms."""
+@dataclass
+class Method:
+    name: str
+    call: Callable[[], object]
+    derivatives: Callable[[], Sequence[Array]]  # canonical tensors, for the error
+    per_call: int  # derivatives per call
+
+
+def methods(case: Case) -> list[Method]:
+    setup = case.setup()
+    wrt = [case.wrt]
+    noise = setup.rounding_many(case.instances)
+    first = case.instances[0]
+    funs = [_scipy_function(case, i) for i in case.instances]
+    starts = [i[case.wrt].reshape(-1) for i in case.instances]
+    shape = case.exact[0].shape
+
+    def batched() -> list[Array]:
+        return [d.value for d in jacobians(setup.func, case.instances, wrt, rounding=noise)]
+
+    def one() -> list[Array]:
+        return [jacobian(setup.func, first, wrt, rounding=noise[0]).value]
+
+    def scipy() -> list[Array]:
+        return [
+            approx_derivative(fun, x0, method="3-point").reshape(shape)
+            for fun, x0 in zip(funs, starts, strict=True)
+        ]
+
+    def reference() -> list[Array]:
+        refs = reference_derivatives(
+            setup.func, setup.sites, case.instances, wrt, setup.rounding_many
+        )
+        return [r.values.reshape(shape) for r in refs]
+
+    return [
+        Method("ours, K batched", batched, batched, K),
+        Method("ours, one", one, one, 1),
+        Method("scipy 3-point", scipy, scipy, K),
+        Method("grader's reference", reference, reference, K),
+    ]
+
+
+def _number(call: Callable[[], object], budget: float) -> int:
+    """Calls per timing so that one timing lasts about ``budget`` seconds."""
     number = 1
-    while timeit.timeit(call, number=number, timer=TIMER) < 0.02 and number < 1000:
-        number *= 4
+    while timeit.timeit(call, number=number, timer=TIMER) < budget and number < 1000:
+        number *= 2
     return number
 
 
-def run_case(case: Case, repeat: int = 7) -> list[tuple[str, float, float]]:
-    """(method, seconds per call, max error) for ours, SciPy 3-point and SciPy 2-point.
-
-    The three are timed in turn within each repeat and the best repeat of each is kept,
-    so that load from other processes on the machine affects them alike.
-    """
-    fun = _scipy_function(case)
-    x0 = case.instance[case.wrt].reshape(-1)
-    calls: dict[str, Callable[[], object]] = {
-        "ours": lambda: jacobian(case.batched, case.instance, case.wrt),
-        "scipy 3-point": lambda: approx_derivative(fun, x0, method="3-point"),
-        "scipy 2-point": lambda: approx_derivative(fun, x0, method="2-point"),
-    }
+def run_case(case: Case) -> list[tuple[str, float, float]]:
+    """(method, median CPU seconds per derivative, max error) for each method, the
+    methods timed in turn within each repeat."""
+    timed = methods(case)
     errors = {
-        "ours": float(
-            np.max(np.abs(jacobian(case.batched, case.instance, case.wrt).value - case.exact))
-        ),
+        m.name: max(
+            float(np.max(np.abs(d - e))) for d, e in zip(m.derivatives(), case.exact, strict=False)
+        )
+        for m in timed
     }
-    for method in ("3-point", "2-point"):
-        value = approx_derivative(fun, x0, method=method).reshape(case.exact.shape)
-        errors[f"scipy {method}"] = float(np.max(np.abs(value - case.exact)))
-    numbers = {name: _number(call) for name, call in calls.items()}
-    best = dict.fromkeys(calls, float("inf"))
+    repeat = 7
+    budget = SECONDS / (repeat * len(timed))
+    numbers = {m.name: _number(m.call, budget) for m in timed}
+    samples: dict[str, list[float]] = {m.name: [] for m in timed}
     for _ in range(repeat):
-        for name, call in calls.items():
-            seconds = timeit.timeit(call, number=numbers[name], timer=TIMER) / numbers[name]
-            best[name] = min(best[name], seconds)
-    return [(name, best[name], errors[name]) for name in calls]
+        for m in timed:
+            seconds = timeit.timeit(m.call, number=numbers[m.name], timer=TIMER)
+            samples[m.name].append(seconds / (numbers[m.name] * m.per_call))
+    return [(m.name, statistics.median(samples[m.name]), errors[m.name]) for m in timed]
 
 
 def cases() -> list[Case]:
@@ -155,16 +232,16 @@ def cases() -> list[Case]:
 
 
 def main() -> int:
-    print(f"{'function':48} {'method':14} {'time':>10} {'scipy/ours':>10} {'max error':>10}")
-    three_point: list[tuple[float, str]] = []
+    print(f"{'function':48} {'method':18} {'time':>10} {'scipy/this':>10} {'max error':>10}")
+    lowest: dict[str, tuple[float, str]] = {}
     for case in cases():
         rows = run_case(case)
-        ours_time = rows[0][1]
+        scipy = next(seconds for name, seconds, _ in rows if name == "scipy 3-point")
         for method, seconds, error in rows:
-            ratio = "" if method == "ours" else f"{seconds / ours_time:9.1f}x"
-            print(f"{case.name:48} {method:14} {seconds * 1e3:8.3f}ms {ratio:>10} {error:10.2e}")
-            if method == "scipy 3-point":
-                three_point.append((seconds / ours_time, case.name))
-    worst, name = min(three_point)
-    print(f"SciPy 3-point / ours: lowest {worst:.1f}x ({name}), target 10x")
+            ratio = "" if method == "scipy 3-point" else f"{scipy / seconds:9.1f}x"
+            print(f"{case.name:48} {method:18} {seconds * 1e3:8.3f}ms {ratio:>10} {error:10.2e}")
+            if method.startswith("ours"):
+                lowest[method] = min(lowest.get(method, (np.inf, "")), (scipy / seconds, case.name))
+    for method, (worst, name) in lowest.items():
+        print(f"SciPy 3-point / {method}: lowest {worst:.1f}x ({name}), target {TARGET:.0f}x")
     return 0

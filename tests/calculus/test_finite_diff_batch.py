@@ -43,7 +43,55 @@ def test_batched_instances_give_what_each_instance_gives_alone(data: dict[str, o
         assert np.all(many.error[kept] <= 1e-6 * scale)
 
 
-def test_one_instance_or_a_large_input_goes_one_at_a_time() -> None:
+def test_instances_with_different_sparsity_share_one_grouping_and_stay_exact() -> None:
+    """Column grouping over several instances groups by the union of their patterns: in
+    y = relu(W x) an inactive unit depends on nothing, so the first instance (half its
+    units inactive) alone would say those outputs depend on no entry of W; the second
+    (every unit active) is still differentiated exactly, like each alone."""
+    rng = np.random.default_rng(0)
+
+    def f(values: dict[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(np.maximum(values["W"] @ values["x"], 0.0))
+
+    def instance(active: bool) -> dict[str, np.ndarray]:
+        w, x = rng.normal(size=(8, 8)), rng.normal(size=(8, 1))
+        z = (w @ x)[:, 0]
+        wanted = np.ones(8) if active else np.where(np.arange(8) % 2, 1.0, -1.0)
+        signs = np.sign(z) * wanted  # unit i active exactly where wanted[i] > 0
+        return {"W": w * signs[:, None], "x": x}
+
+    half, full = instance(False), instance(True)
+    together = jacobians(f, [half, full], "W")  # 64 inputs: column grouping
+    assert together[0].groups == together[1].groups < 64
+    for inst, many in zip([half, full], together, strict=True):
+        alone = jacobian(f, inst, "W")
+        assert not many.set_aside.any() and not alone.set_aside.any()
+        z = (inst["W"] @ inst["x"])[:, 0]
+        exact = np.einsum("ij,k->ijk", np.diag((z > 0).astype(float)), inst["x"][:, 0])
+        np.testing.assert_allclose(many.value, exact, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(alone.value, exact, rtol=1e-8, atol=1e-12)
+
+
+def test_a_variable_not_differentiated_is_not_copied_per_point() -> None:
+    """f sees (K, P, rows, cols) for the moved variable and (K, 1, rows, cols) for the
+    data: a 120 x 32 matrix is not repeated for each of the hundreds of points."""
+    rng = np.random.default_rng(1)
+    seen: list[tuple[int, ...]] = []
+
+    def f(values: dict[str, np.ndarray]) -> np.ndarray:
+        seen.append(values["X"].shape)
+        return np.asarray(np.sum((values["X"] @ values["w"]) ** 2, axis=(-2, -1)))
+
+    instances = [{"X": rng.normal(size=(120, 32)), "w": rng.normal(size=(32, 1))} for _ in range(3)]
+    derivs = jacobians(f, instances, "w")
+    assert seen and all(shape == (3, 1, 120, 32) for shape in seen)
+    for instance, d in zip(instances, derivs, strict=True):
+        x, w = instance["X"], instance["w"]
+        exact = 2 * (x.T @ (x @ w))[:, 0]
+        assert np.all(np.abs(d.value - exact) <= 1e-9 * np.max(np.abs(exact)))
+
+
+def test_grouped_instances_together_give_what_each_gives_alone() -> None:
     rng = np.random.default_rng(0)
     w = rng.normal(size=(8, 8))
 
@@ -51,6 +99,6 @@ def test_one_instance_or_a_large_input_goes_one_at_a_time() -> None:
         return np.asarray(values["W"] @ values["x"])
 
     instances = [{"W": w + k, "x": rng.normal(size=(8, 1))} for k in range(2)]
-    together = jacobians(f, instances, "W")  # 64 inputs: column grouping, per instance
+    together = jacobians(f, instances, "W")  # 64 inputs: column grouping, together
     for instance, many in zip(instances, together, strict=True):
         np.testing.assert_allclose(many.value, jacobian(f, instance, "W").value)
