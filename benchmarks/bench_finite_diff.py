@@ -10,7 +10,8 @@ Both differentiate the same function at the same points, timed side by side:
   a single instance (:func:`app.calculus.finite_diff.jacobian`, what a pinned problem
   or a confirming instance does). Times are per derivative.
 * **scipy 3-point** is ``approx_derivative(method="3-point")`` on a plain numpy function
-  of the same mathematics, called once per instance.
+  of the same mathematics (a closure over the instance's other values, taking the flat
+  ``wrt`` variable), called once per instance.
 * **grader's reference** is everything the grader computes for one reference derivative
   (:func:`app.calculus.reference.reference_derivatives`: the rounding measurement, the
   engine and the structural kink test), for information.
@@ -59,7 +60,8 @@ class Case:
 
     name: str
     text: str
-    numpy_function: Callable[[Instance], Array]  # values (batch, r, c) -> (batch, ...)
+    numpy_function: Callable[[Instance], Callable[[Array], Array]]
+    """At an instance: the function of the flattened ``wrt`` variable, in plain numpy."""
     instances: list[Instance]
     wrt: str
     exact: list[Array]
@@ -77,9 +79,12 @@ def _relu(z: Array) -> Array:
 def linear_case(n: int, rng: np.random.Generator) -> Case:
     instances = [{"W": rng.normal(size=(n, n)), "x": rng.normal(size=(n, 1))} for _ in range(K)]
     exact = [np.einsum("ij,k->ijk", np.eye(n), i["x"][:, 0]) for i in instances]
-    return Case(
-        f"y = W x, wrt W {n}x{n}", "W * x", lambda v: v["W"] @ v["x"], instances, "W", exact
-    )
+
+    def numpy_function(instance: Instance) -> Callable[[Array], Array]:
+        x = instance["x"]
+        return lambda w: (w.reshape(n, n) @ x).ravel()
+
+    return Case(f"y = W x, wrt W {n}x{n}", "W * x", numpy_function, instances, "W", exact)
 
 
 def tanh_case(n: int, rng: np.random.Generator) -> Case:
@@ -91,10 +96,15 @@ def tanh_case(n: int, rng: np.random.Generator) -> Case:
         instances.append({"W": w, "x": x, "b": b})
         slope = 1.0 - np.tanh(w @ x + b)[:, 0] ** 2
         exact.append(np.einsum("ij,i,k->ijk", np.eye(n), slope, x[:, 0]))
+
+    def numpy_function(instance: Instance) -> Callable[[Array], Array]:
+        x, b = instance["x"], instance["b"]
+        return lambda w: np.tanh(w.reshape(n, n) @ x + b).ravel()
+
     return Case(
         f"tanh(W x + b), wrt W {n}x{n}",
         "tanh(W * x + b)",
-        lambda v: np.tanh(v["W"] @ v["x"] + v["b"]),
+        numpy_function,
         instances,
         "W",
         exact,
@@ -122,30 +132,18 @@ def relu_mse_case(samples: int, features: int, rng: np.random.Generator) -> Case
         instances.append({"X": x, "w": w, "b": b, "y": y})
         exact.append((-2.0 / kept) * (x.T @ ((y - _relu(z)) * (z > 0)))[:, 0])
 
-    def loss(v: Instance) -> Array:
-        pred = _relu(v["X"] @ v["w"] + v["b"])
-        return np.mean((v["y"] - pred) ** 2, axis=(-2, -1))
+    def numpy_function(instance: Instance) -> Callable[[Array], Array]:
+        x, b, y = instance["X"], instance["b"], instance["y"]
+        return lambda w: np.mean((y - _relu(x @ w.reshape(-1, 1) + b)) ** 2).reshape(1)
 
     return Case(
         f"mean((y - relu(X w + b)).^2), wrt w, X {kept}x{features}",
         "mean((y - relu(X * w + b)).^2)",
-        loss,
+        numpy_function,
         instances,
         "w",
         exact,
     )
-
-
-def _scipy_function(case: Case, instance: Instance) -> Callable[[Array], Array]:
-    shape = instance[case.wrt].shape
-    others = {k: v[None] for k, v in instance.items() if k != case.wrt}
-
-    def fun(flat: Array) -> Array:
-        values = dict(others)
-        values[case.wrt] = flat.reshape(1, *shape)
-        return np.asarray(case.numpy_function(values)).reshape(-1)
-
-    return fun
 
 
 @dataclass
@@ -161,7 +159,7 @@ def methods(case: Case) -> list[Method]:
     wrt = [case.wrt]
     noise = setup.rounding_many(case.instances)
     first = case.instances[0]
-    funs = [_scipy_function(case, i) for i in case.instances]
+    funs = [case.numpy_function(i) for i in case.instances]
     starts = [i[case.wrt].reshape(-1) for i in case.instances]
     shape = case.exact[0].shape
 

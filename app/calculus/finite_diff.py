@@ -152,14 +152,13 @@ def _condition_noise(
     Along a direction, |df_i/dx_j| |x_j| is about the slope of the stencil times
     |x_j| / h_j, and h_j is a fixed fraction of |x_j| (or of its floor).
     """
-    depends = column >= 0
-    entry = np.where(depends, column, 0)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        slope = np.abs(stencil[..., 4] - stencil[..., 0]) / 2.0
-        ratio = np.abs(stacked)[entry] / steps[entry]
-        terms = np.where(depends, slope * ratio, 0.0)
+        # One ratio per entry and a 0 at the end, which column -1 (no entry) reads.
+        ratios = np.append(np.abs(stacked) / steps, 0.0)
+        slope = np.abs(stencil[..., 4] - stencil[..., 0])
+        terms = slope * ratios[column]
         total = np.sum(np.where(np.isfinite(terms), terms, 0.0), axis=1, keepdims=True)
-    floor: Array = richardson.ROUNDING_SAFETY * EPS * total
+    floor: Array = (richardson.ROUNDING_SAFETY * EPS / 2.0) * total
     return floor
 
 

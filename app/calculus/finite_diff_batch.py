@@ -68,29 +68,27 @@ def jacobians(
     points = _Points(instances, names, max_entries)
     k, n_in = points.count, points.n_in
     steps = points.steps()  # (K, n_in)
-    codes = column_groups.entry_codes(points.shapes)
+    shapes = tuple(points.shapes)
+    codes = column_groups.entry_codes(shapes)
     if grouping and n_in >= max(2, min_grouped) and codes.n_bits > 0:
         # The instances themselves, then the probes: which outputs each input moves.
-        probes = np.stack([column_groups.probe_displacements(codes, s) for s in steps])
-        first = points.evaluate_dense(f, np.concatenate([np.zeros((k, 1, n_in)), probes], 1))
+        pattern = _probe_pattern(shapes)
+        moves = np.zeros((k, 1 + pattern.shape[0], n_in))
+        np.multiply(pattern, steps[:, None, :], out=moves[:, 1:])
+        first = points.evaluate_dense(f, moves)
         center = first[:, 0]
         evaluations = first.shape[1]
-        if center.shape[1] > 1:
-            changed = np.any(~(first[:, 1:] == center[:, None]), axis=0)
-            groups = column_groups.group_columns(codes, changed)
-        else:
-            groups = column_groups.ungrouped(1, n_in)
-        stencil, _ = _stencil(f, points, steps, groups.group_of, center, groups.count)
+        changed = np.any(~(first[:, 1:] == center[:, None]), axis=0)
+        plan = _grouped_plan(shapes, np.packbits(changed).tobytes(), changed.shape, k)
+        stencil, _ = _stencil(f, points, steps, plan.groups.group_of, center, plan.groups.count)
     else:  # every instance and every entry alone, in one call
         alone = np.arange(n_in, dtype=np.int64)
         stencil, center = _stencil(f, points, steps, alone, None, n_in)
-        groups = column_groups.ungrouped(center.shape[1], n_in)
+        plan = _ungrouped_plan(center.shape[1], n_in, k)
         evaluations = 1
+    groups, column = plan.groups, plan.column
     evaluations += len(fd.STENCIL) * groups.count
     n_out = center.shape[1]
-    offsets = (np.arange(k) * n_in)[:, None, None]
-    column = np.where(groups.column >= 0, groups.column[None] + offsets, -1)
-    column = column.reshape(k * n_out, groups.count)  # row k*M + i reads entry k*n_in + j
     flat_steps, stacked = steps.reshape(-1), points.stacked()
     floor = fd._condition_noise(stencil, flat_steps, column, stacked)
     drowned = np.zeros(k * n_out, dtype=bool)
@@ -144,7 +142,7 @@ def jacobians(
     best.error[flat & (best.value != 0.0)] = fd.UNKNOWN
     error = np.where(drowned[:, None] & (best.value != 0.0), fd.UNKNOWN, best.error)
     shape = (k, *canonical_shape(points.out_shape, points.shapes))
-    parts = _scatter(groups, n_in, k, best.value, error, best.aside, outer_jumps)
+    parts = plan.scatter(best.value, error, best.aside, outer_jumps)
     value, error, aside, jumps = (part.reshape(shape) for part in parts)
     return [
         fd.Derivative(
@@ -187,10 +185,12 @@ class _Points:
         if self.count == 1:
             self.values = {name: value[None] for name, value in first.items()}
         else:
-            self.values = {
-                name: np.stack([np.asarray(i[name], dtype=np.float64) for i in instances])
-                for name in first
-            }  # (K, rows, cols)
+            try:  # np.array builds (K, rows, cols) in one step, where np.stack takes several
+                self.values = {
+                    name: np.array([i[name] for i in instances], dtype=np.float64) for name in first
+                }
+            except ValueError as exc:
+                raise ValueError("the instances must have the same shapes") from exc
             if any(v.shape[1:] != first[n].shape for n, v in self.values.items()):
                 raise ValueError("the instances must have the same shapes")
         self.max_entries = max_entries
@@ -339,21 +339,65 @@ def _stencil(
     return values.reshape(k * n_out, count, 5), center
 
 
-def _scatter(
-    groups: column_groups.Grouping, n_in: int, k: int, *tables: npt.NDArray[Any]
-) -> list[npt.NDArray[Any]]:
-    """Put each (instance and output, group) result at (instance, output, entry)."""
-    n_out, count = groups.column.shape
-    if count == n_in:
-        return [t.reshape(k, n_out, n_in) for t in tables]  # ungrouped: group g is entry g
-    rows, cols = np.nonzero(groups.column >= 0)
-    entries = groups.column[rows, cols]
-    out = []
-    for table in tables:
-        full = np.zeros((k, n_out, n_in), dtype=table.dtype)
-        full[:, rows, entries] = table.reshape(k, n_out, count)[:, rows, cols]
-        out.append(full)
-    return out
+class _Plan:
+    """What a grouping means for K instances, built once per grouping and kept: the
+    entry each (instance and output) row reads from each group (-1: none), and where
+    each (row, group) result goes in the (instance, output, entry) tensor."""
+
+    def __init__(self, groups: column_groups.Grouping, k: int) -> None:
+        self.groups = groups
+        n_out, count = groups.column.shape
+        self.n_in = int(groups.group_of.size)
+        offsets = (np.arange(k) * self.n_in)[:, None, None]
+        column = np.where(groups.column >= 0, groups.column[None] + offsets, -1)
+        self.column = column.reshape(k * n_out, count)  # row k*M + i reads entry k*n_in + j
+        self.column.flags.writeable = False
+        self.shape = (k, n_out, count)
+        self.grouped = count != self.n_in
+        self.rows, self.cols = np.nonzero(groups.column >= 0)
+        self.entries = groups.column[self.rows, self.cols]
+
+    def scatter(self, *tables: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
+        """Each (row, group) table as (instance, output, entry)."""
+        if not self.grouped:  # ungrouped: group g is entry g
+            return [table.reshape(self.shape) for table in tables]
+        k, n_out, _ = self.shape
+        out = []
+        for table in tables:
+            full = np.zeros((k, n_out, self.n_in), dtype=table.dtype)
+            full[:, self.rows, self.entries] = table.reshape(self.shape)[:, self.rows, self.cols]
+            out.append(full)
+        return out
+
+
+@functools.lru_cache(maxsize=256)
+def _grouped_plan(
+    shapes: tuple[tuple[int, int], ...], changed: bytes, size: tuple[int, int], k: int
+) -> _Plan:
+    """The plan for the grouping that the probes' results ``changed`` (packed bits of a
+    ``size`` array: which outputs each probe moved) give: the same exercise gives the
+    same pattern at every grading, so the groups are worked out once."""
+    bits = np.unpackbits(np.frombuffer(changed, dtype=np.uint8), count=size[0] * size[1])
+    moved: npt.NDArray[np.bool_] = bits.reshape(size).astype(bool)
+    codes = column_groups.entry_codes(shapes)
+    if size[1] > 1:
+        return _Plan(column_groups.group_columns(codes, moved), k)
+    return _Plan(column_groups.ungrouped(size[1], codes.codes.size), k)
+
+
+@functools.lru_cache(maxsize=256)
+def _ungrouped_plan(n_out: int, n_in: int, k: int) -> _Plan:
+    return _Plan(column_groups.ungrouped(n_out, n_in), k)
+
+
+@functools.lru_cache(maxsize=64)
+def _probe_pattern(shapes: tuple[tuple[int, int], ...]) -> Array:
+    """The probes' displacements in units of each entry's step (see
+    :func:`app.calculus.column_groups.probe_displacements`)."""
+    codes = column_groups.entry_codes(shapes)
+    pattern = column_groups.probe_displacements(codes, np.ones(codes.codes.size))
+    pattern.flags.writeable = False
+    return pattern
 
 
 __all__ = ["jacobians"]
