@@ -448,6 +448,67 @@ def matrix_forms(
     return {"numerator": numerator, "denominator": numerator.T}
 
 
+ORACLE_SHIFTS = (1e-11, 1e-13)
+"""Relative moves of the inputs that probe the oracle's own conditioning."""
+
+
+def reliable(
+    program: Program,
+    vals: dict[str, np.ndarray],
+    wrt: list[str],
+    jac: np.ndarray,
+) -> bool:
+    """Whether float64 rounding inside the oracle is small against the grader's tolerance.
+
+    autograd computes in float64, so its Jacobian carries the rounding of every step: where
+    the Jacobian is ill-conditioned in the inputs (an inverse of condition 1e8 squared,
+    a difference of nearly equal large terms) that rounding can exceed the grader's
+    relative tolerance of 1e-6, and a right grader would be counted wrong. Moving every
+    input by a relative shift moves the Jacobian by about the shift times its
+    sensitivity; the same change scaled to a few eps estimates the oracle's rounding,
+    which must stay below a tenth of the tolerance band (1e-6 |J| + 1e-8 max |J|). A
+    kink 1e-12 away jumps under the larger shift, not by rounding: the smaller shift
+    then decides (the oracle is exact on either side of a kink)."""
+    rng = np.random.default_rng(0)  # its own draws: the caller's stream is left alone
+    eps = float(np.finfo(float).eps)
+    band = 1e-6 * np.abs(jac) + 1e-8 * float(np.max(np.abs(jac), initial=0.0))
+    signs = [{k: rng.choice([-1.0, 1.0], np.shape(v)) for k, v in vals.items()} for _ in range(2)]
+    for shift in ORACLE_SHIFTS:
+        if all(_steady(program, vals, wrt, jac, sign, shift, band, eps) for sign in signs):
+            return True
+    return False
+
+
+def _steady(
+    program: Program,
+    vals: dict[str, np.ndarray],
+    wrt: list[str],
+    jac: np.ndarray,
+    sign: dict[str, np.ndarray],
+    shift: float,
+    band: np.ndarray,
+    eps: float,
+) -> bool:
+    moved = {k: v * (1.0 + shift * sign[k]) for k, v in vals.items()}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            blocks = []
+            for name in wrt:
+
+                def part(w: Any, name: str = name) -> Any:
+                    env: Env = dict(moved)
+                    env[name] = w
+                    return anp.reshape(program(env), (-1,))
+
+                block = np.asarray(jacobian(part)(moved[name]), dtype=float)
+                blocks.append(block.reshape(jac.shape[0], -1))
+        except (ValueError, np.linalg.LinAlgError, TypeError):
+            return False
+    change = np.abs(np.hstack(blocks) - jac) * (8.0 * eps / shift)
+    return bool(np.all(change <= 0.1 * band))
+
+
 def answers_for(
     rng: np.random.Generator,
     text: str,
@@ -485,6 +546,8 @@ def answers_for(
         return
     if np.max(np.abs(jac), initial=0.0) > 1e12 or np.max(np.abs(out), initial=0.0) > 1e15:
         return
+    if not reliable(program, vals, wrt, jac):
+        return  # the oracle's own rounding is not small against the tolerance: not counted
     forms = matrix_forms(jac, out_shape, [shapes[n] for n in wrt])
     layout = str(rng.choice(["numerator", "denominator", "any"]))
     problem = {

@@ -61,7 +61,14 @@ class E:
 
 
 def _sig(z: Any) -> Any:
-    return 0.5 * (anp.tanh(z / 2.0) + 1.0)
+    """The logistic function to full relative accuracy on both sides: 0.5 (tanh(z/2) + 1)
+    cancels for z << 0 (at z = -30 it is 1e-3 off relative), and log(sigmoid(z)) then
+    had a wrong oracle derivative. Each branch takes exp only of the side it serves (z
+    clipped at 0, not |z|, whose derivative autograd takes as 0 at 0), so neither branch
+    overflows and neither gradient is NaN."""
+    ahead = anp.exp(-anp.where(z >= 0, z, 0.0))
+    behind = anp.exp(anp.where(z < 0, z, 0.0))
+    return anp.where(z >= 0, 1.0 / (1.0 + ahead), behind / (1.0 + behind))
 
 
 ELEMENTWISE: list[tuple[str, Callable[[Any], Any]]] = [

@@ -15,6 +15,7 @@ given.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from types import ModuleType
@@ -57,3 +58,17 @@ def test_no_false_verdict_against_autograd(generator: ModuleType) -> None:
         false[:10]
     )
     assert undecided < graded / 4, (undecided, graded)
+
+
+def test_the_wide_oracles_sigmoid_keeps_its_digits_far_out() -> None:
+    """0.5 (tanh(z/2) + 1) cancels for z << 0: at z = -30 it is 1e-3 off relative, so the
+    oracle's derivative of log(sigmoid(z)) was wrong and a right grader was counted wrong."""
+    import autograd.numpy as anp
+    from autograd import grad
+
+    for z in (-30.0, -12.0, 0.0, 5.0, 40.0):
+        exact = 1.0 / (1.0 + math.exp(-z))
+        assert abs(float(oracle_wide._sig(anp.array(z))) - exact) <= 1e-15 * exact
+        slope = float(grad(lambda t: anp.log(oracle_wide._sig(t)))(z))
+        expected = 1.0 / (1.0 + math.exp(z))  # d log(sigmoid(z)) / dz = sigmoid(-z)
+        assert abs(slope - expected) <= 1e-14 * expected
