@@ -7,8 +7,8 @@ Both differentiate the same function at the same points, timed side by side:
   ``mathlang.evaluate`` on a batch axis, with the rounding noise the grader measures
   passed in. "ours, K batched" differentiates the grader's K instances in one call
   (:func:`app.calculus.finite_diff_batch.jacobians`, what a grading does), "ours, one"
-  a single instance (:func:`app.calculus.finite_diff.jacobian`, what a pinned problem
-  or a confirming instance does). Times are per derivative.
+  the same instances one at a time (:func:`app.calculus.finite_diff.jacobian`, what a
+  pinned problem or a confirming instance costs). Times are per derivative.
 * **scipy 3-point** is ``approx_derivative(method="3-point")`` on a plain numpy function
   of the same mathematics (a closure over the instance's other values, taking the flat
   ``wrt`` variable), called once per instance.
@@ -158,7 +158,6 @@ def methods(case: Case) -> list[Method]:
     setup = case.setup()
     wrt = [case.wrt]
     noise = setup.rounding_many(case.instances)
-    first = case.instances[0]
     funs = [case.numpy_function(i) for i in case.instances]
     starts = [i[case.wrt].reshape(-1) for i in case.instances]
     shape = case.exact[0].shape
@@ -167,7 +166,10 @@ def methods(case: Case) -> list[Method]:
         return [d.value for d in jacobians(setup.func, case.instances, wrt, rounding=noise)]
 
     def one() -> list[Array]:
-        return [jacobian(setup.func, first, wrt, rounding=noise[0]).value]
+        return [
+            jacobian(setup.func, instance, wrt, rounding=r).value
+            for instance, r in zip(case.instances, noise, strict=True)
+        ]
 
     def scipy() -> list[Array]:
         return [
@@ -183,7 +185,7 @@ def methods(case: Case) -> list[Method]:
 
     return [
         Method("ours, K batched", batched, batched, K),
-        Method("ours, one", one, one, 1),
+        Method("ours, one", one, one, K),
         Method("scipy 3-point", scipy, scipy, K),
         Method("grader's reference", reference, reference, K),
     ]

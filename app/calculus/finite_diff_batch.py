@@ -22,6 +22,7 @@ needs, which moves an estimate only within its error (tested against one at a ti
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -77,7 +78,7 @@ def jacobians(
         np.multiply(pattern, steps[:, None, :], out=moves[:, 1:])
         first = points.evaluate_dense(f, moves)
         center = first[:, 0]
-        evaluations = first.shape[1]
+        first_calls = first.shape[1]
         changed = np.any(~(first[:, 1:] == center[:, None]), axis=0)
         plan = _grouped_plan(shapes, np.packbits(changed).tobytes(), changed.shape, k)
         stencil, _ = _stencil(f, points, steps, plan.groups.group_of, center, plan.groups.count)
@@ -85,9 +86,9 @@ def jacobians(
         alone = np.arange(n_in, dtype=np.int64)
         stencil, center = _stencil(f, points, steps, alone, None, n_in)
         plan = _ungrouped_plan(center.shape[1], n_in, k)
-        evaluations = 1
+        first_calls = 1
     groups, column = plan.groups, plan.column
-    evaluations += len(fd.STENCIL) * groups.count
+    evaluations = np.full(k, first_calls + len(fd.STENCIL) * groups.count)
     n_out = center.shape[1]
     flat_steps, stacked = steps.reshape(-1), points.stacked()
     floor = fd._condition_noise(stencil, flat_steps, column, stacked)
@@ -107,15 +108,18 @@ def jacobians(
     best.check[amplified] = best.depends[amplified]  # a second level checks these outputs
     outer_jumps = best.jumps.copy()  # the outer stencil covers every finer one
     outer_aside = best.aside.copy()
-    finest = np.zeros(groups.count, dtype=np.int64)  # the finest level of each direction
+    finest = np.zeros((k, groups.count))  # each instance's finest level of each direction
     for level in range(1, fd.LEVELS):
-        todo = np.flatnonzero(np.any(best.unsettled(), axis=0))
+        unsettled = best.unsettled()
+        todo = np.flatnonzero(np.any(unsettled, axis=0))
         if todo.size == 0:
             break
-        finest[todo] = level
+        # Only the instances that still need some of these directions are evaluated there.
+        need = np.flatnonzero(np.any(unsettled[:, todo].reshape(k, -1), axis=1))
+        finest[np.ix_(need, todo)] = level
         finer_steps = steps * fd.REFINE_FACTOR ** (-level)
         selected = _select(groups.group_of, todo)
-        stencil, _ = _stencil(f, points, finer_steps, selected, center, todo.size)
+        stencil = _stencil_of(f, points, need, finer_steps, selected, center, todo.size)
         # The outer stencil may not see the slope at all (cos of 1e8 moved by 5e3 wraps
         # around many periods): each level's slopes raise the floor for it and every finer
         # level, where values may be so quantised that their slopes read exactly 0.
@@ -125,10 +129,10 @@ def jacobians(
         )
         finer = richardson.Estimate.from_stencil(stencil, flat_finer, column[:, todo], floor)
         best.improve(finer, todo)
-        evaluations += len(fd.STENCIL) * todo.size
+        evaluations[need] += len(fd.STENCIL) * todo.size
     todo = np.flatnonzero(best.needs_confirming(outer_aside, amplified))
     if todo.size:  # one off-grid stencil along them (see richardson.off_grid_steps)
-        level_of = finest[groups.group_of].astype(np.float64)
+        level_of = finest[:, groups.group_of]
         off_steps = richardson.off_grid_steps(
             (steps * fd.REFINE_FACTOR ** (-level_of)).reshape(-1), stacked
         ).reshape(k, n_in)
@@ -153,7 +157,7 @@ def jacobians(
             output=center[index].reshape(points.out_shape),
             out_shape=points.out_shape,
             in_shapes=tuple(points.shapes),
-            evaluations=evaluations,
+            evaluations=int(evaluations[index]),
             groups=groups.count,
         )
         for index in range(k)
@@ -197,6 +201,14 @@ class _Points:
         self.out_shape: tuple[int, ...] = ()
         self._per_point = sum(self.values[name][0].size for name in wrt)
         self._fixed = {n: v[:, None] for n, v in self.values.items() if n not in wrt}
+
+    def subset(self, chosen: IntArray) -> _Points:
+        """The same points at the ``chosen`` instances only."""
+        sub = copy.copy(self)
+        sub.values = {name: value[chosen] for name, value in self.values.items()}
+        sub.count = int(chosen.size)
+        sub._fixed = {n: v[:, None] for n, v in sub.values.items() if n not in self.wrt}
+        return sub
 
     def steps(self) -> Array:
         """Outer step per instance and stacked entry, (K, n_in): a power of two near
@@ -273,6 +285,27 @@ class _Points:
         if not self.out_shape:
             self.out_shape = tuple(int(d) for d in result.shape[2:]) or (1, 1)
         return result.reshape(self.count, count, -1)
+
+
+def _stencil_of(
+    f: fd.BatchedFunction,
+    points: _Points,
+    need: IntArray,
+    steps: Array,
+    group_of: npt.NDArray[np.int64],
+    center: Array,
+    count: int,
+) -> Array:
+    """:func:`_stencil` at the instances ``need`` only, (K*M, S, 5); the rows of the other
+    instances are NaN, which every estimate reads as set aside and ignores."""
+    k = points.count
+    if need.size == k:
+        return _stencil(f, points, steps, group_of, center, count)[0]
+    part, _ = _stencil(f, points.subset(need), steps[need], group_of, center[need], count)
+    n_out = center.shape[1]
+    values = np.full((k, n_out, count, 5), np.nan)
+    values[need] = part.reshape(need.size, n_out, count, 5)
+    return values.reshape(k * n_out, count, 5)
 
 
 def _select(group_of: npt.NDArray[np.int64], todo: IntArray) -> npt.NDArray[np.int64]:

@@ -102,3 +102,27 @@ def test_grouped_instances_together_give_what_each_gives_alone() -> None:
     together = jacobians(f, instances, "W")  # 64 inputs: column grouping, together
     for instance, many in zip(instances, together, strict=True):
         np.testing.assert_allclose(many.value, jacobian(f, instance, "W").value)
+
+
+def test_an_instance_is_evaluated_at_a_finer_level_only_when_it_needs_one() -> None:
+    """Of the benchmark's three tanh(W x + b) instances one needs finer steps (two more
+    levels alone); the others are not evaluated at those levels in the batch, and each
+    result agrees with its own."""
+    from benchmarks.bench_finite_diff import cases
+
+    case = next(c for c in cases() if c.name == "tanh(W x + b), wrt W 32x32")
+    setup = case.setup()
+    noise = setup.rounding_many(case.instances)
+    together = jacobians(setup.func, case.instances, [case.wrt], rounding=noise)
+    alone = [
+        jacobian(setup.func, instance, [case.wrt], rounding=r)
+        for instance, r in zip(case.instances, noise, strict=True)
+    ]
+    for one, many in zip(alone, together, strict=True):
+        assert np.all(np.abs(many.value - one.value) <= many.error + one.error)
+    dear = int(np.argmax([d.evaluations for d in alone]))
+    assert together[dear].evaluations == alone[dear].evaluations
+    assert min(d.evaluations for d in alone) < alone[dear].evaluations
+    for index, one in enumerate(alone):
+        if one.evaluations < alone[dear].evaluations:  # at most the dear one's off-grid check
+            assert together[index].evaluations < together[dear].evaluations
