@@ -271,8 +271,10 @@ class InstanceSampler:
         programs = self._programs
         chosen: list[Instance] = []
         seen: set[tuple[int, int]] = set()
-        fallback: list[tuple[dict[str, Array], int, list[npt.NDArray[np.int8]]]] = []
-        """Candidates kept as (pool, index, site signs): copied out only when taken."""
+        fallback: list[tuple[dict[str, Array], int, SiteSides]] = []
+        """Candidates kept as (pool, index, site sides): copied out only when taken."""
+        single: list[bool] = []
+        """Per site: one entry (it alternates sides), or several (both sides at once)."""
         for _ in range(ROUNDS):
             batch = self._pool(rng)
             nodes = _NodeValues(self.typed, batch)  # one evaluation serves every test
@@ -281,14 +283,16 @@ class InstanceSampler:
             signs = [program.signs(batch, nodes) for program in programs]  # (POOL, entries)
             for s in signs:  # no entry of a site may sit at its kink
                 usable &= ~np.any(s == 0, axis=1)
+            single = [s.shape[1] == 1 for s in signs]
+            sides = _site_sides(signs) if programs else [()] * len(usable)
             for c in np.flatnonzero(usable).tolist():
                 if len(chosen) == k:
                     break
-                own = [s[c] for s in signs]
+                own = sides[c]
                 if not calm[c]:  # a last resort only
                     fallback.append((batch, c, own))
                     continue
-                if _fit(start + len(chosen), own) == len(programs):
+                if _fit(start + len(chosen), own, single) == len(programs):
                     chosen.append(self._candidate(batch, c))
                     seen |= _sides(own)
                 else:
@@ -299,7 +303,10 @@ class InstanceSampler:
             index = start + len(chosen)
             best = max(
                 range(len(fallback)),
-                key=lambda i: (len(_sides(fallback[i][2]) - seen), _fit(index, fallback[i][2])),
+                key=lambda i: (
+                    len(_sides(fallback[i][2]) - seen),
+                    _fit(index, fallback[i][2], single),
+                ),
             )
             batch, c, own = fallback.pop(best)
             chosen.append(self._candidate(batch, c))
@@ -371,20 +378,39 @@ def calm_candidates(
     return calm
 
 
-def _sides(site_signs: list[npt.NDArray[np.int8]]) -> set[tuple[int, int]]:
+SiteSides = tuple[tuple[bool, bool], ...]
+"""Per kinked site of a candidate: (some entry below its kink, some entry above)."""
+
+
+def _site_sides(signs: list[npt.NDArray[np.int8]]) -> list[SiteSides]:
+    """:data:`SiteSides` of every candidate of a pool, from each site's signs."""
+    below = [np.any(s < 0, axis=1).tolist() for s in signs]
+    above = [np.any(s > 0, axis=1).tolist() for s in signs]
+    count = signs[0].shape[0] if signs else 0
+    return [tuple((below[n][c], above[n][c]) for n in range(len(signs))) for c in range(count)]
+
+
+def _sides(sides: SiteSides) -> set[tuple[int, int]]:
     """The (site, side) pairs a candidate puts an entry on."""
-    return {(number, int(side)) for number, signs in enumerate(site_signs) for side in signs}
+    out = set()
+    for number, (below, above) in enumerate(sides):
+        if below:
+            out.add((number, -1))
+        if above:
+            out.add((number, 1))
+    return out
 
 
-def _fit(index: int, site_signs: list[npt.NDArray[np.int8]]) -> int:
-    """How many sites of a candidate meet the target of instance ``index``."""
+def _fit(index: int, sides: SiteSides, single: Sequence[bool]) -> int:
+    """How many sites of a candidate meet the target of instance ``index``: a site of one
+    entry (``single``) is on the side this instance wants, a site of several entries has
+    entries on both sides."""
     met = 0
-    for number, signs in enumerate(site_signs):
-        if signs.size == 1:
-            wanted = -1 if (index + number) % 2 == 0 else 1
-            met += int(signs[0] == wanted)
+    for number, (below, above) in enumerate(sides):
+        if single[number]:
+            met += int(below if (index + number) % 2 == 0 else above)
         else:
-            met += int(np.any(signs > 0) and np.any(signs < 0))
+            met += int(below and above)
     return met
 
 
