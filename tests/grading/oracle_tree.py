@@ -23,8 +23,9 @@ counted: the Jacobian is evaluated again at inputs moved by a few parts in 1e11;
 that, scaled to float64 rounding, is not small against the grader's tolerance means the
 float64 oracle has cancelled digits (``skipped``).
 
-``python -m tests.grading.oracle_tree --seed S --lines N [--max-depth D]`` grades N lines
-and prints each false verdict as a reproducer for ``jtutor grade --batch``.
+``python -m tests.grading.oracle_tree --seed S --lines N [--max-depth D] [--scenario
+kink ...]`` grades N lines and prints each false verdict as a reproducer for ``jtutor
+grade --batch``.
 """
 
 from __future__ import annotations
@@ -100,10 +101,6 @@ def _step(z: Any) -> Any:
     return anp.where(z > 0, 1.0, 0.0) + 0.0 * z
 
 
-def _sign(z: Any) -> Any:
-    return anp.where(z > 0, 1.0, anp.where(z < 0, -1.0, 0.0)) + 0.0 * z
-
-
 def _softmax(v: Any) -> Any:
     e = anp.exp(v - anp.max(v))
     return e / anp.sum(e)
@@ -126,12 +123,12 @@ class Grammar:
         self.scenario = scenario
         self.kink_inner: Program | None = None
 
-    def pick(self, options: list[Callable[[], Node | None]]) -> Node:
+    def pick(self, options: list[Callable[[], Node | None]], shape: Shape) -> Node:
         for _ in range(40):
             made = options[int(self.rng.integers(len(options)))]()
             if made is not None:
                 return made
-        return self.leaf_or_constant(self.target)
+        return self.leaf_or_constant(shape)
 
     def coin(self, p: float = 0.5) -> bool:
         return bool(self.rng.random() < p)
@@ -177,7 +174,6 @@ class Grammar:
     # --- the grammar ----------------------------------------------------------------
 
     def expr(self, shape: Shape, depth: int) -> Node:
-        self.target = shape
         if depth <= 0:
             return self.leaf_or_constant(shape)
         d = depth - 1
@@ -212,7 +208,7 @@ class Grammar:
             options += [lambda: self.outer(shape, d), lambda: self.kron(shape, d)]
             if rows <= 3 and cols <= 3:
                 options.append(lambda: self.literal_matrix(shape, d))
-        return self.pick(options)
+        return self.pick(options, shape)
 
     def elementwise(self, shape: Shape, d: int) -> Node | None:
         x = self.expr(shape, d)
@@ -228,11 +224,10 @@ class Grammar:
                 lambda e: anp.tan(0.4 * anp.tanh(x.run(e))),
                 False,
             )
-        if name in ("step", "sign"):  # a piecewise-constant factor times something smooth
+        if name == "step":  # a piecewise-constant factor times something smooth
             y = self.expr(shape, d)
-            fn = _step if name == "step" else _sign
             return Node(
-                f"{name}({x.text}) .* {y.inner()}", shape, lambda e: fn(x.run(e)) * y.run(e)
+                f"step({x.text}) .* {y.inner()}", shape, lambda e: _step(x.run(e)) * y.run(e)
             )
         fns: dict[str, Callable[[Any], Any]] = {
             "exp": anp.exp,
@@ -459,7 +454,10 @@ class Grammar:
         parts = [self.expr((1, 1), max(d - 1, 0)) for _ in range(shape[0])]
         text = "[" + ", ".join(p.text for p in parts) + "]"
         return Node(
-            text, shape, lambda e: anp.reshape(anp.array([p.run(e) for p in parts]), shape), False
+            text,
+            shape,
+            lambda e: anp.reshape(anp.array([anp.reshape(p.run(e), ()) for p in parts]), shape),
+            False,
         )
 
     def literal_matrix(self, shape: Shape, d: int) -> Node | None:
@@ -469,7 +467,9 @@ class Grammar:
         text = "[" + ", ".join("[" + ", ".join(c.text for c in row) + "]" for row in cells) + "]"
 
         def run(e: Env) -> Any:
-            return anp.reshape(anp.array([c.run(e) for row in cells for c in row]), shape)
+            return anp.reshape(
+                anp.array([anp.reshape(c.run(e), ()) for row in cells for c in row]), shape
+            )
 
         return Node(text, shape, run, False)
 
@@ -580,7 +580,10 @@ def declare(rng: np.random.Generator, scenario: str) -> list[Var]:
     return out
 
 
-def values(rng: np.random.Generator, variables: list[Var], scenario: str) -> dict[str, np.ndarray]:
+def values(
+    rng: np.random.Generator, variables: list[Var], scenario: str, text: str = ""
+) -> dict[str, np.ndarray]:
+    """Values for a scenario; the variables it scales are those ``text`` reads, if any."""
     vals: dict[str, np.ndarray] = {}
     for v in variables:
         a = rng.uniform(0.3, 1.7, v.shape) * rng.choice([-1.0, 1.0], v.shape)
@@ -591,6 +594,8 @@ def values(rng: np.random.Generator, variables: list[Var], scenario: str) -> dic
             a = rng.normal(size=(n, n)) + 2.5 * np.eye(n)
         vals[v.name] = a
     plain = [v for v in variables if v.role == "plain" and not v.positive]
+    read = [v for v in plain if re.search(rf"\b{v.name}\b", text)]
+    plain = read or plain
     if scenario == "saturated":
         for v in rng.permutation(plain)[:3]:  # type: ignore[arg-type]
             vals[v.name] = vals[v.name] * rng.uniform(6.0, 25.0)
@@ -757,7 +762,12 @@ def declared(variables: list[Var]) -> dict[str, str]:
     return out
 
 
-def cases(seed: int, problems: int, max_depth: int = MAX_DEPTH) -> Iterator[Case | None]:
+def cases(
+    seed: int,
+    problems: int,
+    max_depth: int = MAX_DEPTH,
+    scenarios: tuple[str, ...] = SCENARIOS,
+) -> Iterator[Case | None]:
     """Exact and wrong answers for ``problems`` random problems; None marks a problem
     left out because the oracle cannot be trusted there."""
     rng = np.random.default_rng(seed)
@@ -767,13 +777,16 @@ def cases(seed: int, problems: int, max_depth: int = MAX_DEPTH) -> Iterator[Case
             made += 1
             yield from index_cases(rng)
             continue
-        scenario = SCENARIOS[int(rng.integers(len(SCENARIOS)))]
+        scenario = scenarios[int(rng.integers(len(scenarios)))]
         variables = declare(rng, scenario)
         g = Grammar(rng, variables, scenario)
         node, variables = problem_text(g, rng, scenario, variables, max_depth)
-        vals = values(rng, variables, scenario)
+        vals = values(rng, variables, scenario, node.text)
         if scenario == "kink":
-            _pin_offset(rng, g, vals)
+            try:
+                _pin_offset(rng, g, vals)
+            except (ValueError, np.linalg.LinAlgError, TypeError):
+                continue
         options = _wrt_choices(node.text, variables, node.shape)
         if not options or len(node.text) > 600:
             continue
@@ -792,7 +805,8 @@ def cases(seed: int, problems: int, max_depth: int = MAX_DEPTH) -> Iterator[Case
         if not reliable(node.run, vals, wrt, jac):
             yield None
             continue
-        yield from _answers(rng, node, variables, vals, wrt, forms, scale)
+        for case in _answers(rng, node, variables, vals, wrt, forms, scale):
+            yield Case(case.problem, case.answer, case.wrong, f"{scenario}: {case.label}")
 
 
 def _pin_offset(rng: np.random.Generator, g: Grammar, vals: dict[str, np.ndarray]) -> None:
@@ -1033,12 +1047,13 @@ def grade_cases(
     lines: int,
     report: Callable[[str], None] | None = None,
     max_depth: int = MAX_DEPTH,
+    scenarios: tuple[str, ...] = SCENARIOS,
 ) -> Tally:
     """Grade ``lines`` lines from ``seed``; a false verdict is kept as a reproducer."""
     from app.grading.grader import grade_dict
 
     tally = Tally()
-    for number, case in enumerate(cases(seed, lines, max_depth)):
+    for number, case in enumerate(cases(seed, lines, max_depth, scenarios)):
         if tally.graded >= lines:
             break
         if case is None:
@@ -1071,9 +1086,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--max-depth", type=int, default=MAX_DEPTH)
+    parser.add_argument("--scenario", action="append", choices=sorted(set(SCENARIOS)))
     args = parser.parse_args(argv)
+    scenarios = tuple(args.scenario) if args.scenario else SCENARIOS
     start = time.process_time()
-    tally = grade_cases(args.seed, args.lines, lambda line: print(line, flush=True), args.max_depth)
+    tally = grade_cases(
+        args.seed, args.lines, lambda line: print(line, flush=True), args.max_depth, scenarios
+    )
     print(
         json.dumps(
             {
