@@ -14,6 +14,7 @@ Usage, from the CLI or the web app (thread-safe; one pool per process)::
     from app.grading.worker import default_pool
     result = default_pool().grade(problem, "W^T", seed=7)   # a GradeResult (DESIGN §11)
     results = default_pool().grade_many([(problem, "W", None), ...])  # in parallel
+    result = await default_pool().grade_async(problem, "W^T", seed=7)  # on an event loop
 
 A timeout gives ``verdict: invalid`` with ``error.kind == "limit"``; so does a worker that
 dies (for example past its memory limit).
@@ -21,6 +22,7 @@ dies (for example past its memory limit).
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
@@ -33,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.grading.pipe_exchange import INLINE_BYTES, PipeExchange, encode
 from app.grading.problem import Problem
 from app.grading.result import GradeResult
 
@@ -248,6 +251,16 @@ class _Worker:
             self.ready = self.inbox.recv() == "ready"
         return self.ready
 
+    def ready_now(self) -> bool:
+        """Whether the worker has said ``ready``, without waiting for it."""
+        if not self.ready:
+            try:
+                if self.inbox.poll(0):
+                    self.ready = self.inbox.recv() == "ready"
+            except (EOFError, OSError):
+                return False
+        return self.ready
+
     def kill(self) -> None:
         with contextlib.suppress(OSError):
             self.process.kill()
@@ -296,7 +309,13 @@ class GradingPool:
             self._all.append(worker)
         self._idle.put(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def release(self, worker: _Worker) -> None:
+        """Give a worker back to the pool, idle and warm."""
+        self._idle.put(worker)
+
+    def replace(self, worker: _Worker) -> None:
+        """Kill a worker (over its time limit, or gone) and start a fresh one in its place
+        (blocking: a process is waited for and another started)."""
         worker.kill()
         with self._lock:
             if worker in self._all:
@@ -345,21 +364,60 @@ class GradingPool:
     def _run(self, task: str, args: tuple[Any, ...], seed: int | None) -> dict[str, Any]:
         if self._closed:
             raise RuntimeError("the grading pool is closed")
-        worker = self._idle.get()
+        return self._run_on(self._idle.get(), task, args, seed)
+
+    def _run_on(
+        self, worker: _Worker, task: str, args: tuple[Any, ...], seed: int | None
+    ) -> dict[str, Any]:
+        """The task on ``worker`` (checked out of the pool), waited for in this thread."""
         try:
             if not worker.wait_ready():
-                self._replace(worker)
+                self.replace(worker)
                 return _limit_result("the grading process did not start", seed)
             worker.outbox.send((task, args))
             if worker.inbox.poll(self.timeout):
                 result: dict[str, Any] = worker.inbox.recv()
-                self._idle.put(worker)
+                self.release(worker)
                 return result
         except (EOFError, OSError, BrokenPipeError):
-            self._replace(worker)
+            self.replace(worker)
             return _limit_result("the grading process stopped (memory limit?)", seed)
-        self._replace(worker)
+        self.replace(worker)
         return _limit_result(f"the grading took longer than {self.timeout:g} s", seed)
+
+    async def grade_async(
+        self, problem: Problem | dict[str, Any], answer: str, seed: int | None = None
+    ) -> GradeResult:
+        """As :meth:`grade`, awaited on the running event loop with no thread waiting for
+        the worker (``app.grading.pipe_exchange``); the same time and memory limits."""
+        data = problem.to_dict() if isinstance(problem, Problem) else dict(problem)
+        result = await self._run_async("grade", (data, answer, seed), seed)
+        if result.get("error") and result["error"].get("kind") == "limit":
+            shape = result["expected_shape"] or await asyncio.to_thread(_expected_shape, data)
+            result["expected_shape"] = shape
+        return GradeResult.from_dict(result)
+
+    async def probe_async(self, seconds: float, megabytes: int = 0) -> dict[str, Any]:
+        """:meth:`probe` awaited on the event loop (tests the limits of that path)."""
+        return await self._run_async("probe", (seconds, megabytes), None)
+
+    async def _run_async(
+        self, task: str, args: tuple[Any, ...], seed: int | None
+    ) -> dict[str, Any]:
+        """The task on an idle warm worker, its pipe watched by the loop; when no worker
+        is idle and warm, or the message is large, in a thread as :meth:`_run` does."""
+        if self._closed:
+            raise RuntimeError("the grading pool is closed")
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            return await asyncio.to_thread(self._run, task, args, seed)
+        payload = encode((task, args)) if worker.ready_now() else b""
+        if not payload or len(payload) > INLINE_BYTES:
+            return await asyncio.to_thread(self._run_on, worker, task, args, seed)
+        loop = asyncio.get_running_loop()
+        exchange = PipeExchange(self, worker, loop, lambda m: _limit_result(m, seed))
+        return await exchange.start(payload)
 
     def derive(
         self,
@@ -436,6 +494,10 @@ class GradingPool:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def idle(self) -> int:
+        """Workers free at this moment."""
+        return self._idle.qsize()
 
     def pids(self) -> list[int]:
         with self._lock:

@@ -10,6 +10,8 @@ The event loop answers every request of an app process (``/healthz`` included), 
   parse gate's work is CPU in a thread (previews).
 
 Routes reach the gates through the tutor (``Tutor.grading_job``, ``Tutor.parsing_job``).
+One grading needs no thread at all: ``Tutor.grade_checked`` holds a place of the grading
+gate and awaits the worker's pipe on the loop, which is I/O (``app.grading.pipe_exchange``).
 A ``def`` route is run in a thread by FastAPI already; these helpers are for ``async def``
 routes that must await something first (the form, the CSRF check) or hold a gate.
 """

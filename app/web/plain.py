@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from app.grading import Problem
@@ -19,9 +20,22 @@ def problem_from_dict(data: dict[str, Any]) -> Problem:
         raise BadInput(message, field=field) from exc
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def to_plain(value: Any) -> Any:
     """JSON-ready data: numpy arrays and scalars, tuples and sets become lists and numbers;
-    non-finite floats become None (JSON has no NaN)."""
+    non-finite floats become None (JSON has no NaN).
+
+    The common plain types are tested first by their exact type: a grade result is mostly
+    text, numbers and lists, and is made plain on every graded answer."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is list:
+        return [to_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, TypeVar
 
+import anyio
 from fastapi.templating import Jinja2Templates
 
 from app.bank.selfcheck import CheckReport, check_exercise, check_text
@@ -28,6 +29,7 @@ from app.store.models import Attempt
 from app.store.versions import version_for
 from app.web.admission import Caller, Gate
 from app.web.catalogue import AuthoredExercises, Catalogue, ExerciseBank, file_bank_loader
+from app.web.checked_problems import CheckedProblem, CheckedProblems
 from app.web.errors import BadInput, Unavailable
 from app.web.offload import admitted, off_loop
 from app.web.page_frames import FrameCache
@@ -65,10 +67,12 @@ class Tutor:
     make_preview_pool: Callable[[], GradingPool]
     grading_gate: Gate
     parse_gate: Gate
+    checked_problems: CheckedProblems
     grader_override: Grader | None = None
     startup_check: StartupCheck = field(default_factory=StartupCheck)
     score_sender: ScoreSender | None = None
     frames: FrameCache = field(default_factory=FrameCache)  # pages rendered once (page_frames)
+    _started_pool: GradingPool | None = field(default=None, init=False, repr=False)
 
     async def grading_job(
         self,
@@ -96,6 +100,48 @@ class Tutor:
         async with self.grading_gate.admit(caller, heavy=True):
             return await off_loop(func, *args, **kwargs)
 
+    async def grade_checked(
+        self,
+        caller: Caller,
+        checked: CheckedProblem,
+        answer: str,
+        seed: int | None,
+        *,
+        on_loop: bool,
+    ) -> GradeResult:
+        """A public problem's grading, admitted by the grading gate as :meth:`grading_job`
+        (heavy problems as :meth:`heavy_grading_job`).
+
+        ``on_loop`` (a small request) waits for the worker on the event loop itself
+        (``GradingPool.grade_async``: the loop watches the worker's pipe), with no thread
+        to hand the grading to and take the answer back from; the place in the gate is
+        held until the worker has answered or been replaced, even if the request is
+        cancelled. Otherwise, or with a grader of the tests', the grading waits in a thread."""
+        self._check_answer(answer)
+        if not on_loop or self.grader_override is not None:
+            job = self.heavy_grading_job if checked.heavy else self.grading_job
+            return await job(caller, self.grade, checked.problem, answer, seed=seed)
+        async with self.grading_gate.admit(caller, heavy=checked.heavy):
+            pool = await self._running_pool()
+            with anyio.CancelScope(shield=True):
+                try:
+                    result = await pool.grade_async(checked.data, answer, seed)
+                except (ValueError, TypeError) as exc:
+                    raise BadInput(str(exc)) from exc
+                except Exception as exc:
+                    log.exception("grading failed")
+                    raise Unavailable("The grader could not finish; please try again.") from exc
+            return result
+
+    async def _running_pool(self) -> GradingPool:
+        """The grading pool; found (or started) in a thread the first time, as starting
+        worker processes is no work for the event loop."""
+        pool = self._started_pool
+        if pool is None or pool.closed:
+            pool = await off_loop(self.make_pool)
+            self._started_pool = pool
+        return pool
+
     async def parsing_job(
         self, caller: Caller, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
@@ -120,14 +166,17 @@ class Tutor:
         pool: Grader = self.pool
         return pool
 
-    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> GradeResult:
-        """The grade result (DESIGN §11); too-long answers are refused first."""
+    def _check_answer(self, answer: str) -> None:
         limit = self.settings.max_answer_chars
         if len(answer) > limit:
             raise BadInput(
                 f"the answer is {len(answer)} characters long; the limit is {limit}",
                 field="answer",
             )
+
+    def grade(self, problem: Problem, answer: str, seed: int | None = None) -> GradeResult:
+        """The grade result (DESIGN §11); too-long answers are refused first."""
+        self._check_answer(answer)
         try:
             return self.grader.grade(problem, answer, seed=seed)
         except (ValueError, TypeError) as exc:
@@ -264,6 +313,7 @@ def build_tutor(
             per_learner=settings.learner_concurrency,
             typical_seconds=0.05,
         ),
+        checked_problems=CheckedProblems(settings),
         settings=settings,
         database=database,
         catalogue=catalogue,

@@ -3,6 +3,14 @@
 The grade body is a batch line (DESIGN §11), so an answer gets the same verdict here as
 from ``jtutor grade``. Bad problems (unknown layout, absurd sizes, malformed values) are
 422 with a message; an answer that does not parse is a 200 with verdict ``invalid``.
+
+A grading is mostly a wait for a worker process, and this route is the API's busiest, so
+its own cost is kept small: a problem is read and checked once and then kept
+(``app.web.checked_problems``), and a small request (at most :data:`SMALL_BODY_BYTES`)
+is handled on the event loop from end to end, with no thread: the kept problem is looked
+up, the grading admitted and its worker's answer awaited there (``Tutor.grade_checked``).
+All of that is bounded by the body's size. Anything larger, or a problem not seen before,
+is read and checked in a thread, and a large body's grading waits in a thread too.
 """
 
 from __future__ import annotations
@@ -10,18 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.grading import Problem
+from app.grading.result import GradeResult
 from app.mathlang import MathError
-from app.settings import Settings
 from app.web.admission import caller_of
 from app.web.deps import TutorDep
 from app.web.errors import BadInput
 from app.web.offload import off_loop
-from app.web.plain import problem_from_dict, result_json
+from app.web.plain import result_json
 from app.web.preview import shapes_from_declarations
-from app.web.problem_limits import check_public_problem, is_heavy
 from app.web.tutor import Tutor
 
 router = APIRouter(prefix="/api/v1", tags=["grading"])
@@ -60,27 +67,46 @@ class ParseRequest(BaseModel):
     indices: dict[str, int] | None = Field(None, description="index name -> size")
 
 
-def _public_problem(body: GradeRequest, settings: Settings) -> Problem:
-    problem = problem_from_dict(body.model_dump(exclude_none=True, exclude={"answer", "seed"}))
-    check_public_problem(problem, settings)
-    return problem
+SMALL_BODY_BYTES = 4_096
+"""A grade request at most this long (by its Content-Length) is handled on the event loop
+(see the module docstring); a typical problem with its answer takes 200 bytes."""
+
+SMALL_RESULT_CELLS = 1_024
+"""A result with a heatmap of at most this many cells is made JSON on the loop."""
+
+
+def _is_small(request: Request) -> bool:
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) <= SMALL_BODY_BYTES
+
+
+def _response(result: GradeResult) -> JSONResponse:
+    return JSONResponse(result_json(result))
 
 
 @router.post(
     "/grade",
     summary="Grade an answer to a problem",
+    response_model=dict[str, Any],
     responses={
         429: {"description": "this learner or address has too many gradings running"},
         503: {"description": "the grading queue is full; see Retry-After"},
     },
 )
-async def grade(body: GradeRequest, request: Request, tutor: TutorDep) -> dict[str, Any]:
+async def grade(body: GradeRequest, request: Request, tutor: TutorDep) -> JSONResponse:
     """The problem is checked against the public limits (declared sizes, cost estimate:
     422) before the grading is admitted (429/503 with Retry-After when over a limit)."""
-    problem = await off_loop(_public_problem, body, tutor.settings)
-    job = tutor.heavy_grading_job if is_heavy(problem) else tutor.grading_job
-    result = await job(caller_of(request), tutor.grade, problem, body.answer, seed=body.seed)
-    return result_json(result)
+    fields = body.model_dump(exclude_none=True, exclude={"answer", "seed"})
+    small = _is_small(request)
+    checked = tutor.checked_problems.kept(fields) if small else None
+    if checked is None:
+        checked = await off_loop(tutor.checked_problems.check, fields)
+    result = await tutor.grade_checked(
+        caller_of(request), checked, body.answer, body.seed, on_loop=small
+    )
+    if small and sum(map(len, result.heatmap)) <= SMALL_RESULT_CELLS:
+        return _response(result)
+    return await off_loop(_response, result)
 
 
 @router.post("/parse", summary="Read an expression: its LaTeX and shape, or the error")
