@@ -62,14 +62,59 @@ def reference_derivatives(
     """:func:`reference_derivative` at each of ``instances``, their finite differences
     evaluated together (:func:`app.calculus.finite_diff_batch.jacobians`);
     ``rounding(instances)`` gives each one's noise bound."""
+    stack = reference_stack(func, sites, instances, wrt, rounding)
+    return [stack.one(k) for k in range(len(instances))]
+
+
+@dataclass(frozen=True)
+class References:
+    """The references at K instances of one problem, stacked: (K, outputs, inputs) each,
+    and ``finite`` per instance."""
+
+    values: Array
+    error: Array
+    set_aside: npt.NDArray[np.bool_]
+    finite: npt.NDArray[np.bool_]
+
+    def one(self, k: int) -> Reference:
+        return Reference(self.values[k], self.error[k], self.set_aside[k], bool(self.finite[k]))
+
+    @classmethod
+    def of(cls, references: Sequence[Reference]) -> References:
+        return cls(
+            np.stack([r.values for r in references]),
+            np.stack([r.error for r in references]),
+            np.stack([r.set_aside for r in references]),
+            np.array([r.finite for r in references], dtype=bool),
+        )
+
+
+def reference_stack(
+    func: Callable[[Mapping[str, Array]], Array],
+    sites: Sequence[SiteFunction],
+    instances: Sequence[Mapping[str, Array]],
+    wrt: Sequence[str],
+    rounding: Callable[[Sequence[Mapping[str, Array]]], list[Array]] | None = None,
+) -> References:
+    """:func:`reference_derivatives` as one stack, the kink rules applied to all the
+    instances at once."""
     with np.errstate(all="ignore"):
         noise = None if rounding is None else rounding(instances)
         derivs = jacobians(func, instances, list(wrt), rounding=noise)
-    columns = structural_set_aside_many(sites, instances, wrt) if sites else None
-    return [
-        _reference(deriv, sites, instance, wrt, None if columns is None else columns[k])
-        for k, (deriv, instance) in enumerate(zip(derivs, instances, strict=True))
-    ]
+    count = len(instances)
+    n_in = sum(int(np.size(instances[0][name])) for name in wrt)
+    values = np.array([d.value for d in derivs], dtype=np.float64).reshape(count, -1, n_in)
+    error = np.array([d.error for d in derivs], dtype=np.float64).reshape(count, -1, n_in)
+    aside = np.array([d.set_aside for d in derivs], dtype=bool).reshape(count, -1, n_in)
+    usable = np.isfinite(values) & np.isfinite(error)
+    if sites:  # as in _reference, for every instance
+        columns = structural_set_aside_many(sites, instances, wrt)
+        jumps = np.array([d.jumps for d in derivs], dtype=bool).reshape(count, -1, n_in)
+        aside = aside | (columns[:, None, :] & jumps)
+    else:
+        aside = aside & ~usable
+    finite = np.all(usable | aside, axis=(1, 2))
+    return References(values, error, aside, finite)
 
 
 def _reference(
@@ -77,9 +122,7 @@ def _reference(
     sites: Sequence[SiteFunction],
     instance: Mapping[str, Array],
     wrt: Sequence[str],
-    columns: npt.NDArray[np.bool_] | None = None,
 ) -> Reference:
-    """``columns``: the structural test's flags at ``instance``, when already worked out."""
     n_in = sum(int(np.size(instance[name])) for name in wrt)
     values = np.asarray(deriv.value, dtype=np.float64).reshape(-1, n_in)
     error = np.asarray(deriv.error, dtype=np.float64).reshape(-1, n_in)
@@ -87,11 +130,10 @@ def _reference(
     if sites:
         # In a column whose stencil changes the side of a kinked site, only the outputs
         # that feel a slope jump there are set aside, not the whole column.
-        if columns is None:
-            columns = structural_set_aside(sites, instance, wrt)
+        columns = structural_set_aside(sites, instance, wrt)[None, :]
         assert deriv.jumps is not None
         jumps = np.asarray(deriv.jumps, dtype=bool).reshape(-1, n_in)
-        aside = aside | (columns[None, :] & jumps)
+        aside = aside | (columns & jumps)
     else:
         # With no piecewise site the function is smooth wherever it is finite: a stencil
         # the 5-point test flags there sits where the slope itself vanishes (x^3 at 0),

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from app import mathlang
 from app.calculus.layouts import Layout
-from app.calculus.reference import Reference, reference_derivative, reference_derivatives
+from app.calculus.reference import Reference, References, reference_derivative, reference_stack
 from app.grading.compare import Comparison, compare_many
 from app.grading.setup import ProblemSetup
 from app.mathlang.rounding import rounding_noise
@@ -136,75 +136,66 @@ class Instances:
         """:meth:`measure` at each instance, the finite differences of all of them in one
         batched evaluation."""
         setup = self.setup
-        derivs = reference_derivatives(
+        stacked = {name: np.stack([i[name] for i in instances]) for name in instances[0]}
+        references = reference_stack(
             setup.func, setup.sites, instances, setup.problem.wrt, setup.rounding_many
         )
-        stacked = {name: np.stack([i[name] for i in instances]) for name in instances[0]}
         values = self.answer(stacked)  # the instances are a batch axis of the answer too
         if values.ndim == 0 or values.shape[0] != len(instances):
             values = np.stack([self.answer(instance) for instance in instances])
-        return self._compare_many(instances, derivs, layouts, list(values))
+        return self._compare_many(instances, references, layouts, values)
 
     def _compare(
         self,
         instance: Instance,
         deriv: Reference,
         layouts: list[Layout],
-        value: Array | None = None,
     ) -> dict[Layout, Comparison] | None:
-        return self._compare_many([instance], [deriv], layouts, None if value is None else [value])[
-            0
-        ]
+        return self._compare_many([instance], References.of([deriv]), layouts)[0]
 
     def _compare_many(
         self,
         instances: list[Instance],
-        derivs: list[Reference],
+        references: References,
         layouts: list[Layout],
-        values: list[Array] | None = None,
+        values: Array | None = None,
     ) -> list[dict[Layout, Comparison] | None]:
         """The answer against each reference in each layout form (None where the reference
-        is not finite); the instances' tolerances and ratios are worked out together."""
+        is not finite); the instances' tolerances and ratios are worked out together.
+        ``values`` are the answer's values at the instances, stacked, when known."""
         setup = self.setup
-        keep = [k for k, deriv in enumerate(derivs) if deriv.finite]
+        keep = np.flatnonzero(references.finite).tolist()
         found: list[dict[Layout, Comparison] | None] = [None] * len(instances)
         if not keep:
             return found
-        answers = [self.answer(instances[k]) if values is None else values[k] for k in keep]
-        refs = [derivs[k] for k in keep]
+        if values is None:
+            answers = np.stack([self.answer(instances[k]) for k in keep])
+        else:
+            answers = values if len(keep) == len(instances) else values[keep]
+        refs = references if len(keep) == len(instances) else _subset(references, keep)
         if any(setup.unused_wrt):
-            refs = [_exact_zero_blocks(d, setup.wrt_shapes, setup.unused_wrt) for d in refs]
-        stacked = np.stack([d.values for d in refs])
-        checked_flat = ~np.stack([d.set_aside for d in refs])
-        scale_flat = self._block_scale(stacked, checked_flat)
-        parts = np.stack(
-            [
-                stacked,
-                np.stack([d.error for d in refs]),
-                checked_flat.astype(np.float64),
-                scale_flat,
-            ]
-        )
+            refs = _exact_zero_blocks(refs, setup.wrt_shapes, setup.unused_wrt)
+        checked_flat = ~refs.set_aside
+        scale_flat = self._block_scale(refs.values, checked_flat)
+        parts = np.stack([refs.values, refs.error, checked_flat.astype(np.float64), scale_flat])
         canonical = parts.reshape((4, len(keep), *setup.out_axes, *setup.in_axes))
         by_layout: dict[Layout, list[Comparison]] = {}
         for layout in layouts:
             form = setup.form(canonical, layout, self.count)  # all four in one call
             assert form is not None
             expected, error, checked, scale = form
-            shape = expected.shape[1:]
-            mine = np.stack([value.reshape(shape) for value in answers])
+            mine = answers.reshape(expected.shape)
             by_layout[layout] = compare_many(mine, expected, error, checked > 0.5, scale)
         noise_of = getattr(self.answer, "noise", None)
         for j, k in enumerate(keep):
             out = {layout: by_layout[layout][j] for layout in layouts}
-            value = answers[j]
             if noise_of is not None and not all(c.passed for c in out.values()):
                 # A failure must not come from the answer's own rounding: diag(1 ./ c) -
                 # diag(c ./ c.^2), right for d(c ./ c)/dc, is 1e-7 at c = 1e-9 where the
                 # derivative is 0. Its noise joins the error of the entries it is compared
                 # with, so such an entry is neither failed nor verified.
                 noise = ANSWER_NOISE * np.asarray(noise_of(instances[k]), dtype=np.float64)
-                if noise.size == value.size and np.any(noise > 0):
+                if noise.size == answers[j].size and np.any(noise > 0):
                     for layout, comp in out.items():
                         spread = comp.error + noise.reshape(comp.expected.shape)
                         out[layout] = Comparison(
@@ -251,20 +242,29 @@ class Instances:
         return best
 
 
+def _subset(references: References, keep: list[int]) -> References:
+    return References(
+        references.values[keep],
+        references.error[keep],
+        references.set_aside[keep],
+        references.finite[keep],
+    )
+
+
 def _exact_zero_blocks(
-    deriv: Reference, shapes: list[tuple[int, int]], unused: list[bool]
-) -> Reference:
-    """The reference with the blocks of variables the function never mentions set to an
+    refs: References, shapes: list[tuple[int, int]], unused: list[bool]
+) -> References:
+    """The references with the blocks of variables the function never mentions set to an
     exact 0 (no error, nothing set aside)."""
-    values, error, aside = deriv.values.copy(), deriv.error.copy(), deriv.set_aside.copy()
+    values, error, aside = refs.values.copy(), refs.error.copy(), refs.set_aside.copy()
     start = 0
     for (rows, cols), absent in zip(shapes, unused, strict=True):
         stop = start + rows * cols
         if absent:
-            values[:, start:stop] = 0.0
-            error[:, start:stop] = 0.0
-            aside[:, start:stop] = False
+            values[..., start:stop] = 0.0
+            error[..., start:stop] = 0.0
+            aside[..., start:stop] = False
         start = stop
-    kept = ~aside
-    finite = bool(np.all(np.isfinite(values[kept])) and np.all(np.isfinite(error[kept])))
-    return Reference(values, error, aside, finite)
+    usable = np.isfinite(values) & np.isfinite(error)
+    finite = np.all(usable | aside, axis=(1, 2))
+    return References(values, error, aside, finite)
