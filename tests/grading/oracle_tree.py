@@ -559,6 +559,8 @@ MAX_DEPTH = 3
 """Nesting of the generated expressions (``--max-depth`` raises it for a hunt)."""
 INDEX_SHARE = 0.08
 """The share of problems drawn from the index-form templates."""
+IDENTITY_SHARE = 0.08
+"""The share of unpinned problems with answers written in the language."""
 
 
 def declare(rng: np.random.Generator, scenario: str) -> list[Var]:
@@ -773,9 +775,14 @@ def cases(
     rng = np.random.default_rng(seed)
     made = 0
     while made < problems:
-        if rng.random() < INDEX_SHARE:
+        draw = rng.random()
+        if draw < INDEX_SHARE:
             made += 1
             yield from index_cases(rng)
+            continue
+        if draw < INDEX_SHARE + IDENTITY_SHARE:
+            made += 1
+            yield from identity_cases(rng)
             continue
         scenario = scenarios[int(rng.integers(len(scenarios)))]
         variables = declare(rng, scenario)
@@ -1040,6 +1047,240 @@ def _read_index(text: str, env: dict[str, int], vals: dict[str, np.ndarray]) -> 
         else:
             total *= float(factor)
     return total
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An unpinned problem with its derivative written in the language for each layout,
+    and a numpy reading of those answers that is checked against autograd first."""
+
+    variables: dict[str, str]
+    function: str
+    wrt: str
+    numerator: str
+    denominator: str
+    program: Program
+    numerator_value: Program
+
+
+def _sig(z: Any) -> Any:
+    return _stable_sigmoid(z)
+
+
+IDENTITIES = (
+    Identity(
+        {"w": "n", "x": "n"},
+        "sigmoid(w^T x)",
+        "w",
+        "sigmoid(w^T x) (1 - sigmoid(w^T x)) x^T",
+        "sigmoid(w^T x) (1 - sigmoid(w^T x)) x",
+        lambda e: _sig(e["w"].T @ e["x"]),
+        lambda e: _sig(e["w"].T @ e["x"]) * (1 - _sig(e["w"].T @ e["x"])) * e["x"].T,
+    ),
+    Identity(
+        {"W": "mxn", "x": "n", "b": "m"},
+        "tanh(W x + b)",
+        "x",
+        "diag(1 - tanh(W x + b) .^ 2) W",
+        "W^T diag(1 - tanh(W x + b) .^ 2)",
+        lambda e: anp.tanh(e["W"] @ e["x"] + e["b"]),
+        lambda e: (1 - anp.tanh(e["W"] @ e["x"] + e["b"]) ** 2) * e["W"],
+    ),
+    Identity(
+        {"W": "mxn", "x": "n", "b": "m"},
+        "relu(W x + b)",
+        "b",
+        "diag(step(W x + b))",
+        "diag(step(W x + b))",
+        lambda e: _relu(e["W"] @ e["x"] + e["b"]),
+        lambda e: anp.diag(_step(e["W"] @ e["x"] + e["b"])[:, 0]),
+    ),
+    Identity(
+        {"A": "nxn", "x": "n"},
+        "x^T A x",
+        "x",
+        "x^T (A + A^T)",
+        "(A + A^T) x",
+        lambda e: e["x"].T @ e["A"] @ e["x"],
+        lambda e: e["x"].T @ (e["A"] + e["A"].T),
+    ),
+    Identity(
+        {"x": "n", "y": "n"},
+        "norm(x - y)",
+        "x",
+        "(x - y)^T / norm(x - y)",
+        "(x - y) / norm(x - y)",
+        lambda e: anp.sqrt(anp.sum((e["x"] - e["y"]) ** 2)),
+        lambda e: (e["x"] - e["y"]).T / anp.sqrt(anp.sum((e["x"] - e["y"]) ** 2)),
+    ),
+    Identity(
+        {"W": "mxn", "x": "n"},
+        "sum(exp(W x))",
+        "W",
+        "x exp(W x)^T",
+        "exp(W x) x^T",
+        lambda e: anp.sum(anp.exp(e["W"] @ e["x"])),
+        lambda e: e["x"] @ anp.exp(e["W"] @ e["x"]).T,
+    ),
+    Identity(
+        {"W": "mxn", "x": "n"},
+        "softmax(W x)",
+        "x",
+        "(diag(softmax(W x)) - softmax(W x) softmax(W x)^T) W",
+        "W^T (diag(softmax(W x)) - softmax(W x) softmax(W x)^T)",
+        lambda e: _softmax(e["W"] @ e["x"]),
+        lambda e: (
+            (
+                anp.diag(_softmax(e["W"] @ e["x"])[:, 0])
+                - _softmax(e["W"] @ e["x"]) @ _softmax(e["W"] @ e["x"]).T
+            )
+            @ e["W"]
+        ),
+    ),
+    Identity(
+        {"x": "n"},
+        "log(sum(exp(x)))",
+        "x",
+        "softmax(x)^T",
+        "softmax(x)",
+        lambda e: anp.log(anp.sum(anp.exp(e["x"]))),
+        lambda e: _softmax(e["x"]).T,
+    ),
+    Identity(
+        {"a": "n", "X": "nxn", "b": "n"},
+        "a^T inv(X) b",
+        "X",
+        "-(inv(X) b a^T inv(X))",
+        "-inv(X)^T a b^T inv(X)^T",
+        lambda e: e["a"].T @ anp.linalg.inv(e["X"]) @ e["b"],
+        lambda e: -(anp.linalg.inv(e["X"]) @ e["b"] @ e["a"].T @ anp.linalg.inv(e["X"])),
+    ),
+    Identity(
+        {"x": "n", "y": "n"},
+        "sin(x)^T cos(y)",
+        "x",
+        "(cos(x) .* cos(y))^T",
+        "cos(x) .* cos(y)",
+        lambda e: anp.sin(e["x"]).T @ anp.cos(e["y"]),
+        lambda e: (anp.cos(e["x"]) * anp.cos(e["y"])).T,
+    ),
+    Identity(
+        {"p": "n:positive", "x": "n"},
+        "sqrt(p)^T x",
+        "p",
+        "(x ./ (2 sqrt(p)))^T",
+        "x ./ (2 sqrt(p))",
+        lambda e: anp.sqrt(e["p"]).T @ e["x"],
+        lambda e: (e["x"] / (2 * anp.sqrt(e["p"]))).T,
+    ),
+    Identity(
+        {"x": "n", "y": "n"},
+        "sum(max(x, y))",
+        "x",
+        "step(x - y)^T",
+        "step(x - y)",
+        lambda e: anp.sum(anp.maximum(e["x"], e["y"])),
+        lambda e: _step(e["x"] - e["y"]).T,
+    ),
+    Identity(
+        {"X": "nxn"},
+        "det(X)",
+        "X",
+        "det(X) inv(X)",
+        "det(X) inv(X)^T",
+        lambda e: anp.linalg.det(e["X"]),
+        lambda e: anp.linalg.det(e["X"]) * anp.linalg.inv(e["X"]),
+    ),
+    Identity(
+        {"A": "kxn", "X": "nxm", "B": "mxk"},
+        "trace(A X B)",
+        "X",
+        "B A",
+        "A^T B^T",
+        lambda e: anp.trace(e["A"] @ e["X"] @ e["B"]),
+        lambda e: e["B"] @ e["A"],
+    ),
+    Identity(
+        {"W": "mxn", "x": "n"},
+        "W x",
+        "x",
+        "W",
+        "W^T",
+        lambda e: e["W"] @ e["x"],
+        lambda e: e["W"],
+    ),
+    Identity(
+        {"x": "1xn", "W": "nxm"},
+        "x W",
+        "x",
+        "W^T",
+        "W",
+        lambda e: e["x"] @ e["W"],
+        lambda e: e["W"].T,
+    ),
+)
+
+
+def identity_cases(rng: np.random.Generator) -> Iterator[Case]:
+    """An unpinned problem: the grader draws its own instances. Its answers are checked
+    against autograd at random values first (numerator form; the denominator form is the
+    numerator's transpose, or for a scalar of a matrix the same rule as ``matrix_forms``)."""
+    identity = IDENTITIES[int(rng.integers(len(IDENTITIES)))]
+    sizes = {
+        "n": int(rng.integers(2, 5)),
+        "m": int(rng.integers(2, 5)),
+        "k": int(rng.integers(2, 5)),
+    }
+    declared_vars: dict[str, str] = {}
+    shapes: dict[str, Shape] = {}
+    for name, spec in identity.variables.items():
+        kind, _, domain = spec.partition(":")
+        if "x" in kind:
+            r, c = (sizes.get(part, 1) for part in kind.split("x"))
+            shape: Shape = (r, c)
+            text = f"{r}x{c}"
+        else:
+            shape = (sizes[kind], 1)
+            text = str(sizes[kind])
+        shapes[name] = shape
+        declared_vars[name] = text + (f":{domain}" if domain else "")
+    vals = {
+        name: rng.uniform(0.3, 1.7, shape) * rng.choice([-1.0, 1.0], shape)
+        for name, shape in shapes.items()
+    }
+    for name, spec in identity.variables.items():
+        if spec.endswith("positive"):
+            vals[name] = np.abs(vals[name])
+    got = exact_jacobian(identity.program, vals, [identity.wrt])
+    if got is None:
+        return
+    out_shape = np.shape(np.atleast_2d(identity.program(vals)))
+    forms = matrix_forms(got[1], (int(out_shape[0]), int(out_shape[1])), [shapes[identity.wrt]])
+    assert forms is not None
+    mine = np.asarray(identity.numerator_value(vals), dtype=float)
+    if not np.allclose(mine, forms["numerator"], rtol=1e-10, atol=1e-12):
+        raise AssertionError(f"identity disagrees with autograd: {identity.function}")
+    layout = str(rng.choice(["numerator", "denominator", "any"]))
+    problem = {
+        "variables": declared_vars,
+        "function": identity.function,
+        "wrt": identity.wrt,
+        "layout": layout,
+    }
+    accepted = ["numerator", "denominator"] if layout == "any" else [layout]
+    answers = {"numerator": identity.numerator, "denominator": identity.denominator}
+    for name in accepted:
+        yield Case(problem, answers[name], False, f"identity: exact {name}")
+    exact = answers[accepted[0]]
+    yield Case(problem, f"-({exact})", True, "identity: negation")
+    yield Case(problem, f"1.01 ({exact})", True, "identity: x1.01")
+    yield Case(problem, f"1.00001 ({exact})", True, "identity: x1.00001")
+    yield Case(problem, f"0 ({exact})", True, "identity: all zero")
+    value = forms[accepted[0]]
+    if value.shape[0] != value.shape[1] or not np.allclose(value, value.T, rtol=1e-6):
+        other = "denominator" if accepted[0] == "numerator" else "numerator"
+        if layout != "any":
+            yield Case(problem, answers[other], True, "identity: the other layout")
 
 
 def grade_cases(
