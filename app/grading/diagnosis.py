@@ -103,8 +103,8 @@ def _common_factor(
         return None
     if not all(c.matches(c.answer, raw) for c in comparisons):
         return None
-    frac = Fraction(raw).limit_denominator(64)
-    if abs(float(frac) - raw) <= 1e-6 * max(1.0, abs(raw)):
+    frac = _simple(raw)
+    if frac is not None and abs(float(frac) - raw) <= 1e-6 * abs(raw):
         raw = float(frac)
     return raw, factor_text(raw, sizes)
 
@@ -119,12 +119,26 @@ def factor_text(value: float, sizes: dict[str, int] | None = None) -> str:
             return f"{'-' if value < 0 else ''}{name} = {size}"
         if size > 2 and abs(abs(value) - 1.0 / size) <= 1e-6 / size:
             return f"{'-' if value < 0 else ''}1/{name} = 1/{size}"
-    frac = Fraction(value).limit_denominator(64)
-    if abs(float(frac) - value) <= 1e-6 * max(1.0, abs(value)):
+    frac = _simple(value)
+    if frac is not None and abs(float(frac) - value) <= 1e-6 * abs(value):
         if frac.denominator == 1:
             return str(frac.numerator)
         return f"{frac.numerator}/{frac.denominator}"
-    return f"{value:.4g}"
+    # Four digits, more where four would show a simple number the factor is not: 1.00001
+    # is not "1" (an answer 1 times the derivative would be right), 12345.678 not 12350.
+    for digits in range(4, 17):
+        text = f"{value:.{digits}g}"
+        shown = float(text)
+        simple = _simple(shown)
+        if shown == value or simple is None or float(simple) != shown:
+            return text
+    return repr(value)
+
+
+def _simple(value: float) -> Fraction | None:
+    """The fraction of small terms (denominator up to 64) nearest ``value``, if any."""
+    frac = Fraction(value).limit_denominator(64)
+    return frac if frac != 0 and abs(frac.numerator) <= 1000 else None
 
 
 def describe_entries(

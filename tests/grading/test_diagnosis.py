@@ -77,3 +77,13 @@ def test_problem_from_dict_and_errors() -> None:
         with pytest.raises(ProblemError) as caught:
             Problem.from_dict(data)
         assert caught.value.field == field
+
+
+def test_a_factor_near_a_simple_one_is_not_shown_as_it() -> None:
+    """1.00001 read "off by a factor of 1: it is 1 times the derivative" (and 1e-7 "0",
+    12345.678 "728395/59"): a shown factor must not be a simple number it is not."""
+    assert factor_text(1.00001) == "1.00001"
+    assert factor_text(-1.00001) == "-1.00001"
+    assert factor_text(1e-7) == "1e-07"
+    assert factor_text(12345.678) == "1.235e+04"
+    assert factor_text(1.01) == "1.01"
