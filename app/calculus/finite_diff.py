@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -162,45 +163,50 @@ def _condition_noise(
     return floor
 
 
-def _amplified(stencil: Array, rounding: Array) -> BoolArray:
-    """Outputs whose rounding noise is far above a few eps of their values, (M,): some
-    intermediate is far larger than the output (cos of a^T y with y ~ 1e8), so a step
-    relative to the inputs may span many periods of what the output does with it, and
-    a stencil that samples whole periods apart looks smooth and converged. Their
-    estimates are checked against the next finer level (see ``Estimate.improve``)."""
+class RoundingFlags(NamedTuple):
+    """What an output's measured rounding noise says about its outer stencils.
+
+    ``drowned`` (M,): the noise is not small against all the output moves over the outer
+    stencils, so its values there are mostly rounding and nothing can say how well the
+    differences approximate the slope. (logdet of N N^T with N of condition 1e8 carries a
+    noise of several units; its sine then differs from step to step by noise alone, and a
+    derivative of 1e7 reads as 1e3 with an error estimate of 1e6.)
+
+    ``amplified`` (M,), not drowned: the noise is far above a few eps of the values, so
+    some intermediate is far larger than the output (cos of a^T y with y ~ 1e8), a step
+    relative to the inputs may span many periods of what the output does with it, and a
+    stencil that samples whole periods apart looks smooth and converged. Their estimates
+    are checked against the next finer level (see ``Estimate.improve``).
+
+    ``flat`` (M, S): entries of amplified outputs that the outer stencil moves by no more
+    than the kink test can tell from their noise. A term too small to show above that
+    noise may still oscillate fast: 1e-8 sin(a^T y) with y ~ 1e8 next to a term of size 1
+    has a slope of about 1 along a, yet its whole swing is within a few times the noise
+    of the large term, and samples of it at scattered phases pass for a smooth, nearly
+    flat stencil at every step that spans a period. Such a stencil bounds nothing; the
+    entry's error is unknown, like that of a drowned output.
+    """
+
+    drowned: BoolArray
+    amplified: BoolArray
+    flat: BoolArray
+
+
+def rounding_flags(stencil: Array, rounding: Array) -> RoundingFlags:
+    """The :class:`RoundingFlags` of outer stencils (M, S, 5) whose outputs carry the
+    rounding noise ``rounding`` (M,), worked out from one pass over the stencils."""
     with np.errstate(invalid="ignore"):
+        moved = np.abs(stencil - stencil[..., 2:3])
+        moved = np.where(np.isfinite(moved), moved, 0.0)
+        per_entry = np.max(moved, axis=2)  # (M, S)
+        variation = np.max(per_entry, axis=1)
         size = np.max(np.where(np.isfinite(stencil), np.abs(stencil), 0.0), axis=(1, 2))
-    amplified: BoolArray = rounding > AMPLIFIED * richardson.ROUNDING_SAFETY * EPS * size
-    return amplified
-
-
-def _drowned_entries(stencil: Array, rounding: Array, amplified: BoolArray) -> BoolArray:
-    """Entries of amplified outputs that the outer stencil moves by no more than the kink
-    test can tell from their rounding noise, (M, S). Such an output's intermediates dwarf
-    it, so a term too small to show above that noise may still oscillate fast: 1e-8
-    sin(a^T y) with y ~ 1e8 next to a term of size 1 has a slope of about 1 along a, yet
-    its whole swing is within a few times the noise of the large term, and samples of it
-    at scattered phases pass for a smooth, nearly flat stencil at every step that spans
-    a period. Such a stencil bounds nothing; the entry's error is unknown, like that of a
-    drowned output."""
-    with np.errstate(invalid="ignore"):
-        moved = np.abs(stencil - stencil[..., 2:3])
-        variation = np.max(np.where(np.isfinite(moved), moved, 0.0), axis=2)
-    flat: BoolArray = amplified[:, None] & (variation <= kinks.NOISE_FACTOR * rounding[:, None])
-    return flat
-
-
-def _drowned(stencil: Array, rounding: Array) -> BoolArray:
-    """Outputs whose rounding noise is not small against all they move over the outer
-    stencils, (M,): their values there are mostly rounding, so nothing can say how well
-    the differences approximate the slope. (logdet of N N^T with N of condition 1e8
-    carries a noise of several units; its sine then differs from step to step by noise
-    alone, and a derivative of 1e7 reads as 1e3 with an error estimate of 1e6.)"""
-    with np.errstate(invalid="ignore"):
-        moved = np.abs(stencil - stencil[..., 2:3])
-        variation = np.max(np.where(np.isfinite(moved), moved, 0.0), axis=(1, 2))
     drowned: BoolArray = (rounding > 0.0) & (rounding >= DROWNED * variation)
-    return drowned
+    amplified: BoolArray = (rounding > AMPLIFIED * richardson.ROUNDING_SAFETY * EPS * size) & (
+        ~drowned
+    )
+    flat: BoolArray = amplified[:, None] & (per_entry <= kinks.NOISE_FACTOR * rounding[:, None])
+    return RoundingFlags(drowned, amplified, flat)
 
 
 def expression_function(typed: Typed) -> BatchedFunction:

@@ -99,13 +99,10 @@ def jacobians(
         given = np.concatenate([np.asarray(r, dtype=np.float64).reshape(-1) for r in noise])
         given = np.where(np.isfinite(given), given, 0.0)
         floor = np.maximum(floor, given[:, None])
-        drowned = fd._drowned(stencil, given)
-        amplified = fd._amplified(stencil, given) & ~drowned
-        flat = fd._drowned_entries(stencil, given, amplified)
+        drowned, amplified, flat = fd.rounding_flags(stencil, given)
     best = richardson.Estimate.from_stencil(stencil, flat_steps, column, floor)
-    best.done[drowned] = True
-    best.done |= flat
-    best.check[amplified] = best.depends[amplified]  # a second level checks these outputs
+    best.done |= drowned[:, None] | flat
+    best.check |= best.depends & amplified[:, None]  # a second level checks these outputs
     outer_jumps = best.jumps.copy()  # the outer stencil covers every finer one
     outer_aside = best.aside.copy()
     finest = np.zeros((k, groups.count))  # each instance's finest level of each direction
@@ -145,7 +142,7 @@ def jacobians(
         evaluations += len(fd.STENCIL) * todo.size
     best.error[flat & (best.value != 0.0)] = fd.UNKNOWN
     error = np.where(drowned[:, None] & (best.value != 0.0), fd.UNKNOWN, best.error)
-    shape = (k, *canonical_shape(points.out_shape, points.shapes))
+    shape = (k, *_canonical_shape(points.out_shape, tuple(points.shapes)))
     parts = plan.scatter(best.value, error, best.aside, outer_jumps)
     value, error, aside, jumps = (part.reshape(shape) for part in parts)
     return [
@@ -387,18 +384,19 @@ class _Plan:
         self.column.flags.writeable = False
         self.shape = (k, n_out, count)
         self.grouped = count != self.n_in
-        self.rows, self.cols = np.nonzero(groups.column >= 0)
-        self.entries = groups.column[self.rows, self.cols]
+        rows, cols = np.nonzero(groups.column >= 0)
+        self.source = rows * count + cols  # flat (output, group) within an instance
+        self.target = rows * self.n_in + groups.column[rows, cols]  # flat (output, entry)
 
     def scatter(self, *tables: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
         """Each (row, group) table as (instance, output, entry)."""
         if not self.grouped:  # ungrouped: group g is entry g
             return [table.reshape(self.shape) for table in tables]
-        k, n_out, _ = self.shape
+        k, n_out, count = self.shape
         out = []
         for table in tables:
-            full = np.zeros((k, n_out, self.n_in), dtype=table.dtype)
-            full[:, self.rows, self.entries] = table.reshape(self.shape)[:, self.rows, self.cols]
+            full = np.zeros((k, n_out * self.n_in), dtype=table.dtype)
+            full[:, self.target] = table.reshape(k, n_out * count)[:, self.source]
             out.append(full)
         return out
 
@@ -421,6 +419,13 @@ def _grouped_plan(
 @functools.lru_cache(maxsize=256)
 def _ungrouped_plan(n_out: int, n_in: int, k: int) -> _Plan:
     return _Plan(column_groups.ungrouped(n_out, n_in), k)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_shape(
+    out_shape: tuple[int, ...], shapes: tuple[tuple[int, int], ...]
+) -> tuple[int, ...]:
+    return tuple(canonical_shape(out_shape, shapes))
 
 
 @functools.lru_cache(maxsize=64)
