@@ -111,7 +111,8 @@ the engine's steps are (with a floor lower than the engine's, so the reach stays
 
 SiteFunction = Callable[[Mapping[str, Array]], Array]
 """A kinked site's argument (``z`` of relu(z), ``a - b`` of max(a, b)) evaluated on a
-batch of values ``(batch, rows, cols)``: ``(batch, ...)``, negative on one side."""
+batch of values ``(*batch, rows, cols)`` (values broadcast over the batch axes):
+``(batch[0], ...)`` or ``(*batch, ...)``, negative on one side."""
 
 
 def structural_set_aside(
@@ -137,21 +138,21 @@ def structural_set_aside_many(
     sites: Sequence[SiteFunction], instances: Sequence[Mapping[str, Array]], wrt: Sequence[str]
 ) -> npt.NDArray[np.bool_]:
     """:func:`structural_set_aside` at each of ``instances`` (of the same shapes), (K, n_in):
-    the moved points of every instance are evaluated in one call per site."""
+    the moved points of every instance are evaluated in one call per site, on values with
+    two batch axes (instance, point): ``(K, 2 n_in + 1, rows, cols)`` for the moved
+    variables and ``(K, 1, rows, cols)`` for the others, which the site broadcasts."""
     count = len(instances)
     blocks = []
     reaches = []
     for name in wrt:
-        entries = np.stack(
-            [np.asarray(i[name], dtype=np.float64).ravel() for i in instances]
-        )  # (K, size)
+        entries = np.array([i[name] for i in instances], dtype=np.float64).reshape(count, -1)
         blocks.append(entries)
         magnitude = np.abs(entries)
         top = np.max(magnitude, axis=1, keepdims=True, initial=0.0)
         top = np.where(np.isfinite(top), top, 0.0)
         reaches.append(REACH * np.maximum(magnitude, REACH_FLOOR * np.where(top == 0.0, 1.0, top)))
-    flat = np.concatenate(blocks, axis=1)
-    h = np.concatenate(reaches, axis=1)
+    flat = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+    h = reaches[0] if len(reaches) == 1 else np.concatenate(reaches, axis=1)
     n_in = flat.shape[1]
     batch = 2 * n_in + 1
     perturbed = np.repeat(flat[:, None, :], batch, axis=1)  # (K, batch, n_in)
@@ -163,16 +164,18 @@ def structural_set_aside_many(
     for name in wrt:
         shape = np.shape(instances[0][name])
         size = int(np.prod(shape))
-        values[name] = perturbed[:, :, start : start + size].reshape(count * batch, *shape)
+        values[name] = perturbed[:, :, start : start + size].reshape(count, batch, *shape)
         start += size
     for name in instances[0]:
-        if name not in values:
-            stacked = np.stack([np.asarray(i[name], dtype=np.float64) for i in instances])
-            values[name] = np.repeat(stacked, batch, axis=0)
+        if name not in values:  # the same at every moved point: broadcast, not copied
+            values[name] = np.array([i[name] for i in instances], dtype=np.float64)[:, None]
     set_aside = np.zeros((count, n_in), dtype=bool)
     for site in sites:
         with np.errstate(all="ignore"):
-            z = np.asarray(site(values), dtype=np.float64).reshape(count, batch, -1)
+            z = np.asarray(site(values), dtype=np.float64)
+        if z.ndim > 2 and z.shape[1] != batch:  # a site that no moved entry reaches
+            z = np.broadcast_to(z, (count, batch, *z.shape[2:]))
+        z = z.reshape(count, batch, -1)
         base = z[:, -1] > 0
         moved = z[:, :-1]
         flips = ((moved > 0) != base[:, None, :]) | (moved == 0) | (z[:, -1] == 0)[:, None, :]

@@ -163,8 +163,11 @@ def compare_many(
     """One :class:`Comparison` per instance of stacked arrays (instances on the first
     axis): the tolerances, ratios and verdicts of all of them are worked out in one pass,
     entry by entry exactly as each comparison would on its own."""
-    tol = tolerance(expected, error, checked, scale)
-    verified: Mask = checked & resolved(expected, error, checked, scale)
+    base = base_band(expected, scale)  # tolerance() and resolved() share these terms
+    spread = ERROR_FACTOR * np.abs(error)
+    tol = np.maximum(base + spread, _TINY)
+    with np.errstate(invalid="ignore"):
+        verified: Mask = checked & (spread <= RESOLVE * base)
     with np.errstate(invalid="ignore", over="ignore"):
         ratio = np.where(checked, np.abs(answers - expected) / tol, 0.0)
     ratios: Array = np.where(np.isfinite(ratio), ratio, np.inf)

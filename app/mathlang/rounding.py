@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.mathlang.ast import Name
-from app.mathlang.evaluate import _Run, plan_of
+from app.mathlang.evaluate import Plan, _Run, plan_of
 from app.mathlang.functions import Array
 from app.mathlang.shapes import Typed
 
@@ -61,21 +61,23 @@ def rounding_noise(
     }
     plan = plan_of(typed)
     run = _Run(typed, samples, plan)  # the samples are a batch axis of the evaluation
-    factors = _Factors()
+    key = (
+        id(typed),
+        None if varying is None else tuple(sorted(varying)),
+        tuple((name, value.shape) for name, value in samples.items()),
+    )
+    known = _ROUNDINGS.get(key)
     results: list[Array] = []
-    moved: list[bool] = []
-    sources = [
-        isinstance(node, Name) and (varying is None or node.name in varying) for node in plan.order
-    ]
     with np.errstate(all="ignore"):
-        for (step, kids), source in zip(plan.steps, sources, strict=True):
-            value = step(run, [results[k] for k in kids])
-            sampled = value.ndim > 2 and value.shape[0] == SAMPLES + 1
-            moves = sampled and (source or any(moved[k] for k in kids))
-            if moves:
-                value = value * factors.take(value.shape)
-            results.append(value)
-            moved.append(moves)
+        if known is not None and known[0] is typed:
+            for (step, kids), factor in zip(plan.steps, known[1], strict=True):
+                value = step(run, [results[k] for k in kids])
+                results.append(value if factor is None else value * factor)
+        else:
+            used = _perturbed(plan, run, varying, results)
+            if len(_ROUNDINGS) >= _MAX_ROUNDINGS:
+                _ROUNDINGS.clear()
+            _ROUNDINGS[key] = (typed, used)
     out = results[-1]
     if typed.indices is not None:
         out = out[..., 0, 0]
@@ -87,6 +89,39 @@ def rounding_noise(
         noise = SAFETY * np.max(np.where(np.isfinite(change), change, 0.0), axis=0)
     return np.asarray(noise, dtype=np.float64)
 
+
+def _perturbed(
+    plan: Plan, run: _Run, varying: Collection[str] | None, results: list[Array]
+) -> list[Array | None]:
+    """Run ``plan`` with every intermediate that moves with ``varying`` multiplied by its
+    rounding factors (appended to ``results``); the factors used, per step."""
+    factors = _Factors()
+    used: list[Array | None] = []
+    moved: list[bool] = []
+    for (step, kids), node in zip(plan.steps, plan.order, strict=True):
+        value = step(run, [results[k] for k in kids])
+        source = isinstance(node, Name) and (varying is None or node.name in varying)
+        sampled = value.ndim > 2 and value.shape[0] == SAMPLES + 1
+        moves = sampled and (source or any(moved[k] for k in kids))
+        factor = factors.take(value.shape) if moves else None
+        if factor is not None:
+            factor.flags.writeable = False
+            value = value * factor
+        results.append(value)
+        moved.append(moves)
+        used.append(factor)
+    return used
+
+
+_ROUNDINGS: dict[
+    tuple[int, tuple[str, ...] | None, tuple[tuple[str, tuple[int, ...]], ...]],
+    tuple[Typed, list[Array | None]],
+] = {}
+"""The factors each step of a tree was rounded by, per tree, varying variables and value
+shapes: which intermediates move and the factors they take depend on nothing else, and a
+grader measures the same tree at the same shapes for every answer. (The entry holds the
+tree, so its ``id`` is not reused while it is kept.)"""
+_MAX_ROUNDINGS = 512
 
 _TABLE_SIZE = 1 << 16
 _rng = np.random.default_rng(SEED)
