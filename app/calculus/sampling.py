@@ -284,7 +284,7 @@ class InstanceSampler:
             for s in signs:  # no entry of a site may sit at its kink
                 usable &= ~np.any(s == 0, axis=1)
             single = [s.shape[1] == 1 for s in signs]
-            sides = _site_sides(signs) if programs else [()] * len(usable)
+            sides = _PoolSides(signs)
             for c in np.flatnonzero(usable).tolist():
                 if len(chosen) == k:
                     break
@@ -382,12 +382,16 @@ SiteSides = tuple[tuple[bool, bool], ...]
 """Per kinked site of a candidate: (some entry below its kink, some entry above)."""
 
 
-def _site_sides(signs: list[npt.NDArray[np.int8]]) -> list[SiteSides]:
-    """:data:`SiteSides` of every candidate of a pool, from each site's signs."""
-    below = [np.any(s < 0, axis=1).tolist() for s in signs]
-    above = [np.any(s > 0, axis=1).tolist() for s in signs]
-    count = signs[0].shape[0] if signs else 0
-    return [tuple((below[n][c], above[n][c]) for n in range(len(signs))) for c in range(count)]
+class _PoolSides:
+    """The :data:`SiteSides` of the candidates of a pool, from each site's signs, read out
+    only for the candidates the sampler looks at."""
+
+    def __init__(self, signs: list[npt.NDArray[np.int8]]) -> None:
+        self.below = [np.any(s < 0, axis=1).tolist() for s in signs]
+        self.above = [np.any(s > 0, axis=1).tolist() for s in signs]
+
+    def __getitem__(self, c: int) -> SiteSides:
+        return tuple(zip((b[c] for b in self.below), (a[c] for a in self.above), strict=True))
 
 
 def _sides(sides: SiteSides) -> set[tuple[int, int]]:
@@ -490,7 +494,8 @@ class _NodeValues:
         value = self.values.get(id(sub.node))
         if value is None:
             return None
-        return np.broadcast_to(value, (self.count, *sub.shape))
+        target = (self.count, *sub.shape)
+        return value if value.shape == target else np.broadcast_to(value, target)
 
 
 def _value(sub: Typed, batch: Mapping[str, Array], nodes: _NodeValues | None) -> Array:

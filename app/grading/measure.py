@@ -18,7 +18,7 @@ from app.calculus.layouts import Layout
 from app.calculus.reference import Reference, References, reference_derivative, reference_stack
 from app.grading.compare import Comparison, compare_many
 from app.grading.setup import ProblemSetup
-from app.mathlang.rounding import rounding_noise
+from app.mathlang.rounding import rounding_noise, rounding_noise_each
 
 MAX_SET_ASIDE = 0.5
 RESAMPLES = 4
@@ -52,6 +52,10 @@ class _Answer:
 
     def noise(self, instance: Instance) -> Array:
         return rounding_noise(self.typed, instance)
+
+    def noise_each(self, instances: list[Instance]) -> list[Array]:
+        """:meth:`noise` at each instance, measured together."""
+        return rounding_noise_each(self.typed, instances)
 
 
 def answer_function(typed: mathlang.Typed) -> AnswerFn:
@@ -186,15 +190,23 @@ class Instances:
             expected, error, checked, scale = form
             mine = answers.reshape(expected.shape)
             by_layout[layout] = compare_many(mine, expected, error, checked > 0.5, scale)
-        noise_of = getattr(self.answer, "noise", None)
+        noise_each = getattr(self.answer, "noise_each", None)
+        failing = [
+            j for j in range(len(keep)) if not all(by_layout[lay][j].passed for lay in layouts)
+        ]
+        noises = (
+            dict(zip(failing, noise_each([instances[keep[j]] for j in failing]), strict=True))
+            if noise_each is not None and failing
+            else {}
+        )
         for j, k in enumerate(keep):
             out = {layout: by_layout[layout][j] for layout in layouts}
-            if noise_of is not None and not all(c.passed for c in out.values()):
+            if j in noises:
                 # A failure must not come from the answer's own rounding: diag(1 ./ c) -
                 # diag(c ./ c.^2), right for d(c ./ c)/dc, is 1e-7 at c = 1e-9 where the
                 # derivative is 0. Its noise joins the error of the entries it is compared
                 # with, so such an entry is neither failed nor verified.
-                noise = ANSWER_NOISE * np.asarray(noise_of(instances[k]), dtype=np.float64)
+                noise = ANSWER_NOISE * np.asarray(noises[j], dtype=np.float64)
                 if noise.size == answers[j].size and np.any(noise > 0):
                     for layout, comp in out.items():
                         spread = comp.error + noise.reshape(comp.expected.shape)

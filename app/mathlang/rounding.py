@@ -26,7 +26,7 @@ Example: ``log(exp(x))`` at x = 1e-8 measures a noise of a few eps, not eps * 1e
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -61,11 +61,7 @@ def rounding_noise(
     }
     plan = plan_of(typed)
     run = _Run(typed, samples, plan)  # the samples are a batch axis of the evaluation
-    key = (
-        id(typed),
-        None if varying is None else tuple(sorted(varying)),
-        tuple((name, value.shape) for name, value in samples.items()),
-    )
+    key = _key(typed, varying, samples)
     known = _ROUNDINGS.get(key)
     results: list[Array] = []
     with np.errstate(all="ignore"):
@@ -88,6 +84,62 @@ def rounding_noise(
         change = np.abs(out[1:] - out[:1])
         noise = SAFETY * np.max(np.where(np.isfinite(change), change, 0.0), axis=0)
     return np.asarray(noise, dtype=np.float64)
+
+
+def rounding_noise_each(
+    typed: Typed,
+    instances: Sequence[Mapping[str, npt.ArrayLike]],
+    varying: Collection[str] | None = None,
+) -> list[Array]:
+    """:func:`rounding_noise` at each of ``instances`` (values of the same shapes), the
+    instances after the first evaluated together: each one's intermediates are rounded by
+    exactly the factors it takes alone, so each result is the one it gets alone."""
+    first = rounding_noise(typed, instances[0], varying)
+    rest = instances[1:]
+    if not rest or typed.indices is not None:
+        return [first] + [rounding_noise(typed, instance, varying) for instance in rest]
+    one = {
+        name: np.repeat(np.asarray(value, dtype=np.float64)[None], SAMPLES + 1, axis=0)
+        for name, value in instances[0].items()
+    }
+    known = _ROUNDINGS.get(_key(typed, varying, one))
+    if known is None or known[0] is not typed:  # not kept: one at a time
+        return [first] + [rounding_noise(typed, instance, varying) for instance in rest]
+    samples = {
+        name: np.repeat(
+            np.array([np.asarray(i[name], dtype=np.float64) for i in rest])[None],
+            SAMPLES + 1,
+            axis=0,
+        )
+        for name in instances[0]
+    }  # (samples, instances, rows, cols)
+    plan = plan_of(typed)
+    run = _Run(typed, samples, plan)
+    results: list[Array] = []
+    with np.errstate(all="ignore"):
+        for (step, kids), factor in zip(plan.steps, known[1], strict=True):
+            value = step(run, [results[k] for k in kids])
+            # Without index names only what reads a variable is rounded, and that carries
+            # both batch axes: the instance's own factors broadcast over the instances.
+            results.append(value if factor is None else value * factor[:, None])
+    out = results[-1]
+    target = (*run.batch, *typed.shape)
+    if out.shape != target:
+        out = np.broadcast_to(out, target)
+    with np.errstate(all="ignore"):
+        change = np.abs(out[1:] - out[:1])
+        noise = SAFETY * np.max(np.where(np.isfinite(change), change, 0.0), axis=0)
+    return [first] + [np.asarray(noise[k], dtype=np.float64) for k in range(len(rest))]
+
+
+def _key(
+    typed: Typed, varying: Collection[str] | None, samples: Mapping[str, Array]
+) -> tuple[int, tuple[str, ...] | None, tuple[tuple[str, tuple[int, ...]], ...]]:
+    return (
+        id(typed),
+        None if varying is None else tuple(sorted(varying)),
+        tuple((name, value.shape) for name, value in samples.items()),
+    )
 
 
 def _perturbed(
@@ -153,4 +205,4 @@ class _Factors:
         return factors
 
 
-__all__ = ["rounding_noise"]
+__all__ = ["rounding_noise", "rounding_noise_each"]
