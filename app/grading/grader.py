@@ -298,7 +298,7 @@ def _passes(
         verified |= comps[layout].verified
     extra = 0
     while not verified.all() and extra < EXTRA and not runner.setup.all_pinned:
-        more = runner.fresh([layout])
+        more = runner.fresh(list(comparisons[0]))  # every layout: the list is shared
         extra += 1
         if more is None:
             continue

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from app.grading import Problem, grade
+from app.grading.grader import grade_dict
 from app.grading.messages import UNRESOLVED
 
 RIGHT = ("correct", "undecided")
@@ -185,3 +186,14 @@ def test_an_index_running_past_the_end_is_still_unreadable() -> None:
     problem |= {"indices": ["i", "j", "k"]}
     result = verdict(problem, "delta(i,j) * x[i]")
     assert result["verdict"] == "invalid" and "runs over 1..3" in str(result["message"])
+
+
+def test_layout_any_grades_after_fresh_instances_for_the_first_layout() -> None:
+    # Under layout "any" the numerator form drew fresh instances to verify the rest and
+    # failed; the denominator form then read those instances too, which had been measured
+    # in the numerator form only (a KeyError instead of a verdict).
+    problem = {"function": "(P) ./ P", "layout": "any", "variables": {"P": "4:positive"}}
+    problem["wrt"] = "P"
+    zeros = "[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]"
+    assert grade_dict(problem, zeros, seed=294)["verdict"] in ("correct", "undecided")
+    assert grade_dict(problem, "eye(4)", seed=294)["verdict"] == "incorrect"
