@@ -858,16 +858,32 @@ def _answers(
     one = exact.copy().reshape(-1)
     relative = 10.0 ** rng.uniform(-5.0, -2.0)
     one[int(rng.choice(big))] *= 1.0 + relative * rng.choice([-1.0, 1.0])
-    yield Case(problem, literal(one.reshape(exact.shape)), True, f"one entry x(1+-{relative:.1e})")
-    yield Case(problem, literal(-exact), True, "negation")
-    yield Case(problem, literal(1.01 * exact), True, "x1.01")
-    yield Case(problem, literal(np.zeros_like(exact)), True, "all zero")
+    wrong = [
+        (one.reshape(exact.shape), f"one entry x(1+-{relative:.1e})"),
+        (-exact, "negation"),
+        (1.01 * exact, "x1.01"),
+        (np.zeros_like(exact), "all zero"),
+    ]
+    for answer, label in wrong:
+        # Not wrong where it is another accepted form within the grader's tolerance: the
+        # negation of an antisymmetric Jacobian (inv(S^T) y - inv(S) y) is its
+        # denominator form, which layout any accepts.
+        if not any(_within_tolerance(answer, forms[a], scale) for a in accepted):
+            yield Case(problem, literal(answer), True, label)
     flipped = exact.T
     if not any(
         f.shape == flipped.shape and np.allclose(f, flipped, rtol=1e-4, atol=1e-4 * scale)
         for f in (forms[a] for a in accepted)
     ):
         yield Case(problem, literal(flipped), True, "transposed")
+
+
+def _within_tolerance(answer: np.ndarray, form: np.ndarray, scale: float) -> bool:
+    """Whether ``answer`` equals ``form`` to the grader's tolerance (1e-6 relative,
+    1e-8 of the largest entry)."""
+    if answer.shape != form.shape:
+        return False
+    return bool(np.all(np.abs(answer - form) <= 1e-6 * np.abs(form) + 1e-8 * scale))
 
 
 @dataclass(frozen=True)

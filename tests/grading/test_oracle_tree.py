@@ -15,6 +15,7 @@ tests.grading.oracle_tree --seed S --lines N`` prints each false verdict as a re
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 
@@ -121,3 +122,27 @@ def test_an_ill_conditioned_oracle_is_left_out() -> None:
         jac = oracle_tree.exact_jacobian(program, vals, ["N"])
         assert jac is not None
         assert reliable(program, vals, ["N"], jac[1]) is expected
+
+
+def test_no_wrong_answer_is_another_accepted_form() -> None:
+    """The Jacobian of inv(S^T) y - inv(S) y is antisymmetric: its negation is its
+    denominator form, which layout any accepts. The generator once offered it as a wrong
+    answer (seed 41 of a 30,000-line hunt), and the grader's right ``correct`` counted as
+    a false verdict."""
+    jac = np.array([[0.0, -7.1e7, 5.5e6], [7.1e7, 0.0, -2.8e7], [-5.5e6, 2.8e7, 0.0]])
+    node = oracle_tree.Node("inv(S^T) y - (S^-1 y)", (3, 1), lambda e: e["y"])
+    variables = [oracle_tree.Var("S", (3, 3), role="square"), oracle_tree.Var("y", (3, 1))]
+    vals = {"S": np.eye(3), "y": np.ones((3, 1))}
+    forms = {"numerator": jac, "denominator": jac.T}
+    for seed in range(40):
+        cases = list(
+            oracle_tree._answers(
+                np.random.default_rng(seed), node, variables, vals, ["y"], forms, 7.1e7
+            )
+        )
+        layout = cases[0].problem["layout"]
+        accepted = [jac, jac.T] if layout == "any" else [forms[layout]]
+        for case in cases:
+            if case.wrong:
+                answer = np.array(json.loads(case.answer))
+                assert not any(np.allclose(answer, form) for form in accepted), case.label
