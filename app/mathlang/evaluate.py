@@ -172,6 +172,10 @@ class Plan:
             return lambda run, args: np.asarray(np.matmul(args[0], args[1]), dtype=np.float64)
         if op in ("/", "./"):
             return lambda run, args: args[0] / args[1]
+        if (op == ".^" or left_shape == (1, 1)) and integer_exponent(node.right) == 2:
+            # A product is correctly rounded, as pow is to within its last place, and
+            # takes half the time of np.power with an array exponent (a loss's square).
+            return lambda run, args: args[0] * args[0]
         if op == ".^" or left_shape == (1, 1):
             return lambda run, args: np.asarray(np.power(args[0], args[1]), dtype=np.float64)
         exponent = integer_exponent(node.right)

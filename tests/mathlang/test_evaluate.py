@@ -184,6 +184,7 @@ def test_batch_axes_that_do_not_match():
         ("inv(B)", {"B": np.zeros((2, 2))}, "inv(B)"),
         ("B^-1", {"B": np.ones((2, 2))}, "B^-1"),
         ("z^0.5", {"z": -2.0}, "z^0.5"),
+        ("x.^2", {"x": np.full((4, 1), 1e200)}, "x.^2"),  # squared as a product
     ],
 )
 def test_domain_errors_name_the_operation(text, values, names):
@@ -272,3 +273,12 @@ def test_hostile_but_well_formed(text, kind, monkeypatch):
 
 def _refuse(*args, **kwargs):
     raise AssertionError("not allowed here")
+
+
+def test_a_square_is_the_correctly_rounded_product():
+    """``.^2`` and a scalar's ``^2`` are evaluated as a product; pow rounds the same."""
+    x = RNG.normal(size=(50, 4, 1)) * 10.0 ** RNG.integers(-150, 150, size=(50, 4, 1))
+    assert np.array_equal(run("x.^2", {"x": x}), x * x)
+    assert np.array_equal(run("x.^2", {"x": x}), np.power(x, 2.0))
+    z = x[:, :1, :1]
+    assert np.array_equal(run("z^2 - z.^-2", {"z": z}), z * z - np.power(z, -2.0))
