@@ -12,6 +12,7 @@ import pytest
 from app import mathlang
 from app.mathlang.ast import Call, Name
 from app.mathlang.errors import MathError
+from app.mathlang.evaluate import plan_of
 from app.mathlang.functions import BUILTINS, KINKED
 
 RNG = np.random.default_rng(20261123)
@@ -282,3 +283,19 @@ def test_a_square_is_the_correctly_rounded_product():
     assert np.array_equal(run("x.^2", {"x": x}), np.power(x, 2.0))
     z = x[:, :1, :1]
     assert np.array_equal(run("z^2 - z.^-2", {"z": z}), z * z - np.power(z, -2.0))
+
+
+def test_every_intermediate_is_released_after_its_last_reader():
+    """An evaluation lets each intermediate go once no later step reads it, and keeps
+    the result."""
+    typed = mathlang.check(
+        mathlang.parse("mean((y - relu(W * x + y[1])).^2) + sum(x)"),
+        {"W": (4, 4), "x": (4, 1), "y": (4, 1)},
+    )
+    plan = plan_of(typed)
+    released = [kid for kids in plan.released for kid in kids]
+    assert sorted(released) == list(range(len(plan.steps) - 1))
+    for index, kids in enumerate(plan.released):
+        for kid in kids:
+            readers = [k for k, (_, reads) in enumerate(plan.steps) if kid in reads]
+            assert max(readers) == index
