@@ -107,9 +107,8 @@ class Plan:
         last_reader = {kid: k for k, (_, kids) in enumerate(self.steps) for kid in kids}
         self.released: list[tuple[int, ...]] = [() for _ in self.steps]
         """The values each step reads last, which the evaluation lets go after it: kept
-        to the end, every intermediate takes fresh memory from the system (and its page
-        faults) where a freed one would have been reused: about a quarter of the
-        evaluation time of a loss at a few hundred points."""
+        to the end, the intermediates of a loss at a few hundred points add up to as
+        much memory again as the rest of its derivative needs."""
         for kid, k in last_reader.items():
             self.released[k] += (kid,)
         self.variables: list[tuple[str, int, int, int]] = []
