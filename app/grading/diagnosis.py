@@ -81,6 +81,19 @@ def _has_signal(comparisons: list[Comparison]) -> bool:
     return any(bool(np.any(np.abs(c.expected[c.checked]) > c.tol[c.checked])) for c in comparisons)
 
 
+def _enough_decided(comparisons: list[Comparison]) -> bool:
+    """A factor is only claimed from two decided non-zero entries (one, when the derivative
+    has only one): with the others set aside (near a kink, say), one wrong entry alone
+    would fit "your answer is c times the derivative" however right the rest is."""
+    decided = np.zeros(comparisons[0].expected.shape, dtype=bool)
+    nonzero = np.zeros(comparisons[0].expected.shape, dtype=bool)
+    for comp in comparisons:
+        clear = np.isfinite(comp.expected) & (np.abs(comp.expected) > comp.tol)
+        nonzero |= clear
+        decided |= clear & comp.checked
+    return int(decided.sum()) >= min(2, int(nonzero.sum()))
+
+
 def _common_factor(
     comparisons: list[Comparison], sizes: dict[str, int]
 ) -> tuple[float, str] | None:
@@ -99,7 +112,7 @@ def _common_factor(
     raw = num / den
     if abs(raw) < 1e-9 or abs(raw - 1.0) < 1e-6 or abs(raw + 1.0) < 1e-6:
         return None
-    if not _has_signal(comparisons):
+    if not _has_signal(comparisons) or not _enough_decided(comparisons):
         return None
     if not all(c.matches(c.answer, raw) for c in comparisons):
         return None

@@ -8,6 +8,7 @@ import pytest
 from app.grading import Problem, ProblemError
 from app.grading.compare import Comparison, tolerance
 from app.grading.diagnosis import describe_entries, diagnose, factor_text
+from app.grading.grader import grade_dict
 
 RNG = np.random.default_rng(3)
 
@@ -87,3 +88,22 @@ def test_a_factor_near_a_simple_one_is_not_shown_as_it() -> None:
     assert factor_text(1e-7) == "1e-07"
     assert factor_text(12345.678) == "1.235e+04"
     assert factor_text(1.01) == "1.01"
+
+
+def test_one_wrong_entry_beside_a_set_aside_one_is_not_called_a_factor() -> None:
+    """relu at 1e-7 sets the (2, 2) entry aside; the one remaining non-zero entry, off by
+    0.1 %, must be named as a wrong entry, not as "1.001 times the derivative"."""
+    line = {
+        "variables": {"x": "3"},
+        "function": "relu(x)",
+        "wrt": "x",
+        "layout": "numerator",
+        "answer": "diag([1.001, 1, 0])",
+    }
+    for middle in (1e-7, 0.5):
+        problem = {k: v for k, v in line.items() if k != "answer"}
+        problem["values"] = {"x": [1.0, middle, -2.0]}
+        result = grade_dict(problem, str(line["answer"]))
+        assert result["verdict"] == "incorrect"
+        assert result["diagnosis"] == "entries", (middle, result["message"])
+        assert "(1, 1)" in result["message"]
