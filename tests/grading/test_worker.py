@@ -3,13 +3,12 @@ parallel grading in order."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from app.grading import Problem
 from app.grading.result import GradeResult
 from app.grading.worker import GradingPool
+from tests.grading.processes import alive
 
 PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
 
@@ -18,15 +17,6 @@ PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
 def pool() -> GradingPool:
     with GradingPool(size=2, timeout=3.0, memory_mb=512) as created:
         yield created
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as handle:
-        return handle.read().split()[2] != "Z"
 
 
 def test_grades_in_a_worker(pool: GradingPool) -> None:
@@ -42,7 +32,7 @@ def test_timeout_kills_the_process_and_replaces_it(pool: GradingPool) -> None:
     after = set(pool.pids())
     gone = before - after
     assert len(gone) == 1 and len(after) == 2
-    assert not _alive(gone.pop())
+    assert not alive(gone.pop())
     assert pool.grade(PROBLEM, "W", seed=2).verdict == "correct"
 
 

@@ -17,6 +17,7 @@ import pytest
 from app.grading import pipe_exchange
 from app.grading.pipe_exchange import complete_frame
 from app.grading.worker import GradingPool
+from tests.grading.processes import alive
 
 PROBLEM = {"variables": {"W": "3x4", "x": "4"}, "function": "W x", "wrt": "x"}
 T = TypeVar("T")
@@ -49,15 +50,6 @@ def pool(shared: GradingPool) -> GradingPool:
 def shared() -> Iterator[GradingPool]:
     with GradingPool(size=2, timeout=3.0, memory_mb=512) as created:
         yield created
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as handle:
-        return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _watched_on_loop(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -101,7 +93,7 @@ def test_past_the_time_limit_the_worker_is_killed_and_replaced(
     assert pool.restarts == restarts + 1
     after = set(pool.pids())
     assert before - after == {watched[0]} and len(after) == 2
-    assert not _alive(watched[0])
+    assert not alive(watched[0])
     assert run(lambda: pool.grade_async(PROBLEM, "W", seed=2)).verdict == "correct"
 
 
